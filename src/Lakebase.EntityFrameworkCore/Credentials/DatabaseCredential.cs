@@ -1,0 +1,23 @@
+namespace Lakebase.EntityFrameworkCore.Credentials;
+
+/// <summary>A short-lived Lakebase database token (the PostgreSQL password) and its timing.</summary>
+/// <param name="Token">The token. Never logged; <see cref="ToString"/> hides it.</param>
+/// <param name="IssuedAt">When this process received it (its own clock).</param>
+/// <param name="ExpiresAt">When the workspace says it expires.</param>
+internal sealed record DatabaseCredential(string Token, DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt)
+{
+    // Short test tokens (seconds) must still rotate: margins scale with the lifetime, capped for real (hour-long) ones.
+    private static readonly TimeSpan MaxExpirySafetyMargin = TimeSpan.FromSeconds(30);
+
+    public TimeSpan Lifetime => ExpiresAt - IssuedAt;
+
+    /// <summary>After this a login could race the expiry: stop handing the token to new connections.</summary>
+    public DateTimeOffset UsableUntil => ExpiresAt - Min(MaxExpirySafetyMargin, Lifetime / 10);
+
+    /// <summary>When to fetch the next one in the background.</summary>
+    public DateTimeOffset RefreshAt(TimeSpan refreshBeforeExpiry) => ExpiresAt - Min(refreshBeforeExpiry, Lifetime / 4);
+
+    public override string ToString() => $"DatabaseCredential {{ Token = ***, IssuedAt = {IssuedAt:O}, ExpiresAt = {ExpiresAt:O} }}";
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+}

@@ -1,0 +1,294 @@
+using System.Diagnostics;
+using Lakebase.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Logging;
+
+namespace Lakebase.EntityFrameworkCore.Credentials;
+
+/// <summary>
+/// Holds the database credential one data source logs in with. In steady state a connection open is a memory-cache
+/// read: the credential is refreshed in the background ahead of its expiry. Concurrent misses share one request
+/// (single flight); a failing refresh keeps serving the still-valid credential and retries with backoff; a login
+/// the server rejected forces a replacement (<see cref="ForceRefreshAsync"/>), also single flight.
+/// </summary>
+internal sealed class DatabaseCredentialCache : IAsyncDisposable
+{
+    private const string CacheKey = "lakebase:database-credential";
+
+    // A connection open waiting on the API tries a few times, never for longer than the connect timeout allows.
+    private const int ForegroundAttempts = 3;
+    private static readonly TimeSpan MaxForegroundDelay = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan MaxBackgroundDelay = TimeSpan.FromSeconds(60);
+
+    // Between "usable until" and the real expiry a credential is only served when the API is failing.
+    private static readonly TimeSpan MinRemainingForStaleUse = TimeSpan.FromSeconds(5);
+
+    private readonly Func<CancellationToken, Task<DatabaseCredential>> _fetch;
+    private readonly MemoryCache _cache;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _refreshBeforeExpiry;
+    private readonly ILogger _logger;
+    private readonly string _target;
+    private readonly ITimer _refreshTimer;
+    private readonly CancellationTokenSource _disposed = new();
+    private readonly object _gate = new();
+
+    private TaskCompletionSource<DatabaseCredential>? _inflight;
+    private DatabaseCredential? _current;
+    private long _generation;
+    private int _consecutiveFailures;
+    private long _requests;
+    private string? _lastError;
+    private DateTimeOffset? _lastRefreshedAt;
+    private DateTimeOffset? _nextRefreshAt;
+
+    public DatabaseCredentialCache(
+        Func<CancellationToken, Task<DatabaseCredential>> fetch,
+        string target,
+        TimeSpan refreshBeforeExpiry,
+        TimeProvider timeProvider,
+        ILogger logger)
+    {
+        _fetch = fetch;
+        _target = target;
+        _refreshBeforeExpiry = refreshBeforeExpiry;
+        _time = timeProvider;
+        _logger = logger;
+        _cache = new MemoryCache(new MemoryCacheOptions { Clock = new TimeProviderSystemClock(timeProvider) });
+        _refreshTimer = timeProvider.CreateTimer(_ => OnRefreshDue(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>Bumped every time a new credential is stored; lets a failed open tell whether someone already replaced the one it used.</summary>
+    public long Generation => Interlocked.Read(ref _generation);
+
+    /// <summary>The password for a new physical connection (synchronous opens).</summary>
+    public string GetPassword() =>
+        _cache.TryGetValue(CacheKey, out var value) ? ((DatabaseCredential)value!).Token
+        : GetPasswordSlowAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
+
+    /// <summary>The password for a new physical connection: a cache read unless no usable credential is cached.</summary>
+    public ValueTask<string> GetPasswordAsync(CancellationToken cancellationToken) =>
+        _cache.TryGetValue(CacheKey, out var value) ? new ValueTask<string>(((DatabaseCredential)value!).Token)
+        : GetPasswordSlowAsync(cancellationToken);
+
+    /// <summary>
+    /// Replaces a credential the server rejected. If the credential has already been replaced since
+    /// <paramref name="observedGeneration"/> (another open got there first), nothing is requested.
+    /// </summary>
+    public async Task ForceRefreshAsync(long observedGeneration, CancellationToken cancellationToken)
+    {
+        Task<DatabaseCredential> refresh;
+        lock (_gate)
+        {
+            if (_generation != observedGeneration && IsUsable(_current))
+            {
+                return;
+            }
+
+            // Opens arriving now wait for the replacement instead of trying the rejected token.
+            _cache.Remove(CacheKey);
+            refresh = StartOrJoinRefresh("forced", ForegroundAttempts);
+        }
+
+        await refresh.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public LakebaseCredentialStatus GetStatus(string user, string source)
+    {
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow();
+            var state = _current is null && _lastError is null ? LakebaseCredentialState.NotRequested
+                : _current is null || _current.ExpiresAt <= now ? LakebaseCredentialState.Unavailable
+                : _lastError is not null ? LakebaseCredentialState.RefreshFailing
+                : LakebaseCredentialState.Valid;
+            return new LakebaseCredentialStatus(_target, user, source, state, _current?.ExpiresAt, _lastRefreshedAt, _nextRefreshAt, Interlocked.Read(ref _requests), _lastError);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed.IsCancellationRequested)
+        {
+            return;
+        }
+
+        await _disposed.CancelAsync().ConfigureAwait(false);
+        await _refreshTimer.DisposeAsync().ConfigureAwait(false);
+        _cache.Dispose();
+        _disposed.Dispose();
+    }
+
+    private async ValueTask<string> GetPasswordSlowAsync(CancellationToken cancellationToken)
+    {
+        Task<DatabaseCredential> refresh;
+        lock (_gate)
+        {
+            refresh = StartOrJoinRefresh("initial", ForegroundAttempts);
+        }
+
+        try
+        {
+            return (await refresh.WaitAsync(cancellationToken).ConfigureAwait(false)).Token;
+        }
+        catch (LakebaseCredentialException) when (TryGetStillValid(out var stale))
+        {
+            // Past "usable until" but not yet expired, and the API is failing: better than no connection at all.
+            return stale.Token;
+        }
+    }
+
+    // Called under _gate. Returns the running refresh or starts one; the work runs outside the lock.
+    private Task<DatabaseCredential> StartOrJoinRefresh(string trigger, int attempts)
+    {
+        ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
+        if (_inflight is { } running)
+        {
+            return running.Task;
+        }
+
+        var completion = new TaskCompletionSource<DatabaseCredential>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _inflight = completion;
+        _ = Task.Run(() => RefreshAsync(completion, trigger, attempts));
+        return completion.Task;
+    }
+
+    private async Task RefreshAsync(TaskCompletionSource<DatabaseCredential> completion, string trigger, int attempts)
+    {
+        using var activity = LakebaseTelemetry.ActivitySource.StartActivity("lakebase.credential.refresh");
+        activity?.SetTag("lakebase.endpoint", _target);
+        activity?.SetTag("lakebase.trigger", trigger);
+        try
+        {
+            var credential = await FetchAsync(trigger, attempts).ConfigureAwait(false);
+            var refreshAt = credential.RefreshAt(_refreshBeforeExpiry);
+            if (credential.UsableUntil > _time.GetUtcNow())
+            {
+                _cache.Set(CacheKey, credential, credential.UsableUntil);
+            }
+
+            lock (_gate)
+            {
+                _current = credential;
+                _generation++;
+                _consecutiveFailures = 0;
+                _lastError = null;
+                _lastRefreshedAt = credential.IssuedAt;
+                _inflight = null;
+                ScheduleRefresh(refreshAt);
+            }
+
+            LakebaseLog.CredentialRefreshed(_logger, _target, trigger, credential.ExpiresAt, refreshAt);
+            completion.SetResult(credential);
+        }
+        catch (Exception e)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
+            var credentialError = e as LakebaseCredentialException;
+            TimeSpan retryIn;
+            DatabaseCredential? current;
+            lock (_gate)
+            {
+                _inflight = null;
+                _lastError = e.Message;
+                _consecutiveFailures++;
+                retryIn = Backoff(_consecutiveFailures, credentialError?.RetryAfter, MaxBackgroundDelay);
+                current = _current;
+                if (!_disposed.IsCancellationRequested)
+                {
+                    ScheduleRefresh(_time.GetUtcNow() + retryIn);
+                }
+            }
+
+            if (!_disposed.IsCancellationRequested)
+            {
+                var reason = credentialError?.Reason ?? LakebaseCredentialError.Unknown;
+                if (current is not null && current.ExpiresAt > _time.GetUtcNow())
+                {
+                    LakebaseLog.CredentialRefreshFailedServingCached(_logger, _target, reason, current.UsableUntil, retryIn, e);
+                }
+                else
+                {
+                    LakebaseLog.CredentialRefreshFailed(_logger, _target, reason, retryIn, e);
+                }
+            }
+
+            completion.SetException(e);
+        }
+    }
+
+    private async Task<DatabaseCredential> FetchAsync(string trigger, int attempts)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var started = _time.GetTimestamp();
+            Interlocked.Increment(ref _requests);
+            try
+            {
+                var credential = await _fetch(_disposed.Token).ConfigureAwait(false);
+                LakebaseTelemetry.RecordCredentialRequest(trigger, succeeded: true, _time.GetElapsedTime(started).TotalSeconds);
+                return credential;
+            }
+            catch (Exception e)
+            {
+                LakebaseTelemetry.RecordCredentialRequest(trigger, succeeded: false, _time.GetElapsedTime(started).TotalSeconds);
+                if (e is not LakebaseCredentialException { IsTransient: true } transient || attempt >= attempts)
+                {
+                    throw;
+                }
+
+                var delay = Backoff(attempt, transient.RetryAfter, MaxForegroundDelay);
+                LakebaseLog.CredentialRequestRetrying(_logger, _target, transient.Reason, attempt, attempts, delay);
+                await Task.Delay(delay, _time, _disposed.Token).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private void OnRefreshDue()
+    {
+        lock (_gate)
+        {
+            if (_disposed.IsCancellationRequested)
+            {
+                return;
+            }
+
+            _nextRefreshAt = null;
+
+            // Failures are logged and rescheduled inside the refresh; nobody awaits a background refresh.
+            StartOrJoinRefresh("background", attempts: 1).ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+        }
+    }
+
+    // Called under _gate.
+    private void ScheduleRefresh(DateTimeOffset at)
+    {
+        var due = at - _time.GetUtcNow();
+        _nextRefreshAt = at;
+        _refreshTimer.Change(due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+    }
+
+    private bool IsUsable(DatabaseCredential? credential) => credential is not null && credential.UsableUntil > _time.GetUtcNow();
+
+    private bool TryGetStillValid(out DatabaseCredential credential)
+    {
+        lock (_gate)
+        {
+            credential = _current!;
+            return _current is not null && _current.ExpiresAt - _time.GetUtcNow() > MinRemainingForStaleUse;
+        }
+    }
+
+    private static TimeSpan Backoff(int attempt, TimeSpan? retryAfter, TimeSpan max)
+    {
+        if (retryAfter is { } asked && asked > TimeSpan.Zero)
+        {
+            return asked < max ? asked : max;
+        }
+
+        // Exponential from 500 ms with +-20 % jitter, so many instances recovering together don't retry in step.
+        var exponential = TimeSpan.FromMilliseconds(500 * Math.Pow(2, Math.Min(attempt - 1, 10)));
+        var jittered = exponential * (0.8 + (Random.Shared.NextDouble() * 0.4));
+        return jittered < max ? jittered : max;
+    }
+}

@@ -1,0 +1,206 @@
+using Lakebase.EntityFrameworkCore.Connection;
+using Lakebase.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Lakebase.EntityFrameworkCore.Infrastructure.Internal;
+
+/// <summary>
+/// The process-wide set of Lakebase data sources. <c>UseLakebase</c> runs for every DbContext options build (per
+/// scope with <c>AddDbContext</c>), so it must find the existing data source cheaply and never build a second pool
+/// for the same configuration. A data source obtained through a host (<c>AddDbContext</c> in an app with
+/// <see cref="IHostApplicationLifetime"/>) is disposed when the last such host stops; one obtained without a host
+/// lives until the process exits.
+/// </summary>
+internal sealed class LakebaseDataSourceRegistry
+{
+    private const int ManyDataSourcesThreshold = 20;
+
+    private readonly object _gate = new();
+    private readonly Dictionary<LakebaseDataSourceKey, Registration> _registrations = [];
+    private int _created;
+
+    private LakebaseDataSourceRegistry() =>
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => DisposeAll();
+
+    public static LakebaseDataSourceRegistry Shared { get; } = new();
+
+    /// <summary>How many data sources are alive (for tests and diagnostics).</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _registrations.Count;
+            }
+        }
+    }
+
+    public LakebaseDataSource GetOrCreate(LakebaseEndpointName endpoint, LakebaseOAuthOptions oauth, LakebaseSettings settings, CoreOptionsExtension? core)
+    {
+        var workspaceUrl = oauth.Validate();
+        var services = core?.ApplicationServiceProvider;
+        var connection = LakebaseConnectionSettings.Resolve(settings, oauth, Environment.GetEnvironmentVariable);
+        var request = new LakebaseDataSourceRequest(
+            endpoint,
+            workspaceUrl,
+            oauth,
+            settings,
+            connection,
+            settings.TimeProvider ?? services?.GetService<TimeProvider>() ?? TimeProvider.System,
+            settings.LoggerFactory ?? core?.LoggerFactory ?? services?.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance,
+            settings.HttpClient,
+            settings.HttpClient is null ? services?.GetService<IHttpClientFactory>() : null);
+        var key = KeyFor(request);
+        var lifetime = services?.GetService<IHostApplicationLifetime>();
+
+        Registration registration;
+        lock (_gate)
+        {
+            if (!_registrations.TryGetValue(key, out registration!) || registration.IsFaulted)
+            {
+                registration = new Registration(request);
+                _registrations[key] = registration;
+            }
+
+            registration.Attach(lifetime, () => Release(key, registration, lifetime!));
+        }
+
+        // Built outside the lock (it may look up the host over HTTP); Lazy makes concurrent callers share one build.
+        try
+        {
+            var dataSource = registration.DataSource;
+            if (Interlocked.Increment(ref _created) == ManyDataSourcesThreshold + 1 && Count > ManyDataSourcesThreshold)
+            {
+                LakebaseLog.ManyDataSourcesCreated(request.LoggerFactory.CreateLogger(LakebaseLog.Category), Count);
+            }
+
+            return dataSource;
+        }
+        catch
+        {
+            lock (_gate)
+            {
+                if (_registrations.TryGetValue(key, out var current) && ReferenceEquals(current, registration))
+                {
+                    _registrations.Remove(key);
+                }
+            }
+
+            throw;
+        }
+    }
+
+    private static LakebaseDataSourceKey KeyFor(LakebaseDataSourceRequest request)
+    {
+        var oauth = request.OAuth;
+        var identity = oauth.Method switch
+        {
+            LakebaseAuthenticationMethod.ServicePrincipal => $"sp:{oauth.ClientId}:{LakebaseDataSourceKey.Fingerprint(oauth.ClientSecret!)}",
+            LakebaseAuthenticationMethod.BearerToken => $"bearer:{LakebaseDataSourceKey.Fingerprint(oauth.Token!)}",
+            _ => "provider",
+        };
+        var connectionString = request.Connection
+            .ToConnectionStringBuilder(request.Connection.Host ?? "(resolved)", request.Settings).ConnectionString;
+        var configure = request.Settings.ConfigureDataSource?.GetInvocationList()
+            .Select(d => $"{d.Method.DeclaringType?.FullName}.{d.Method.Name}") ?? [];
+        var settings = request.Settings;
+        return new LakebaseDataSourceKey(
+            request.WorkspaceUrl.ToString(),
+            identity,
+            oauth.TokenProvider,
+            request.Endpoint.Name,
+            connectionString,
+            settings.RefreshBeforeExpiry ?? LakebaseConnectionDefaults.RefreshBeforeExpiry,
+            request.TimeProvider,
+            request.LoggerFactory,
+            (object?)request.HttpClient ?? request.HttpClientFactory,
+            string.Join(";", configure),
+            settings.RetryOnFailure);
+    }
+
+    private void Release(LakebaseDataSourceKey key, Registration registration, IHostApplicationLifetime lifetime)
+    {
+        bool dispose;
+        lock (_gate)
+        {
+            dispose = registration.Detach(lifetime);
+            if (dispose && _registrations.TryGetValue(key, out var current) && ReferenceEquals(current, registration))
+            {
+                _registrations.Remove(key);
+            }
+        }
+
+        if (dispose)
+        {
+            registration.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    private void DisposeAll()
+    {
+        Registration[] all;
+        lock (_gate)
+        {
+            all = [.. _registrations.Values];
+            _registrations.Clear();
+        }
+
+        foreach (var registration in all)
+        {
+            try
+            {
+                registration.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(2));
+            }
+            catch (AggregateException)
+            {
+                // Best effort at process exit: the process is going away either way.
+            }
+        }
+    }
+
+    /// <summary>One data source and who holds it: hosts (released on stop) or nobody in particular (pinned).</summary>
+    private sealed class Registration(LakebaseDataSourceRequest request) : IAsyncDisposable
+    {
+        private readonly Lazy<LakebaseDataSource> _dataSource = new(() => LakebaseDataSourceFactory.Create(request));
+        private readonly HashSet<IHostApplicationLifetime> _hosts = new(ReferenceEqualityComparer.Instance);
+        private bool _pinned;
+
+        public LakebaseDataSource DataSource => _dataSource.Value;
+
+        public bool IsFaulted
+        {
+            get
+            {
+                if (!_dataSource.IsValueCreated)
+                {
+                    return false;
+                }
+
+                return _dataSource.Value.IsDisposed;
+            }
+        }
+
+        // Called under the registry's lock.
+        public void Attach(IHostApplicationLifetime? lifetime, Action release)
+        {
+            if (lifetime is null)
+            {
+                _pinned = true;
+            }
+            else if (_hosts.Add(lifetime))
+            {
+                lifetime.ApplicationStopped.Register(release);
+            }
+        }
+
+        // Called under the registry's lock; true when nobody holds the data source any more.
+        public bool Detach(IHostApplicationLifetime lifetime) => _hosts.Remove(lifetime) && _hosts.Count == 0 && !_pinned;
+
+        public ValueTask DisposeAsync() => _dataSource.IsValueCreated ? _dataSource.Value.DisposeAsync() : ValueTask.CompletedTask;
+    }
+}
