@@ -1,1 +1,84 @@
-Console.WriteLine("placeholder");
+using System.Globalization;
+using Lakebase.Emulator;
+using Lakebase.Emulator.Cli;
+using Microsoft.Extensions.Logging;
+
+// lakebase-emulator [--data-dir DIR] [--workspace-port N] [--postgres-port N] [--token-ttl 3s] [--suspend-after 60s] [--cold-start 300ms] [--verbose]
+CliOptions cli;
+try
+{
+    cli = CliOptions.Parse(args);
+}
+catch (FormatException ex)
+{
+    Console.Error.WriteLine($"lakebase-emulator: {ex.Message}");
+    Console.Error.WriteLine(CliOptions.Usage);
+    return 2;
+}
+
+if (cli.ShowHelp)
+{
+    Console.WriteLine(CliOptions.Usage);
+    return 0;
+}
+
+using var loggerFactory = LoggerFactory.Create(b => b
+    .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
+    .SetMinimumLevel(cli.Verbose ? LogLevel.Debug : LogLevel.Information));
+
+var options = new LakebaseEmulatorOptions
+{
+    DataDirectory = cli.DataDirectory,
+    WorkspacePort = cli.WorkspacePort,
+    PostgresPort = cli.PostgresPort,
+    SuspendAfter = cli.SuspendAfter,
+    LoggerFactory = loggerFactory,
+};
+if (cli.ColdStartDelay is { } coldStart)
+{
+    options.ColdStartDelay = coldStart;
+}
+
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
+
+await using var emulator = await LakebaseEmulator.StartAsync(options, stop.Token);
+if (cli.TokenTtl is { } ttl)
+{
+    emulator.Faults.TokenLifetimeOverride = ttl;
+}
+
+// Local fake credentials: printing them is the point.
+Console.WriteLine($"# Lakebase emulator ready in {emulator.StartupTime.TotalMilliseconds:F0} ms (PostgreSQL {emulator.PostgresMajorVersion}). Paste into a shell:");
+foreach (var (name, value) in emulator.GetEnvironmentVariables())
+{
+    Console.WriteLine($"export {name}={ShellQuote(value)}");
+}
+
+var token = emulator.MintDatabaseToken(lifetime: cli.TokenTtl is { } t && t < TimeSpan.FromMinutes(10) ? TimeSpan.FromHours(1) : null);
+Console.WriteLine();
+Console.WriteLine($"# psql with a fresh database token (valid until {token.ExpiresAt:u}):");
+Console.WriteLine($"PGPASSWORD={ShellQuote(token.Token)} psql \"host={emulator.Host} port={emulator.Port} dbname={emulator.Database} user={emulator.DefaultPrincipal.ClientId} sslmode=require\"");
+Console.WriteLine();
+Console.WriteLine($"# Admin: curl -X POST {emulator.WorkspaceUrl}emulator/faults -d '{{\"api_latency_ms\":200}}'   (also revoke-tokens, drop-sessions, restart, suspend; GET counters)");
+Console.WriteLine("# Running until Ctrl+C.");
+
+try
+{
+    await Task.Delay(Timeout.Infinite, stop.Token);
+}
+catch (OperationCanceledException)
+{
+}
+
+Console.WriteLine("# Stopping.");
+return 0;
+
+static string ShellQuote(string value) =>
+    value.All(c => char.IsAsciiLetterOrDigit(c) || "-_./:@=".Contains(c, StringComparison.Ordinal))
+        ? value
+        : "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";

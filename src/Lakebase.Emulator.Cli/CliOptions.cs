@@ -1,0 +1,80 @@
+using System.Globalization;
+
+namespace Lakebase.Emulator.Cli;
+
+/// <summary>The command line, parsed by hand: a handful of flags does not need a parser library.</summary>
+internal sealed record CliOptions
+{
+    public const string Usage = """
+        Usage: lakebase-emulator [options]
+          --data-dir DIR         keep the cluster and principals in DIR (default: temporary, deleted on exit)
+          --workspace-port N     HTTP port of the workspace API (default: free port)
+          --postgres-port N      TLS PostgreSQL port (default: free port)
+          --token-ttl DURATION   lifetime of minted database tokens, e.g. 3s, 5m (default: 1h)
+          --suspend-after DUR    scale to zero after this idle time, e.g. 60s (default: never)
+          --cold-start DUR       wake-up delay after a suspend (default: 300ms)
+          --verbose              debug logging
+          --help                 this text
+        """;
+
+    public string? DataDirectory { get; init; }
+
+    public int WorkspacePort { get; init; }
+
+    public int PostgresPort { get; init; }
+
+    public TimeSpan? TokenTtl { get; init; }
+
+    public TimeSpan? SuspendAfter { get; init; }
+
+    public TimeSpan? ColdStartDelay { get; init; }
+
+    public bool Verbose { get; init; }
+
+    public bool ShowHelp { get; init; }
+
+    public static CliOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new CliOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            string Value() => i + 1 < args.Count ? args[++i] : throw new FormatException($"{arg} needs a value.");
+            options = arg switch
+            {
+                "--data-dir" => options with { DataDirectory = Value() },
+                "--workspace-port" => options with { WorkspacePort = ParsePort(arg, Value()) },
+                "--postgres-port" => options with { PostgresPort = ParsePort(arg, Value()) },
+                "--token-ttl" => options with { TokenTtl = ParseDuration(arg, Value()) },
+                "--suspend-after" => options with { SuspendAfter = ParseDuration(arg, Value()) },
+                "--cold-start" => options with { ColdStartDelay = ParseDuration(arg, Value()) },
+                "--verbose" or "-v" => options with { Verbose = true },
+                "--help" or "-h" => options with { ShowHelp = true },
+                _ => throw new FormatException($"Unknown option '{arg}'."),
+            };
+        }
+
+        return options;
+    }
+
+    private static int ParsePort(string name, string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 0 and <= 65535
+            ? port
+            : throw new FormatException($"{name}: '{value}' is not a port number.");
+
+    /// <summary>Parses "250ms", "3s", "5m", "1h" (a bare number means seconds).</summary>
+    public static TimeSpan ParseDuration(string name, string value)
+    {
+        (string Suffix, double Scale)[] units = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), (string.Empty, 1)];
+        foreach (var (suffix, scale) in units)
+        {
+            if (value.EndsWith(suffix, StringComparison.Ordinal)
+                && double.TryParse(value.AsSpan(0, value.Length - suffix.Length), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number))
+            {
+                return TimeSpan.FromSeconds(number * scale);
+            }
+        }
+
+        throw new FormatException($"{name}: '{value}' is not a duration such as 250ms, 3s, 5m or 1h.");
+    }
+}

@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace Lakebase.Emulator.Cluster;
+
+/// <summary>
+/// The private PostgreSQL server behind the front: initdb'd into a temporary or given directory, tuned for
+/// speed, listening only on a unix socket in a private directory with trust auth (the front is the only door).
+/// </summary>
+internal sealed class PrivateCluster : IAsyncDisposable
+{
+    public const string Superuser = "postgres";
+
+    // The unix socket file is named after this number; no TCP port is opened.
+    private const int SocketPortNumber = 5432;
+
+    private readonly PostgresInstallation _installation;
+    private readonly CommandRunner _runner = new();
+    private readonly ILogger _logger;
+    private readonly string _root;
+    private readonly bool _ownsRoot;
+    private readonly string _socketDirectory;
+    private bool _started;
+
+    private PrivateCluster(PostgresInstallation installation, string root, bool ownsRoot, string socketDirectory, ILogger logger)
+    {
+        _installation = installation;
+        _root = root;
+        _ownsRoot = ownsRoot;
+        _socketDirectory = socketDirectory;
+        _logger = logger;
+    }
+
+    public string DataDirectory => Path.Combine(_root, "pgdata");
+
+    public string LogFile => Path.Combine(_root, "postgres.log");
+
+    public string SocketDirectory => _socketDirectory;
+
+    public string SocketPath => Path.Combine(_socketDirectory, $".s.PGSQL.{SocketPortNumber}");
+
+    public int MajorVersion => _installation.MajorVersion;
+
+    /// <summary>An Npgsql connection string for the superuser, straight to the private server.</summary>
+    public string AdminConnectionString(string database) =>
+        $"Host={_socketDirectory};Port={SocketPortNumber};Username={Superuser};Database={database};Pooling=false";
+
+    /// <summary>Locates the binaries and lays out the directories; <see cref="StartAsync"/> starts the server.</summary>
+    public static PrivateCluster Create(string? dataDirectory, ILogger logger)
+    {
+        var installation = PostgresInstallation.Locate();
+        var ownsRoot = dataDirectory is null;
+        var root = dataDirectory is null ? CreatePrivateTempDirectory("lakebase-emulator-") : Path.GetFullPath(dataDirectory);
+        Directory.CreateDirectory(root);
+
+        // Unix socket paths are limited to ~107 bytes, so the socket never lives under a long user-chosen path.
+        var socketDirectory = ownsRoot ? Path.Combine(root, "socket") : CreatePrivateTempDirectory("lbemu-sock-");
+        return new PrivateCluster(installation, root, ownsRoot, socketDirectory, logger);
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        if (CommandRunner.IsRoot && !OperatingSystem.IsWindows())
+        {
+            // The server runs as the postgres user: it must be able to traverse to its files.
+            File.SetUnixFileMode(_root, (UnixFileMode)0b111_101_101);
+        }
+
+        Directory.CreateDirectory(_socketDirectory);
+        if (!File.Exists(LogFile))
+        {
+            await File.WriteAllTextAsync(LogFile, string.Empty, cancellationToken).ConfigureAwait(false);
+        }
+
+        var fresh = !File.Exists(Path.Combine(DataDirectory, "PG_VERSION"));
+        if (fresh)
+        {
+            Directory.CreateDirectory(DataDirectory);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(DataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+        }
+
+        await _runner.GiveToServerUserAsync(_socketDirectory, recursive: false, cancellationToken).ConfigureAwait(false);
+        await _runner.GiveToServerUserAsync(LogFile, recursive: false, cancellationToken).ConfigureAwait(false);
+        if (fresh)
+        {
+            await _runner.GiveToServerUserAsync(DataDirectory, recursive: false, cancellationToken).ConfigureAwait(false);
+            await _runner.RunAsServerUserAsync(
+                _installation.Initdb,
+                ["-D", DataDirectory, "-U", Superuser, "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"],
+                cancellationToken).ConfigureAwait(false);
+            Log.ClusterInitialized(_logger, DataDirectory, stopwatch.ElapsedMilliseconds);
+        }
+
+        // Durability is worthless for a throwaway local compute; speed is not.
+        var serverOptions = string.Join(' ',
+            "-c listen_addresses=''",
+            $"-k {_socketDirectory}",
+            $"-p {SocketPortNumber}",
+            "-c fsync=off",
+            "-c synchronous_commit=off",
+            "-c full_page_writes=off",
+            "-c max_connections=300",
+            "-c shared_buffers=64MB",
+            "-c unix_socket_permissions=0777");
+        await _runner.RunAsServerUserAsync(
+            _installation.PgCtl,
+            ["start", "-w", "-t", "30", "-s", "-D", DataDirectory, "-l", LogFile, "-o", serverOptions],
+            cancellationToken).ConfigureAwait(false);
+        _started = true;
+        Log.ClusterStarted(_logger, _installation.MajorVersion, _socketDirectory, stopwatch.ElapsedMilliseconds);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_started)
+        {
+            _started = false;
+            try
+            {
+                // A temporary cluster is deleted anyway: no need for a clean shutdown checkpoint.
+                await _runner.RunAsServerUserAsync(
+                    _installation.PgCtl,
+                    ["stop", "-w", "-s", "-D", DataDirectory, "-m", _ownsRoot ? "immediate" : "fast"],
+                    CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (InvalidOperationException ex)
+            {
+                Log.ClusterStopFailed(_logger, ex);
+            }
+        }
+
+        TryDelete(_socketDirectory);
+        if (_ownsRoot)
+        {
+            TryDelete(_root);
+        }
+    }
+
+    private static string CreatePrivateTempDirectory(string prefix)
+    {
+        // /tmp rather than $TMPDIR: short paths (socket length limit) that the postgres user can traverse.
+        var baseDirectory = OperatingSystem.IsWindows() ? Path.GetTempPath() : "/tmp";
+        var path = Path.Combine(baseDirectory, prefix + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(5)));
+        Directory.CreateDirectory(path);
+        return path;
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            if (Directory.Exists(path))
+            {
+                Directory.Delete(path, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

@@ -1,0 +1,144 @@
+namespace Lakebase.Emulator;
+
+/// <summary>
+/// Faults injected into the workspace API (OIDC and credential endpoints), so clients' retry, backoff and
+/// stale-while-error paths can be exercised. Thread-safe; settable from code or <c>POST /emulator/faults</c>.
+/// </summary>
+public sealed class EmulatorFaults
+{
+    private readonly object _gate = new();
+    private readonly TimeProvider _clock;
+    private long _apiLatencyTicks;
+    private long _tokenLifetimeOverrideTicks = -1;
+    private int _failuresLeft;
+    private int _failureStatus = 503;
+    private TimeSpan? _failureRetryAfter;
+    private bool _outage;
+    private DateTimeOffset? _outageEndsAt;
+
+    internal EmulatorFaults(TimeProvider clock) => _clock = clock;
+
+    /// <summary>Delay added before every OIDC and credential response.</summary>
+    public TimeSpan ApiLatency
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref _apiLatencyTicks));
+        set => Interlocked.Exchange(ref _apiLatencyTicks, Math.Max(0, value.Ticks));
+    }
+
+    /// <summary>When set, every minted database token lives this long, whatever the request's <c>ttl</c> (e.g. 3 s to see rotation quickly).</summary>
+    public TimeSpan? TokenLifetimeOverride
+    {
+        get => Interlocked.Read(ref _tokenLifetimeOverrideTicks) is var t and >= 0 ? TimeSpan.FromTicks(t) : null;
+        set => Interlocked.Exchange(ref _tokenLifetimeOverrideTicks, value is { } v ? Math.Max(0, v.Ticks) : -1);
+    }
+
+    /// <summary>Whether an outage is in progress (every OIDC and credential request fails with 503).</summary>
+    public bool OutageActive
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return IsOutageActiveLocked();
+            }
+        }
+    }
+
+    /// <summary>Requests still to be failed by <see cref="FailNextApiRequests"/>.</summary>
+    public int PendingFailures => Volatile.Read(ref _failuresLeft);
+
+    /// <summary>
+    /// Fails the next <paramref name="count"/> OIDC/credential requests (<see cref="int.MaxValue"/>: until <see cref="Reset"/>)
+    /// with <paramref name="statusCode"/>: 503 TEMPORARILY_UNAVAILABLE, 429 RESOURCE_EXHAUSTED, 500 INTERNAL_ERROR, or any other status.
+    /// </summary>
+    /// <param name="count">How many requests fail.</param>
+    /// <param name="statusCode">The HTTP status of the failures.</param>
+    /// <param name="retryAfter">Sent as a <c>Retry-After</c> header (whole seconds); 429 gets 1 s when not given.</param>
+    public void FailNextApiRequests(int count, int statusCode = 503, TimeSpan? retryAfter = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfLessThan(statusCode, 400);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(statusCode, 599);
+        lock (_gate)
+        {
+            _failureStatus = statusCode;
+            _failureRetryAfter = retryAfter;
+            Volatile.Write(ref _failuresLeft, count);
+        }
+    }
+
+    /// <summary>Makes every OIDC/credential request fail with 503 until <see cref="EndOutage"/> or until <paramref name="duration"/> passes.</summary>
+    /// <param name="duration">How long the outage lasts (on the emulator's <see cref="TimeProvider"/>); <see langword="null"/>: until ended.</param>
+    public void StartOutage(TimeSpan? duration = null)
+    {
+        lock (_gate)
+        {
+            _outage = true;
+            _outageEndsAt = duration is { } d ? _clock.GetUtcNow() + d : null;
+        }
+    }
+
+    /// <summary>Ends an outage started by <see cref="StartOutage"/>.</summary>
+    public void EndOutage()
+    {
+        lock (_gate)
+        {
+            _outage = false;
+            _outageEndsAt = null;
+        }
+    }
+
+    /// <summary>Clears every fault: latency, pending failures, outage and the token lifetime override.</summary>
+    public void Reset()
+    {
+        ApiLatency = TimeSpan.Zero;
+        TokenLifetimeOverride = null;
+        lock (_gate)
+        {
+            Volatile.Write(ref _failuresLeft, 0);
+            _failureStatus = 503;
+            _failureRetryAfter = null;
+            _outage = false;
+            _outageEndsAt = null;
+        }
+    }
+
+    /// <summary>Decides whether this request fails; consumes one pending failure if so.</summary>
+    internal InjectedFailure? NextFailure()
+    {
+        lock (_gate)
+        {
+            if (IsOutageActiveLocked())
+            {
+                return new InjectedFailure(503, null, Outage: true);
+            }
+
+            if (_failuresLeft > 0)
+            {
+                if (_failuresLeft != int.MaxValue)
+                {
+                    _failuresLeft--;
+                }
+
+                var retryAfter = _failureRetryAfter ?? (_failureStatus == 429 ? TimeSpan.FromSeconds(1) : null);
+                return new InjectedFailure(_failureStatus, retryAfter, Outage: false);
+            }
+
+            return null;
+        }
+    }
+
+    private bool IsOutageActiveLocked()
+    {
+        if (_outage && _outageEndsAt is { } end && _clock.GetUtcNow() >= end)
+        {
+            _outage = false;
+            _outageEndsAt = null;
+        }
+
+        return _outage;
+    }
+}
+
+/// <summary>One injected API failure.</summary>
+internal sealed record InjectedFailure(int StatusCode, TimeSpan? RetryAfter, bool Outage);

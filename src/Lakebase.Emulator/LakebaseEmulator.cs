@@ -1,0 +1,370 @@
+using System.Diagnostics;
+using System.Security.Cryptography.X509Certificates;
+using Lakebase.Emulator.Cluster;
+using Lakebase.Emulator.Compute;
+using Lakebase.Emulator.Credentials;
+using Lakebase.Emulator.Postgres;
+using Lakebase.Emulator.Tls;
+using Lakebase.Emulator.Workspace;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Lakebase.Emulator;
+
+/// <summary>
+/// A local Databricks Lakebase: the workspace OAuth and credential APIs over HTTP, and a TLS PostgreSQL front
+/// that accepts only minted database tokens and relays to a private PostgreSQL server. Start one with
+/// <see cref="StartAsync"/>; disposing it stops everything and deletes a temporary data directory.
+/// </summary>
+public sealed class LakebaseEmulator : IAsyncDisposable
+{
+    private const string PrincipalsFileName = "lakebase-emulator-principals.json";
+
+    private readonly LakebaseEmulatorOptions _options;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly DatabaseTokenStore _databaseTokens;
+    private readonly ComputeState _compute;
+    private readonly SemaphoreSlim _setupLock = new(1, 1);
+    private PrivateCluster? _cluster;
+    private ClusterSetup? _setup;
+    private PostgresFront? _front;
+    private WorkspaceApi? _workspace;
+    private SuspendMonitor? _suspendMonitor;
+    private X509Certificate2? _certificate;
+    private EmulatedPrincipal? _defaultPrincipal;
+    private int _disposed;
+
+    private LakebaseEmulator(LakebaseEmulatorOptions options)
+    {
+        _options = options;
+        _loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
+        _logger = _loggerFactory.CreateLogger<LakebaseEmulator>();
+        Faults = new EmulatorFaults(options.TimeProvider);
+        PrincipalRegistry = new PrincipalRegistry(options.DataDirectory is null ? null : Path.Combine(Path.GetFullPath(options.DataDirectory), PrincipalsFileName));
+        WorkspaceTokens = new WorkspaceTokenStore(options.TimeProvider, PrincipalRegistry);
+        _databaseTokens = new DatabaseTokenStore(options.TimeProvider);
+        _compute = new ComputeState(options.ColdStartDelay);
+    }
+
+    /// <summary>The workspace URL (<c>DATABRICKS_HOST</c>), e.g. <c>http://127.0.0.1:5123</c>.</summary>
+    public Uri WorkspaceUrl => _workspace?.Url ?? throw NotStarted();
+
+    /// <summary>The Autoscaling endpoint name, <c>projects/{p}/branches/{b}/endpoints/{e}</c>.</summary>
+    public string EndpointName => _options.EndpointName;
+
+    /// <summary>The Provisioned instance name accepted by <c>/api/2.0/database/credentials</c>.</summary>
+    public string InstanceName => _options.InstanceName;
+
+    /// <summary>The PostgreSQL host: always <c>127.0.0.1</c>.</summary>
+    public string Host => "127.0.0.1";
+
+    /// <summary>The port of the TLS PostgreSQL front.</summary>
+    public int Port => _front?.Port ?? throw NotStarted();
+
+    /// <summary>The default database, <c>databricks_postgres</c>.</summary>
+    public string Database => ClusterSetup.DefaultDatabase;
+
+    /// <summary>The principal used when none is given; the project owner (may create tables).</summary>
+    public EmulatedPrincipal DefaultPrincipal => _defaultPrincipal ?? throw NotStarted();
+
+    /// <summary>Every registered principal, in registration order.</summary>
+    public IReadOnlyList<EmulatedPrincipal> Principals => PrincipalRegistry.All;
+
+    /// <summary>
+    /// An Npgsql connection string for the superuser straight to the private server (unix socket, no token),
+    /// for test setup and reset only: it bypasses everything Lakebase-like.
+    /// </summary>
+    public string AdminConnectionString => _cluster?.AdminConnectionString(Database) ?? throw NotStarted();
+
+    /// <summary>The PostgreSQL major version of the private server.</summary>
+    public int PostgresMajorVersion => _cluster?.MajorVersion ?? throw NotStarted();
+
+    /// <summary>How long <see cref="StartAsync"/> took until everything was ready.</summary>
+    public TimeSpan StartupTime { get; private set; }
+
+    /// <summary>Faults injected into the workspace API.</summary>
+    public EmulatorFaults Faults { get; }
+
+    /// <summary>What the emulator has served.</summary>
+    public EmulatorCounters Counters { get; } = new();
+
+    /// <summary>Whether the compute is suspended (the next connection pays <see cref="LakebaseEmulatorOptions.ColdStartDelay"/>).</summary>
+    public bool IsSuspended => _compute.IsSuspended;
+
+    internal PrincipalRegistry PrincipalRegistry { get; }
+
+    internal WorkspaceTokenStore WorkspaceTokens { get; }
+
+    /// <summary>Starts an emulator: private PostgreSQL server, workspace API and TLS front, each on a free port unless configured.</summary>
+    /// <param name="options">Settings; <see langword="null"/> for the defaults.</param>
+    /// <param name="cancellationToken">Cancels the start (everything started so far is stopped).</param>
+    public static async Task<LakebaseEmulator> StartAsync(LakebaseEmulatorOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new LakebaseEmulatorOptions();
+        var stopwatch = Stopwatch.StartNew();
+        var emulator = new LakebaseEmulator(options);
+        try
+        {
+            await emulator.StartCoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await emulator.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        emulator.StartupTime = stopwatch.Elapsed;
+        Log.Ready(emulator._logger, stopwatch.ElapsedMilliseconds, emulator.WorkspaceUrl, emulator.Port, emulator.EndpointName);
+        return emulator;
+    }
+
+    private async Task StartCoreAsync(CancellationToken cancellationToken)
+    {
+        var cluster = PrivateCluster.Create(_options.DataDirectory, _loggerFactory.CreateLogger<PrivateCluster>());
+        _cluster = cluster;
+
+        // initdb + server start dominate; the rest is set up while they run.
+        var clusterStarting = Task.Run(() => cluster.StartAsync(cancellationToken), cancellationToken);
+
+        RegisterInitialPrincipals();
+        _certificate = SelfSignedCertificate.Create();
+        _front = PostgresFront.Start(_options.PostgresPort, new FrontContext(
+            _certificate, _databaseTokens, Counters, _compute, _options.ColdStartDelay, cluster.SocketPath,
+            _loggerFactory.CreateLogger("Lakebase.Emulator.Postgres")));
+        _workspace = await WorkspaceApi.StartAsync(this, _options.WorkspacePort, _options.WorkspaceTokenLifetime, _loggerFactory, cancellationToken).ConfigureAwait(false);
+
+        await clusterStarting.ConfigureAwait(false);
+        _setup = new ClusterSetup(cluster);
+        await _setup.InitializeAsync(cancellationToken).ConfigureAwait(false);
+        var databases = await _setup.ListDatabasesAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var principal in PrincipalRegistry.All.Where(p => p.CreateRole))
+        {
+            await SetUpRoleAsync(principal, databases, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_options.SuspendAfter is { } suspendAfter)
+        {
+            _suspendMonitor = new SuspendMonitor(_compute, suspendAfter, () => SuspendCore("idle"));
+        }
+
+        _compute.MarkActivity();
+    }
+
+    private void RegisterInitialPrincipals()
+    {
+        // Configured principals win; ones persisted by an earlier run on the same data directory come back too.
+        foreach (var principal in _options.Principals)
+        {
+            PrincipalRegistry.Register(principal);
+        }
+
+        foreach (var principal in PrincipalRegistry.LoadPersisted().Where(p => PrincipalRegistry.Find(p.ClientId) is null))
+        {
+            PrincipalRegistry.Register(principal);
+        }
+
+        if (PrincipalRegistry.All.Count == 0)
+        {
+            PrincipalRegistry.Register(EmulatedPrincipal.CreateServicePrincipal());
+        }
+
+        _defaultPrincipal = PrincipalRegistry.All[0];
+        PrincipalRegistry.Persist();
+    }
+
+    /// <summary>Registers a principal and, unless <see cref="EmulatedPrincipal.CreateRole"/> is false, creates and grants its role.</summary>
+    /// <param name="principal">The principal; an existing one with the same client id is replaced.</param>
+    /// <param name="ct">Cancels the role setup.</param>
+    public async Task<EmulatedPrincipal> AddPrincipalAsync(EmulatedPrincipal principal, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        var setup = _setup ?? throw NotStarted();
+        PrincipalRegistry.Register(principal);
+        PrincipalRegistry.Persist();
+        if (principal.CreateRole)
+        {
+            var databases = await setup.ListDatabasesAsync(ct).ConfigureAwait(false);
+            await SetUpRoleAsync(principal, databases, ct).ConfigureAwait(false);
+        }
+
+        return principal;
+    }
+
+    /// <summary>
+    /// Creates a database (unless it exists) that every principal with a role can use like <c>databricks_postgres</c>:
+    /// CONNECT, and USAGE + CREATE on its public schema.
+    /// </summary>
+    /// <param name="name">The database name.</param>
+    /// <param name="ct">Cancels the operation.</param>
+    public async Task CreateDatabaseAsync(string name, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var setup = _setup ?? throw NotStarted();
+        await _setupLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await setup.EnsureDatabaseAsync(name, ct).ConfigureAwait(false);
+            foreach (var principal in PrincipalRegistry.All.Where(p => p.CreateRole))
+            {
+                await setup.GrantAsync(name, principal, OwnerFor(principal), ct).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _setupLock.Release();
+        }
+    }
+
+    private async Task SetUpRoleAsync(EmulatedPrincipal principal, IReadOnlyList<string> databases, CancellationToken ct)
+    {
+        var setup = _setup!;
+        await _setupLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await setup.CreateRoleAsync(principal, ct).ConfigureAwait(false);
+            foreach (var database in databases)
+            {
+                await setup.GrantAsync(database, principal, OwnerFor(principal), ct).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _setupLock.Release();
+        }
+    }
+
+    private EmulatedPrincipal? OwnerFor(EmulatedPrincipal principal) =>
+        _defaultPrincipal is { CreateRole: true } owner ? owner : null;
+
+    /// <summary>
+    /// Mints a database token directly, as the credential API would (without HTTP, and without touching
+    /// <see cref="Counters"/>, which count API traffic only).
+    /// </summary>
+    /// <param name="principal">Whose role the token logs in as; <see langword="null"/> for <see cref="DefaultPrincipal"/>.</param>
+    /// <param name="lifetime">The lifetime; <see langword="null"/> for the fault override or <see cref="LakebaseEmulatorOptions.TokenLifetime"/>.</param>
+    public EmulatorDatabaseToken MintDatabaseToken(EmulatedPrincipal? principal = null, TimeSpan? lifetime = null) =>
+        lifetime is { } explicitLifetime
+            ? _databaseTokens.Mint((principal ?? DefaultPrincipal).ClientId, explicitLifetime)
+            : MintDatabaseTokenCore(principal ?? DefaultPrincipal, null);
+
+    internal EmulatorDatabaseToken MintDatabaseTokenCore(EmulatedPrincipal principal, TimeSpan? requestedTtl) =>
+        _databaseTokens.Mint(principal.ClientId, Faults.TokenLifetimeOverride ?? requestedTtl ?? _options.TokenLifetime);
+
+    /// <summary>
+    /// An Npgsql connection string to the TLS front for a principal (no password: add a minted token), with
+    /// <c>SSL Mode=Require</c>.
+    /// </summary>
+    /// <param name="principal">The user; <see langword="null"/> for <see cref="DefaultPrincipal"/>.</param>
+    /// <param name="database">The database; <see langword="null"/> for <c>databricks_postgres</c>.</param>
+    public string GetConnectionString(EmulatedPrincipal? principal = null, string? database = null) =>
+        $"Host={Host};Port={Port};Database={database ?? Database};Username={(principal ?? DefaultPrincipal).ClientId};SSL Mode=Require";
+
+    /// <summary>
+    /// The environment a Lakebase app expects (DATABRICKS_HOST, DATABRICKS_CLIENT_ID, DATABRICKS_CLIENT_SECRET or
+    /// DATABRICKS_TOKEN, LAKEBASE_ENDPOINT, ENDPOINT_NAME, PGHOST, PGPORT, PGDATABASE, PGUSER, PGSSLMODE=require).
+    /// These are local fake credentials.
+    /// </summary>
+    /// <param name="principal">Whose credentials; <see langword="null"/> for <see cref="DefaultPrincipal"/>.</param>
+    public IReadOnlyDictionary<string, string> GetEnvironmentVariables(EmulatedPrincipal? principal = null)
+    {
+        principal ??= DefaultPrincipal;
+        var variables = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["DATABRICKS_HOST"] = WorkspaceUrl.ToString().TrimEnd('/'),
+            ["DATABRICKS_CLIENT_ID"] = principal.ClientId,
+        };
+        if (principal.ClientSecret is { } secret)
+        {
+            variables["DATABRICKS_CLIENT_SECRET"] = secret;
+        }
+        else if (principal.PersonalAccessToken is { } pat)
+        {
+            variables["DATABRICKS_TOKEN"] = pat;
+        }
+
+        variables["LAKEBASE_ENDPOINT"] = EndpointName;
+        variables["ENDPOINT_NAME"] = EndpointName;
+        variables["PGHOST"] = Host;
+        variables["PGPORT"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        variables["PGDATABASE"] = Database;
+        variables["PGUSER"] = principal.ClientId;
+        variables["PGSSLMODE"] = "require";
+        return variables;
+    }
+
+    /// <summary>Every database token minted so far stops working for new logins (28P01); open sessions live on.</summary>
+    public void RevokeAllTokens()
+    {
+        _databaseTokens.RevokeAll();
+        Log.TokensRevoked(_logger);
+    }
+
+    /// <summary>Closes every client session (both sides), as a compute failover does; the compute stays up.</summary>
+    public void DropAllSessions()
+    {
+        var dropped = _front?.DropAll() ?? 0;
+        Log.SessionsDropped(_logger, dropped);
+    }
+
+    /// <summary>Suspends the compute now, as scale-to-zero does: every session is dropped and the next connection pays a cold start.</summary>
+    /// <param name="ct">Not used; the suspension is immediate.</param>
+    public Task SuspendAsync(CancellationToken ct = default)
+    {
+        SuspendCore("on demand");
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Restarts the compute: drops every session; the next connection pays a cold start.</summary>
+    /// <param name="ct">Not used; the restart is immediate.</param>
+    public Task RestartComputeAsync(CancellationToken ct = default)
+    {
+        _compute.Suspend();
+        var dropped = _front?.DropAll() ?? 0;
+        Log.Suspended(_logger, "restart", dropped);
+        return Task.CompletedTask;
+    }
+
+    private void SuspendCore(string reason)
+    {
+        if (_compute.Suspend())
+        {
+            var dropped = _front?.DropAll() ?? 0;
+            Log.Suspended(_logger, reason, dropped);
+        }
+    }
+
+    /// <summary>Stops the front, the workspace API and the private server; deletes a temporary data directory.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        if (_suspendMonitor is not null)
+        {
+            await _suspendMonitor.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_front is not null)
+        {
+            await _front.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_workspace is not null)
+        {
+            await _workspace.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_cluster is not null)
+        {
+            await _cluster.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _certificate?.Dispose();
+        _setupLock.Dispose();
+    }
+
+    private static InvalidOperationException NotStarted() => new("The emulator has not been started (use LakebaseEmulator.StartAsync).");
+}

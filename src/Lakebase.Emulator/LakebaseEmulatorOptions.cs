@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Logging;
+
+namespace Lakebase.Emulator;
+
+/// <summary>Settings for a <see cref="LakebaseEmulator"/>. Every default gives a working emulator on free ports.</summary>
+public sealed class LakebaseEmulatorOptions
+{
+    /// <summary>The project id in the endpoint name.</summary>
+    public string ProjectId { get; set; } = "local";
+
+    /// <summary>The branch id in the endpoint name.</summary>
+    public string BranchId { get; set; } = "main";
+
+    /// <summary>The endpoint (compute) id in the endpoint name.</summary>
+    public string EndpointId { get; set; } = "ep-local-emulator";
+
+    /// <summary>The instance name served by the Provisioned credential API.</summary>
+    public string InstanceName { get; set; } = "local-instance";
+
+    /// <summary>
+    /// Where the emulator keeps its PostgreSQL cluster and registered principals. <see langword="null"/>: a temporary
+    /// directory deleted on dispose. Set: a persistent directory, reused when it already holds a cluster; the
+    /// principals (client ids and secrets) of the previous run are kept in it so their roles keep working.
+    /// </summary>
+    public string? DataDirectory { get; set; }
+
+    /// <summary>The HTTP port of the workspace API on 127.0.0.1; 0 picks a free port.</summary>
+    public int WorkspacePort { get; set; }
+
+    /// <summary>The TLS PostgreSQL port on 127.0.0.1; 0 picks a free port.</summary>
+    public int PostgresPort { get; set; }
+
+    /// <summary>How long a minted database token is accepted at login (unless a request or a fault says otherwise).</summary>
+    public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long a workspace OAuth token from <c>/oidc/v1/token</c> is accepted.</summary>
+    public TimeSpan WorkspaceTokenLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Idle time (no relayed bytes, no new connection) after which the compute suspends and drops every session;
+    /// <see langword="null"/> never suspends. Measured on the real clock, not <see cref="TimeProvider"/>.
+    /// </summary>
+    public TimeSpan? SuspendAfter { get; set; }
+
+    /// <summary>The wait a connection sees when it wakes a suspended (or restarted) compute.</summary>
+    public TimeSpan ColdStartDelay { get; set; } = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>The clock used for token expiry: when tokens are minted and when logins check them.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Where the emulator logs; <see langword="null"/> logs nowhere. Tokens and secrets are never logged.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>The principals to register at start. Empty: one default service principal is created.</summary>
+    public IList<EmulatedPrincipal> Principals { get; } = new List<EmulatedPrincipal>();
+
+    internal string EndpointName => $"projects/{ProjectId}/branches/{BranchId}/endpoints/{EndpointId}";
+}

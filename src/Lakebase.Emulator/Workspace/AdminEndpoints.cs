@@ -1,0 +1,160 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+
+namespace Lakebase.Emulator.Workspace;
+
+/// <summary>
+/// <c>/emulator/*</c>: the faults, revocation, session and compute controls for people (and scripts) driving a
+/// running emulator by hand. Local and unauthenticated by design: it only ever listens on 127.0.0.1.
+/// </summary>
+internal sealed class AdminEndpoints(LakebaseEmulator emulator)
+{
+    public Task GetCountersAsync(HttpContext context)
+    {
+        var c = emulator.Counters;
+        var perPrincipal = new JsonObject();
+        foreach (var p in emulator.Principals)
+        {
+            perPrincipal[p.ClientId] = c.CredentialsMintedFor(p.ClientId);
+        }
+
+        return ApiResponses.JsonAsync(context, 200, new JsonObject
+        {
+            ["credential_requests"] = c.CredentialRequests,
+            ["credentials_minted"] = c.CredentialsMinted,
+            ["credentials_minted_per_principal"] = perPrincipal,
+            ["workspace_tokens_issued"] = c.WorkspaceTokensIssued,
+            ["logins_accepted"] = c.LoginsAccepted,
+            ["logins_rejected"] = c.LoginsRejected,
+            ["live_sessions"] = c.LiveSessions,
+            ["suspended"] = emulator.IsSuspended,
+        });
+    }
+
+    public Task ResetCountersAsync(HttpContext context)
+    {
+        emulator.Counters.Reset();
+        return OkAsync(context);
+    }
+
+    public Task GetFaultsAsync(HttpContext context) => ApiResponses.JsonAsync(context, 200, DescribeFaults());
+
+    /// <summary>
+    /// Body fields (all optional): <c>reset</c> (bool, applied first), <c>api_latency_ms</c>, <c>fail_next_requests</c>
+    /// with <c>fail_status_code</c> and <c>retry_after_seconds</c>, <c>outage</c> (bool) with <c>outage_seconds</c>,
+    /// <c>token_ttl_seconds</c> (number, or null to clear).
+    /// </summary>
+    public async Task SetFaultsAsync(HttpContext context)
+    {
+        JsonObject body;
+        try
+        {
+            body = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false) as JsonObject
+                   ?? throw new JsonException("not an object");
+        }
+        catch (JsonException)
+        {
+            await ApiResponses.ErrorAsync(context, 400, "INVALID_PARAMETER_VALUE", "Malformed JSON request body: expected a JSON object.").ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            var faults = emulator.Faults;
+            if (body["reset"]?.GetValue<bool>() == true)
+            {
+                faults.Reset();
+            }
+
+            if (body["api_latency_ms"] is { } latency)
+            {
+                faults.ApiLatency = TimeSpan.FromMilliseconds(latency.GetValue<double>());
+            }
+
+            if (body.ContainsKey("token_ttl_seconds"))
+            {
+                faults.TokenLifetimeOverride = body["token_ttl_seconds"] is { } ttl ? TimeSpan.FromSeconds(ttl.GetValue<double>()) : null;
+            }
+
+            if (body["fail_next_requests"] is { } count)
+            {
+                var retryAfter = body["retry_after_seconds"] is { } ra ? TimeSpan.FromSeconds(ra.GetValue<double>()) : (TimeSpan?)null;
+                faults.FailNextApiRequests(count.GetValue<int>(), body["fail_status_code"]?.GetValue<int>() ?? 503, retryAfter);
+            }
+
+            if (body["outage"] is { } outage)
+            {
+                if (outage.GetValue<bool>())
+                {
+                    faults.StartOutage(body["outage_seconds"] is { } seconds ? TimeSpan.FromSeconds(seconds.GetValue<double>()) : null);
+                }
+                else
+                {
+                    faults.EndOutage();
+                }
+            }
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException or ArgumentException or OverflowException)
+        {
+            await ApiResponses.ErrorAsync(context, 400, "INVALID_PARAMETER_VALUE", $"Invalid fault settings: {ex.Message}").ConfigureAwait(false);
+            return;
+        }
+
+        await ApiResponses.JsonAsync(context, 200, DescribeFaults()).ConfigureAwait(false);
+    }
+
+    public Task RevokeTokensAsync(HttpContext context)
+    {
+        emulator.RevokeAllTokens();
+        return OkAsync(context);
+    }
+
+    public Task DropSessionsAsync(HttpContext context)
+    {
+        emulator.DropAllSessions();
+        return OkAsync(context);
+    }
+
+    public async Task RestartAsync(HttpContext context)
+    {
+        await emulator.RestartComputeAsync(context.RequestAborted).ConfigureAwait(false);
+        await OkAsync(context).ConfigureAwait(false);
+    }
+
+    public async Task SuspendAsync(HttpContext context)
+    {
+        await emulator.SuspendAsync(context.RequestAborted).ConfigureAwait(false);
+        await OkAsync(context).ConfigureAwait(false);
+    }
+
+    public Task InfoAsync(HttpContext context) => ApiResponses.JsonAsync(context, 200, new JsonObject
+    {
+        ["endpoint_name"] = emulator.EndpointName,
+        ["instance_name"] = emulator.InstanceName,
+        ["host"] = emulator.Host,
+        ["port"] = emulator.Port,
+        ["database"] = emulator.Database,
+        ["principals"] = new JsonArray(emulator.Principals.Select(p => (JsonNode)new JsonObject
+        {
+            ["client_id"] = p.ClientId,
+            ["kind"] = p.RoleKind,
+            ["workspace_access"] = p.WorkspaceAccess,
+            ["role"] = p.CreateRole,
+        }).ToArray()),
+    });
+
+    private JsonObject DescribeFaults()
+    {
+        var f = emulator.Faults;
+        return new JsonObject
+        {
+            ["api_latency_ms"] = f.ApiLatency.TotalMilliseconds,
+            ["token_ttl_seconds"] = f.TokenLifetimeOverride?.TotalSeconds,
+            ["pending_failures"] = f.PendingFailures,
+            ["outage"] = f.OutageActive,
+        };
+    }
+
+    private static Task OkAsync(HttpContext context) => ApiResponses.JsonAsync(context, 200, new JsonObject { ["ok"] = true });
+}

@@ -1,0 +1,243 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Lakebase.Emulator.Credentials;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Lakebase.Emulator.Workspace;
+
+/// <summary>
+/// The database credential APIs (Autoscaling <c>/api/2.0/postgres/credentials</c>, Provisioned
+/// <c>/api/2.0/database/credentials</c>) and the endpoint lookup <c>GET /api/2.0/postgres/{name}</c>.
+/// </summary>
+internal sealed class CredentialEndpoints(LakebaseEmulator emulator, FaultGate gate, ILogger logger)
+{
+    private static readonly TimeSpan MinimumTtl = TimeSpan.FromSeconds(300);
+    private static readonly TimeSpan MaximumTtl = TimeSpan.FromSeconds(3600);
+
+    public async Task PostgresCredentialAsync(HttpContext context)
+    {
+        emulator.Counters.CredentialRequestReceived();
+        if (!await gate.PassAsync(context, oauthShape: false).ConfigureAwait(false)
+            || await AuthenticateAsync(context).ConfigureAwait(false) is not { } principal
+            || await ReadObjectAsync(context).ConfigureAwait(false) is not { } body)
+        {
+            return;
+        }
+
+        if (!TryGetString(body, "endpoint", out var endpoint))
+        {
+            await FailAsync(context, 400, "INVALID_PARAMETER_VALUE", "Field 'endpoint' is required and must be a string.").ConfigureAwait(false);
+            return;
+        }
+
+        if (!await CheckEndpointAsync(context, endpoint).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        TimeSpan? ttl = null;
+        if (body["ttl"] is not null)
+        {
+            if (!TryGetString(body, "ttl", out var ttlText) || !TryParseDuration(ttlText, out var parsed))
+            {
+                await FailAsync(context, 400, "INVALID_PARAMETER_VALUE", "Field 'ttl' must be a duration in seconds such as \"3600s\".").ConfigureAwait(false);
+                return;
+            }
+
+            ttl = TimeSpan.FromTicks(Math.Clamp(parsed.Ticks, MinimumTtl.Ticks, MaximumTtl.Ticks));
+        }
+
+        var token = Mint(principal, ttl);
+        await ApiResponses.JsonAsync(context, 200, new JsonObject
+        {
+            ["token"] = token.Token,
+            ["expire_time"] = ApiResponses.Rfc3339(token.ExpiresAt),
+        }).ConfigureAwait(false);
+    }
+
+    public async Task DatabaseCredentialAsync(HttpContext context)
+    {
+        emulator.Counters.CredentialRequestReceived();
+        if (!await gate.PassAsync(context, oauthShape: false).ConfigureAwait(false)
+            || await AuthenticateAsync(context).ConfigureAwait(false) is not { } principal
+            || await ReadObjectAsync(context).ConfigureAwait(false) is not { } body)
+        {
+            return;
+        }
+
+        if (body["instance_names"] is not JsonArray names || names.Count == 0
+            || names.Any(n => n is not JsonValue v || v.GetValueKind() != JsonValueKind.String))
+        {
+            await FailAsync(context, 400, "INVALID_PARAMETER_VALUE", "Field 'instance_names' must be a non-empty array of instance names.").ConfigureAwait(false);
+            return;
+        }
+
+        foreach (var name in names.Select(n => n!.GetValue<string>()))
+        {
+            if (name != emulator.InstanceName)
+            {
+                await FailAsync(context, 404, "RESOURCE_DOES_NOT_EXIST", $"Database instance '{name}' does not exist.").ConfigureAwait(false);
+                return;
+            }
+        }
+
+        var token = Mint(principal, ttl: null);
+        await ApiResponses.JsonAsync(context, 200, new JsonObject
+        {
+            ["token"] = token.Token,
+            ["expiration_time"] = ApiResponses.Rfc3339(token.ExpiresAt),
+        }).ConfigureAwait(false);
+    }
+
+    public async Task GetEndpointAsync(HttpContext context, string name)
+    {
+        if (await AuthenticateAsync(context).ConfigureAwait(false) is null
+            || !await CheckEndpointAsync(context, name).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        var host = emulator.Host;
+        await ApiResponses.JsonAsync(context, 200, new JsonObject
+        {
+            ["name"] = emulator.EndpointName,
+            ["uid"] = emulator.EndpointName[(emulator.EndpointName.LastIndexOf('/') + 1)..],
+            ["parent"] = emulator.EndpointName[..emulator.EndpointName.LastIndexOf("/endpoints/", StringComparison.Ordinal)],
+            ["status"] = new JsonObject
+            {
+                ["endpoint_type"] = "ENDPOINT_TYPE_READ_WRITE",
+                ["current_state"] = emulator.IsSuspended ? "IDLE" : "ACTIVE",
+                ["hosts"] = new JsonObject { ["host"] = host, ["read_only_host"] = host, ["port"] = emulator.Port },
+                ["port"] = emulator.Port,
+            },
+        }).ConfigureAwait(false);
+    }
+
+    public async Task GetInstanceAsync(HttpContext context, string name)
+    {
+        if (await AuthenticateAsync(context).ConfigureAwait(false) is null)
+        {
+            return;
+        }
+
+        if (name != emulator.InstanceName)
+        {
+            await FailAsync(context, 404, "RESOURCE_DOES_NOT_EXIST", $"Database instance '{name}' does not exist.").ConfigureAwait(false);
+            return;
+        }
+
+        await ApiResponses.JsonAsync(context, 200, new JsonObject
+        {
+            ["name"] = emulator.InstanceName,
+            ["state"] = "AVAILABLE",
+            ["read_write_dns"] = emulator.Host,
+            ["read_only_dns"] = emulator.Host,
+            ["port"] = emulator.Port,
+        }).ConfigureAwait(false);
+    }
+
+    private EmulatorDatabaseToken Mint(EmulatedPrincipal principal, TimeSpan? ttl)
+    {
+        var token = emulator.MintDatabaseTokenCore(principal, ttl);
+        emulator.Counters.CredentialMinted(principal.ClientId);
+        Log.CredentialMinted(logger, principal.ClientId, token.ExpiresAt);
+        return token;
+    }
+
+    /// <summary>Resolves the bearer token to a principal with workspace access, or writes 401/403.</summary>
+    private async Task<EmulatedPrincipal?> AuthenticateAsync(HttpContext context)
+    {
+        var header = context.Request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || header.Length <= "Bearer ".Length)
+        {
+            await FailAsync(context, 401, "UNAUTHENTICATED", "Credential was not sent or was of an unsupported type for this API.").ConfigureAwait(false);
+            return null;
+        }
+
+        var principal = emulator.WorkspaceTokens.Resolve(header["Bearer ".Length..].Trim());
+        if (principal is null)
+        {
+            await FailAsync(context, 401, "UNAUTHENTICATED", "Invalid access token.").ConfigureAwait(false);
+            return null;
+        }
+
+        if (!principal.WorkspaceAccess)
+        {
+            await FailAsync(context, 403, "PERMISSION_DENIED",
+                $"{principal.ClientId} is not authorized: API is disabled for users without workspace-access entitlement").ConfigureAwait(false);
+            return null;
+        }
+
+        return principal;
+    }
+
+    private async Task<bool> CheckEndpointAsync(HttpContext context, string endpoint)
+    {
+        if (!EndpointNames.IsWellFormed(endpoint))
+        {
+            await FailAsync(context, 400, "INVALID_PARAMETER_VALUE",
+                $"Invalid endpoint name '{endpoint}': expected {EndpointNames.Expected}.").ConfigureAwait(false);
+            return false;
+        }
+
+        if (endpoint != emulator.EndpointName)
+        {
+            await FailAsync(context, 404, "RESOURCE_DOES_NOT_EXIST", $"Endpoint '{endpoint}' does not exist.").ConfigureAwait(false);
+            return false;
+        }
+
+        return true;
+    }
+
+    private async Task<JsonObject?> ReadObjectAsync(HttpContext context)
+    {
+        try
+        {
+            var node = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+            if (node is JsonObject obj)
+            {
+                return obj;
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        await FailAsync(context, 400, "INVALID_PARAMETER_VALUE", "Malformed JSON request body: expected a JSON object.").ConfigureAwait(false);
+        return null;
+    }
+
+    private Task FailAsync(HttpContext context, int status, string code, string message)
+    {
+        Log.ApiError(logger, context.Request.Method, context.Request.Path, status, code);
+        return ApiResponses.ErrorAsync(context, status, code, message);
+    }
+
+    private static bool TryGetString(JsonObject body, string name, out string value)
+    {
+        if (body[name] is JsonValue v && v.GetValueKind() == JsonValueKind.String)
+        {
+            value = v.GetValue<string>();
+            return true;
+        }
+
+        value = string.Empty;
+        return false;
+    }
+
+    /// <summary>Parses a protobuf-style duration: seconds with an optional fraction and an "s" suffix.</summary>
+    internal static bool TryParseDuration(string text, out TimeSpan duration)
+    {
+        duration = default;
+        if (!text.EndsWith('s') || !decimal.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds)
+            || seconds > 315_576_000_000m)
+        {
+            return false;
+        }
+
+        duration = TimeSpan.FromTicks((long)(seconds * TimeSpan.TicksPerSecond));
+        return true;
+    }
+}
