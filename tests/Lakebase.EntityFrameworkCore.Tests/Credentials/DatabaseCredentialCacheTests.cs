@@ -1,0 +1,197 @@
+using Lakebase.EntityFrameworkCore.Credentials;
+using Lakebase.EntityFrameworkCore.Diagnostics;
+using Lakebase.Testing;
+using Microsoft.Extensions.Logging;
+
+namespace Lakebase.EntityFrameworkCore.Tests.Credentials;
+
+/// <summary>The cache's timing rules, on a manual clock: hours of token life pass in milliseconds.</summary>
+public sealed class DatabaseCredentialCacheTests : IAsyncDisposable
+{
+    private static readonly TimeSpan Hour = TimeSpan.FromHours(1);
+    private readonly ManualTimeProvider _clock = new();
+    private readonly CapturingLoggerProvider _logs = new();
+    private readonly FakeCredentialApi _api;
+    private readonly DatabaseCredentialCache _cache;
+
+    public DatabaseCredentialCacheTests()
+    {
+        _api = new FakeCredentialApi(_clock, Hour);
+        using var factory = LoggerFactory.Create(b => b.AddProvider(_logs).SetMinimumLevel(LogLevel.Trace));
+        _cache = new DatabaseCredentialCache(_api.FetchAsync, "test endpoint", TimeSpan.FromMinutes(5), _clock, factory.CreateLogger("test"));
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Many_lookups_in_steady_state_make_one_request()
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.Equal("token-1", await _cache.GetPasswordAsync(Ct));
+            Assert.Equal("token-1", _cache.GetPassword());
+        }
+
+        Assert.Equal(1, _api.Requests);
+        Assert.Equal(LakebaseCredentialState.Valid, _cache.GetStatus("u", "s").State);
+    }
+
+    [Fact]
+    public async Task Fifty_concurrent_lookups_on_an_empty_cache_share_one_request()
+    {
+        _api.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var lookups = Enumerable.Range(0, 50).Select(_ => Task.Run(() => _cache.GetPasswordAsync(Ct).AsTask(), Ct)).ToArray();
+        await WaitUntil(() => _api.Requests >= 1);
+        await Task.Delay(50, Ct); // give the other 49 every chance to start a request of their own
+        _api.Gate.SetResult();
+
+        var passwords = await Task.WhenAll(lookups);
+        Assert.All(passwords, p => Assert.Equal("token-1", p));
+        Assert.Equal(1, _api.Requests);
+    }
+
+    [Fact]
+    public async Task The_credential_is_refreshed_in_the_background_before_it_expires()
+    {
+        Assert.Equal("token-1", await _cache.GetPasswordAsync(Ct));
+        var status = _cache.GetStatus("u", "s");
+        Assert.Equal(_clock.GetUtcNow() + Hour - TimeSpan.FromMinutes(5), status.NextRefreshAt);
+
+        _clock.Advance(TimeSpan.FromMinutes(54));
+        Assert.Equal(1, _api.Requests);
+
+        _clock.Advance(TimeSpan.FromMinutes(1)); // the refresh point: 5 minutes before expiry
+        await WaitUntil(() => _cache.Generation == 2);
+
+        Assert.Equal(2, _api.Requests);
+        Assert.Equal("token-2", await _cache.GetPasswordAsync(Ct));
+        Assert.Equal(2, _api.Requests); // the open did not wait on HTTP: the token was already there
+    }
+
+    [Fact]
+    public async Task A_failing_refresh_keeps_serving_the_valid_credential_and_recovers_when_the_api_is_back()
+    {
+        await _cache.GetPasswordAsync(Ct);
+        _api.Failure = () => FakeCredentialApi.Unavailable();
+
+        _clock.Advance(TimeSpan.FromMinutes(55));
+        await WaitUntil(() => _api.Requests == 2 && _cache.GetStatus("u", "s").State == LakebaseCredentialState.RefreshFailing);
+
+        // Stale-while-error: every open still gets the cached, still-valid token.
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal("token-1", await _cache.GetPasswordAsync(Ct));
+        }
+
+        Assert.Contains(_logs.Entries, e => e.EventId.Name == "CredentialRefreshFailedServingCached");
+
+        // The background loop retries with backoff; once the API is back the next retry succeeds.
+        _api.Failure = null;
+        for (var i = 0; i < 10 && _cache.Generation < 2; i++)
+        {
+            _clock.Advance(TimeSpan.FromSeconds(30));
+            await Task.Delay(20, Ct);
+        }
+
+        Assert.Equal(2, _cache.Generation);
+        Assert.StartsWith("token-", await _cache.GetPasswordAsync(Ct));
+        Assert.NotEqual("token-1", await _cache.GetPasswordAsync(Ct));
+        Assert.Equal(LakebaseCredentialState.Valid, _cache.GetStatus("u", "s").State);
+    }
+
+    [Fact]
+    public async Task With_the_api_down_and_the_credential_expired_an_open_gets_a_clear_error_then_recovers()
+    {
+        await _cache.GetPasswordAsync(Ct);
+        _api.Failure = () => FakeCredentialApi.Unavailable();
+        _clock.Advance(Hour + TimeSpan.FromMinutes(1));
+
+        var lookup = _cache.GetPasswordAsync(Ct).AsTask();
+        await AdvanceUntilCompleted(lookup);
+        var error = await Assert.ThrowsAsync<LakebaseCredentialException>(() => lookup);
+        Assert.Equal(LakebaseCredentialError.Unavailable, error.Reason);
+        Assert.Equal(LakebaseCredentialState.Unavailable, _cache.GetStatus("u", "s").State);
+
+        _api.Failure = null;
+        var recovered = _cache.GetPasswordAsync(Ct).AsTask();
+        await AdvanceUntilCompleted(recovered);
+        Assert.StartsWith("token-", await recovered);
+    }
+
+    [Fact]
+    public async Task Transient_failures_are_retried_honouring_retry_after_but_configuration_errors_fail_fast()
+    {
+        _api.Failure = () => FakeCredentialApi.PermissionDenied();
+        var denied = await Assert.ThrowsAsync<LakebaseCredentialException>(() => _cache.GetPasswordAsync(Ct).AsTask());
+        Assert.Equal(LakebaseCredentialError.PermissionDenied, denied.Reason);
+        Assert.Equal(1, _api.Requests); // a 403 is a configuration problem: no retry
+
+        _api.Failure = () => FakeCredentialApi.Unavailable(TimeSpan.FromSeconds(2));
+        var lookup = _cache.GetPasswordAsync(Ct).AsTask();
+        await WaitUntil(() => _api.Requests == 2);
+        _api.Failure = null;
+        _clock.Advance(TimeSpan.FromSeconds(1.9));
+        await Task.Delay(30, Ct);
+        Assert.False(lookup.IsCompleted); // still waiting out Retry-After
+        await AdvanceUntilCompleted(lookup);
+        Assert.Equal(3, _api.Requests);
+    }
+
+    [Fact]
+    public async Task Concurrent_forced_refreshes_for_the_same_rejected_credential_make_one_request()
+    {
+        await _cache.GetPasswordAsync(Ct);
+        var generation = _cache.Generation;
+        _api.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var forced = Enumerable.Range(0, 20).Select(_ => Task.Run(() => _cache.ForceRefreshAsync(generation, Ct), Ct)).ToArray();
+        await WaitUntil(() => _api.Requests == 2);
+        await Task.Delay(50, Ct);
+        _api.Gate.SetResult();
+        await Task.WhenAll(forced);
+
+        Assert.Equal(2, _api.Requests);
+        Assert.Equal("token-2", await _cache.GetPasswordAsync(Ct));
+
+        // A forced refresh for a credential that was already replaced requests nothing.
+        await _cache.ForceRefreshAsync(generation, Ct);
+        Assert.Equal(2, _api.Requests);
+    }
+
+    [Fact]
+    public async Task Status_and_logs_never_show_the_token()
+    {
+        await _cache.GetPasswordAsync(Ct);
+        _api.Failure = () => FakeCredentialApi.Unavailable();
+        _clock.Advance(TimeSpan.FromMinutes(55));
+        await WaitUntil(() => _api.Requests == 2);
+
+        var status = _cache.GetStatus("user", "source");
+        SecretAssert.DoesNotLeak(status.ToString(), ("database token", "token-1"));
+        SecretAssert.DoesNotLeak(_logs.AllText(), ("database token", "token-1"));
+        Assert.NotEmpty(_logs.Entries);
+    }
+
+    public async ValueTask DisposeAsync() => await _cache.DisposeAsync();
+
+    private async Task AdvanceUntilCompleted(Task task)
+    {
+        for (var i = 0; i < 200 && !task.IsCompleted; i++)
+        {
+            _clock.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(5, Ct);
+        }
+
+        Assert.True(task.IsCompleted, "the lookup did not complete");
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        for (var i = 0; i < 500 && !condition(); i++)
+        {
+            await Task.Delay(10, Ct);
+        }
+
+        Assert.True(condition(), "condition not reached within 5 s");
+    }
+}

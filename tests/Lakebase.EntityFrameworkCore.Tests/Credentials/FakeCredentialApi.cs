@@ -1,0 +1,44 @@
+using Lakebase.EntityFrameworkCore.Credentials;
+using Lakebase.EntityFrameworkCore.Diagnostics;
+
+namespace Lakebase.EntityFrameworkCore.Tests.Credentials;
+
+/// <summary>
+/// Stands in for the credential REST call in cache unit tests: counts requests, mints numbered tokens with a fixed
+/// lifetime on the test's clock, and fails on demand. (End-to-end tests use the real emulator over HTTP.)
+/// </summary>
+internal sealed class FakeCredentialApi(TimeProvider clock, TimeSpan lifetime)
+{
+    private int _requests;
+
+    public int Requests => Volatile.Read(ref _requests);
+
+    /// <summary>When set, every request fails with this error.</summary>
+    public Func<LakebaseCredentialException>? Failure { get; set; }
+
+    /// <summary>Requests wait for this before answering (to hold concurrent callers in flight).</summary>
+    public TaskCompletionSource? Gate { get; set; }
+
+    public async Task<DatabaseCredential> FetchAsync(CancellationToken cancellationToken)
+    {
+        var number = Interlocked.Increment(ref _requests);
+        if (Gate is { } gate)
+        {
+            await gate.Task.WaitAsync(cancellationToken);
+        }
+
+        if (Failure is { } failure)
+        {
+            throw failure();
+        }
+
+        var now = clock.GetUtcNow();
+        return new DatabaseCredential($"token-{number}", now, now + lifetime);
+    }
+
+    public static LakebaseCredentialException Unavailable(TimeSpan? retryAfter = null) =>
+        new(LakebaseCredentialError.Unavailable, "workspace unavailable (test)", System.Net.HttpStatusCode.ServiceUnavailable, "TEMPORARILY_UNAVAILABLE", retryAfter);
+
+    public static LakebaseCredentialException PermissionDenied() =>
+        new(LakebaseCredentialError.PermissionDenied, "permission denied (test)", System.Net.HttpStatusCode.Forbidden, "PERMISSION_DENIED");
+}
