@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Runtime.InteropServices;
 using Lakebase.Emulator;
 using Lakebase.Emulator.Cli;
 using Microsoft.Extensions.Logging;
@@ -40,11 +40,14 @@ if (cli.ColdStartDelay is { } coldStart)
 }
 
 using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
+// Ctrl+C and SIGTERM both end the run through disposal, which stops the private server.
+using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+void Stop(PosixSignalContext context)
 {
-    e.Cancel = true;
+    context.Cancel = true;
     stop.Cancel();
-};
+}
 
 await using var emulator = await LakebaseEmulator.StartAsync(options, stop.Token);
 if (cli.TokenTtl is { } ttl)

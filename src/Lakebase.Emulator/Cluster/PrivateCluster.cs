@@ -111,11 +111,39 @@ internal sealed class PrivateCluster : IAsyncDisposable
             ["start", "-w", "-t", "30", "-s", "-D", DataDirectory, "-l", LogFile, "-o", serverOptions],
             cancellationToken).ConfigureAwait(false);
         _started = true;
+        AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
         Log.ClusterStarted(_logger, _installation.MajorVersion, _socketDirectory, stopwatch.ElapsedMilliseconds);
+    }
+
+    // Safety net for a host that exits (SIGTERM, test runner shutdown) without disposing: never orphan a server.
+    private void OnProcessExit(object? sender, EventArgs e)
+    {
+        if (_started)
+        {
+            _started = false;
+            try
+            {
+                CommandRunner.RunAsync(
+                    CommandRunner.IsRoot ? "runuser" : _installation.PgCtl,
+                    CommandRunner.IsRoot
+                        ? ["-u", CommandRunner.ServiceUser, "--", _installation.PgCtl, "stop", "-s", "-D", DataDirectory, "-m", "immediate"]
+                        : ["stop", "-s", "-D", DataDirectory, "-m", "immediate"],
+                    CancellationToken.None).Wait(TimeSpan.FromSeconds(5));
+            }
+            catch (AggregateException)
+            {
+            }
+
+            if (_ownsRoot)
+            {
+                TryDelete(_root);
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
+        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
         if (_started)
         {
             _started = false;
