@@ -1,0 +1,69 @@
+using System.Globalization;
+
+namespace Lakebase.Benchmarks.Configuration;
+
+/// <summary>
+/// Parses <c>--quick | --full</c>, <c>--output PATH</c>, <c>--api-latency-ms N</c>, <c>--runs N</c>,
+/// <c>--soak-seconds N</c>, <c>--scenarios 1,2,...</c>. Hand-rolled: six flags do not justify a dependency.
+/// </summary>
+internal static class Arguments
+{
+    public const string Usage = """
+        Lakebase.Benchmarks: what UseLakebase costs against a static password and the guide's per-connection pattern.
+
+          --full                 the published run (default): interleaved repetitions, writes docs/benchmarks.md
+          --quick                CI smoke, under two minutes; writes to a temp path unless --output is given
+          --output PATH          where to write the markdown table
+          --api-latency-ms N     latency injected into every workspace API call (default 100)
+          --runs N               repetitions of scenarios 1-3 (median reported)
+          --soak-seconds N       duration of each rotation soak run
+          --scenarios LIST       subset of scenarios to run, e.g. 1,3,5
+          --help                 this text
+
+        Exit code 0 when every scenario ran and the table was written; 1 when a scenario failed to run; 2 on bad arguments.
+        """;
+
+    /// <returns>The settings, or <see langword="null"/> when help was asked for.</returns>
+    /// <exception cref="ArgumentException">An unknown flag or a malformed value.</exception>
+    public static BenchmarkSettings? Parse(string[] args)
+    {
+        var quick = false;
+        string? output = null;
+        int? latencyMs = null, runs = null, soakSeconds = null;
+        HashSet<int>? scenarios = null;
+
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            switch (args[i])
+            {
+                case "--quick": quick = true; break;
+                case "--full": quick = false; break;
+                case "--output": output = Value(); break;
+                case "--api-latency-ms": latencyMs = NonNegative(Value(), "--api-latency-ms"); break;
+                case "--runs": runs = Math.Max(1, NonNegative(Value(), "--runs")); break;
+                case "--soak-seconds": soakSeconds = Math.Max(1, NonNegative(Value(), "--soak-seconds")); break;
+                case "--scenarios":
+                    scenarios = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                        .Select(s => int.TryParse(s, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 5 ? n : throw new ArgumentException($"Unknown scenario '{s}' (1-5)."))];
+                    break;
+                case "--help" or "-h": return null;
+                default: throw new ArgumentException($"Unknown argument '{args[i]}'.");
+            }
+        }
+
+        var settings = quick
+            ? BenchmarkSettings.Quick(output ?? Path.Combine(Path.GetTempPath(), "lakebase-benchmarks", "benchmarks-quick.md"))
+            : BenchmarkSettings.Full(output ?? Path.Combine(RepositoryRoot.Find(), "docs", "benchmarks.md"));
+        return settings with
+        {
+            ApiLatency = latencyMs is { } ms ? TimeSpan.FromMilliseconds(ms) : settings.ApiLatency,
+            Runs = runs ?? settings.Runs,
+            SoakDuration = soakSeconds is { } s ? TimeSpan.FromSeconds(s) : settings.SoakDuration,
+            Scenarios = scenarios ?? settings.Scenarios,
+        };
+    }
+
+    private static int NonNegative(string value, string flag) =>
+        int.TryParse(value, CultureInfo.InvariantCulture, out var n) && n >= 0 ? n : throw new ArgumentException($"{flag} expects a non-negative integer, got '{value}'.");
+}

@@ -1,0 +1,70 @@
+namespace Lakebase.Benchmarks.Configuration;
+
+/// <summary>Everything a run is parameterised by. <see cref="Quick"/> and <see cref="Full"/> are the two documented presets.</summary>
+internal sealed record BenchmarkSettings
+{
+    public required string Mode { get; init; }
+
+    /// <summary>Where the markdown report goes.</summary>
+    public required string OutputPath { get; init; }
+
+    /// <summary>Latency the emulator adds to every workspace API call: a plausible cloud round trip.</summary>
+    public TimeSpan ApiLatency { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Repetitions of scenarios 1-3, variants interleaved; the report shows the median run.</summary>
+    public int Runs { get; init; }
+
+    public TimeSpan WarmupDuration { get; init; }
+
+    public TimeSpan OpensDuration { get; init; }
+
+    public TimeSpan CrudDuration { get; init; }
+
+    public IReadOnlyList<int> CrudWorkers { get; init; } = [1, 8, 32];
+
+    public int StormOpens { get; init; } = 200;
+
+    /// <summary>Short token lifetime for the refresh storm, so the refresh point arrives seconds after warm-up.</summary>
+    public TimeSpan StormTokenLifetime { get; init; } = TimeSpan.FromSeconds(8);
+
+    public TimeSpan StormRefreshBeforeExpiry { get; init; } = TimeSpan.FromSeconds(2);
+
+    public TimeSpan SoakDuration { get; init; }
+
+    public int SoakWorkers { get; init; } = 16;
+
+    public TimeSpan SoakShortTtl { get; init; } = TimeSpan.FromSeconds(3);
+
+    public TimeSpan SoakLongTtl { get; init; } = TimeSpan.FromMinutes(60);
+
+    /// <summary>Which scenarios (1-5) to run.</summary>
+    public IReadOnlySet<int> Scenarios { get; init; } = new HashSet<int> { 1, 2, 3, 4, 5 };
+
+    public bool IsQuick => Mode == "quick";
+
+    /// <summary>CI smoke: every scenario once, short; finishes well within two minutes.</summary>
+    public static BenchmarkSettings Quick(string outputPath) => new()
+    {
+        Mode = "quick",
+        OutputPath = outputPath,
+        Runs = 1,
+        WarmupDuration = TimeSpan.FromSeconds(0.3),
+        OpensDuration = TimeSpan.FromSeconds(2),
+        CrudDuration = TimeSpan.FromSeconds(1.5),
+        StormTokenLifetime = TimeSpan.FromSeconds(6),
+        StormRefreshBeforeExpiry = TimeSpan.FromSeconds(1.5),
+        SoakDuration = TimeSpan.FromSeconds(6),
+    };
+
+    /// <summary>The published figures: interleaved repetitions, a one-minute rotation soak.</summary>
+    public static BenchmarkSettings Full(string outputPath) => new()
+    {
+        Mode = "full",
+        OutputPath = outputPath,
+        Runs = 3,
+        WarmupDuration = TimeSpan.FromSeconds(1),
+        OpensDuration = TimeSpan.FromSeconds(10),
+        CrudDuration = TimeSpan.FromSeconds(8),
+        SoakDuration = TimeSpan.FromSeconds(60),
+    };
+}

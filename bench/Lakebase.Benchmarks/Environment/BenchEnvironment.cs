@@ -1,0 +1,69 @@
+using Lakebase.Benchmarks.Data;
+using Lakebase.Emulator;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Lakebase.Benchmarks.Environment;
+
+/// <summary>
+/// The in-process Lakebase emulator every variant talks to (same TLS front, same private PostgreSQL), with the
+/// credential-API latency injected, and a seeded database for the CRUD workload.
+/// </summary>
+internal sealed class BenchEnvironment : IAsyncDisposable
+{
+    public const string DatabaseName = "lakebase_bench";
+
+    private BenchEnvironment(LakebaseEmulator emulator, TimeSpan apiLatency)
+    {
+        Emulator = emulator;
+        ApiLatency = apiLatency;
+    }
+
+    public LakebaseEmulator Emulator { get; }
+
+    public TimeSpan ApiLatency { get; }
+
+    public static async Task<BenchEnvironment> StartAsync(TimeSpan apiLatency, CancellationToken ct)
+    {
+        var emulator = await LakebaseEmulator.StartAsync(new LakebaseEmulatorOptions(), ct).ConfigureAwait(false);
+        try
+        {
+            await emulator.CreateDatabaseAsync(DatabaseName, ct).ConfigureAwait(false);
+            var environment = new BenchEnvironment(emulator, apiLatency);
+            await environment.SeedAsync(ct).ConfigureAwait(false);
+            environment.ResetFaults();
+            return environment;
+        }
+        catch
+        {
+            await emulator.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>The injected latency, and no lifetime override: the state every scenario starts from.</summary>
+    public void ResetFaults()
+    {
+        Emulator.Faults.Reset();
+        Emulator.Faults.ApiLatency = ApiLatency;
+    }
+
+    /// <summary>A connection string to the TLS front as the default principal, without a password.</summary>
+    public NpgsqlConnectionStringBuilder FrontConnectionString() => new(Emulator.GetConnectionString(database: DatabaseName));
+
+    public ValueTask DisposeAsync() => Emulator.DisposeAsync();
+
+    // Through the front as the principal (it owns the database's public schema), so the table belongs to the role the variants log in as.
+    private async Task SeedAsync(CancellationToken ct)
+    {
+        var builder = FrontConnectionString();
+        builder.Password = Emulator.MintDatabaseToken(lifetime: TimeSpan.FromHours(1)).Token;
+        await using var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+        var options = new DbContextOptionsBuilder<BenchContext>().UseNpgsql(dataSource).Options;
+        await using var db = new BenchContext(options);
+        await db.Database.EnsureCreatedAsync(ct).ConfigureAwait(false);
+        await db.Database.ExecuteSqlRawAsync(
+            $"INSERT INTO items (name, quantity, updated_at) SELECT 'item ' || g, g, now() FROM generate_series(1, {CrudWorkload.SeededRows}) g; ANALYZE items;",
+            ct).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,31 @@
+using Lakebase.Benchmarks.Configuration;
+using Lakebase.Benchmarks.Scenarios;
+
+namespace Lakebase.Benchmarks.Reporting;
+
+/// <summary>Everything one run measured; scenarios that were not run (or failed) stay null.</summary>
+internal sealed class BenchmarkReport
+{
+    public required BenchmarkSettings Settings { get; init; }
+
+    public required MachineInfo Machine { get; init; }
+
+    public DateTimeOffset StartedAt { get; init; } = DateTimeOffset.UtcNow;
+
+    public TimeSpan Elapsed { get; set; }
+
+    public TimeSpan EmulatorStartup { get; set; }
+
+    public IReadOnlyList<OpensFigures>? Opens { get; set; }
+
+    public IReadOnlyList<CrudFigures>? Crud { get; set; }
+
+    public IReadOnlyList<StormFigures>? Storm { get; set; }
+
+    public IReadOnlyList<SoakFigures>? Soak { get; set; }
+
+    public IReadOnlyList<HotPathFigures>? HotPath { get; set; }
+
+    /// <summary>Scenario number → why it could not run. Any entry makes the exit code non-zero.</summary>
+    public SortedDictionary<int, string> Failures { get; } = [];
+}

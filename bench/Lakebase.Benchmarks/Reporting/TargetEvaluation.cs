@@ -1,0 +1,158 @@
+using Lakebase.Benchmarks.Measurement;
+using Lakebase.Benchmarks.Scenarios;
+using Lakebase.Benchmarks.Variants;
+
+namespace Lakebase.Benchmarks.Reporting;
+
+/// <summary>One target from issue 5, judged from the measured figures (never hard-coded).</summary>
+internal sealed record TargetResult(string Target, string Measured, bool? Met)
+{
+    public string Status => Met switch { true => "met", false => "**not met**", null => "not measured" };
+}
+
+/// <summary>Judges the issue's targets against a report.</summary>
+internal static class TargetEvaluation
+{
+    private const double CrudThroughputTolerance = 0.02;
+    private const double OpenP99Tolerance = 0.05;
+    private const double SoakThroughputTolerance = 0.05;
+    private const double HotPathBudgetNs = 1000;
+
+    public static IReadOnlyList<TargetResult> Evaluate(BenchmarkReport report) =>
+    [
+        CrudThroughput(report),
+        OpenLatency(report),
+        CredentialRequestsPerOpen(report),
+        StormRequests(report),
+        StormLatency(report),
+        SoakFailures(report),
+        SoakThroughput(report),
+        HotPath(report),
+    ];
+
+    private static TargetResult CrudThroughput(BenchmarkReport report)
+    {
+        const string target = "2: (b) ops/s within 2% of (a) at every concurrency";
+        if (report.Crud is not { Count: > 0 } crud)
+        {
+            return new(target, "", null);
+        }
+
+        var ratios = crud.GroupBy(c => c.Workers).Select(g =>
+            (Workers: g.Key, Ratio: Find(g, VariantKind.UseLakebase) / Find(g, VariantKind.StaticPassword))).ToList();
+        return new(target,
+            string.Join(", ", ratios.Select(r => $"{r.Workers} workers: {Format.Number(r.Ratio, "0.000")}×")),
+            ratios.All(r => r.Ratio >= 1 - CrudThroughputTolerance));
+
+        static double Find(IEnumerable<CrudFigures> figures, VariantKind kind) => figures.First(f => f.Variant == kind).OpsPerSecond;
+    }
+
+    private static TargetResult OpenLatency(BenchmarkReport report)
+    {
+        const string target = "1: (b) p99 open latency within 5% of (a), steady state";
+        if (Pair(report.Opens, VariantKind.StaticPassword, VariantKind.UseLakebase) is not { } pair)
+        {
+            return new(target, "", null);
+        }
+
+        var (a, b) = pair;
+
+        return new(target, $"{Format.Number(b.P99Ms, "0.00")} ms vs {Format.Number(a.P99Ms, "0.00")} ms ({Format.Ratio(b.P99Ms, a.P99Ms)})",
+            b.P99Ms <= a.P99Ms * (1 + OpenP99Tolerance));
+    }
+
+    private static TargetResult CredentialRequestsPerOpen(BenchmarkReport report)
+    {
+        const string target = "1: credential requests: (b) 1 per token lifetime, (c) 1 per open";
+        if (Pair(report.Opens, VariantKind.UseLakebase, VariantKind.GuidePerConnection) is not { } pair)
+        {
+            return new(target, "", null);
+        }
+
+        var (b, c) = pair;
+
+        // Every measurement is shorter than one 60-minute token lifetime and starts cold: at most one request each.
+        var bOk = b.MaxRequestsPerMeasurement <= 1;
+        var cOk = c.CredentialRequests == c.Opens;
+        return new(target,
+            $"(b) {b.CredentialRequests} requests for {b.Opens:N0} opens in {b.Measurements} cold measurements of ≤ {b.SecondsMeasured:0} s (max {b.MaxRequestsPerMeasurement} per lifetime); " +
+            $"(c) {c.CredentialRequests:N0} requests for {c.Opens:N0} opens",
+            bOk && cOk);
+    }
+
+    private static TargetResult StormRequests(BenchmarkReport report)
+    {
+        const string target = "3: exactly 1 credential request during the storm, (b)";
+        var b = report.Storm?.FirstOrDefault(s => s.Variant == VariantKind.UseLakebase);
+        if (b?.RequestsPerRun is not { } perRun)
+        {
+            return new(target, "", null);
+        }
+
+        return new(target, $"{string.Join(", ", perRun.Select(r => r.ToString("0", System.Globalization.CultureInfo.InvariantCulture)))} (per run) for {b.Opens} concurrent opens",
+            perRun.All(r => r == 1) && b.Failures == 0);
+    }
+
+    private static TargetResult StormLatency(BenchmarkReport report)
+    {
+        var roundTrip = report.Settings.ApiLatency.TotalMilliseconds;
+        var target = $"3: no open waits longer than one API round trip ({roundTrip:0} ms) beyond the static-password storm";
+        if (Pair(report.Storm, VariantKind.StaticPassword, VariantKind.UseLakebase) is not { } pair)
+        {
+            return new(target, "", null);
+        }
+
+        var (a, b) = pair;
+
+        var extra = b.WorstOpenMs - a.WorstOpenMs;
+        return new(target, $"worst open (b) {Format.Number(b.WorstOpenMs, "0")} ms vs (a) {Format.Number(a.WorstOpenMs, "0")} ms: {Format.Number(extra, "+0;-0")} ms",
+            extra < roundTrip);
+    }
+
+    private static TargetResult SoakFailures(BenchmarkReport report)
+    {
+        const string target = "4: zero failed operations with 3 s tokens, (b)";
+        var b = report.Soak?.FirstOrDefault(s => s.Variant == VariantKind.UseLakebase && s.TokenLifetime == report.Settings.SoakShortTtl);
+        return b is null ? new(target, "", null)
+            : new(target, $"{b.Failures} failed of {b.Operations + b.Failures:N0}" + (b.FirstError is null ? "" : $" (first: {b.FirstError})"), b.Failures == 0);
+    }
+
+    private static TargetResult SoakThroughput(BenchmarkReport report)
+    {
+        const string target = "4: (b) throughput with 3 s tokens within 5% of 60-minute tokens";
+        var settings = report.Settings;
+        var shortTtl = report.Soak?.FirstOrDefault(s => s.Variant == VariantKind.UseLakebase && s.TokenLifetime == settings.SoakShortTtl);
+        var longTtl = report.Soak?.FirstOrDefault(s => s.Variant == VariantKind.UseLakebase && s.TokenLifetime == settings.SoakLongTtl);
+        return shortTtl is null || longTtl is null ? new(target, "", null)
+            : new(target, $"{Format.Number(shortTtl.OpsPerSecond)} vs {Format.Number(longTtl.OpsPerSecond)} ops/s ({Format.Ratio(shortTtl.OpsPerSecond, longTtl.OpsPerSecond)})",
+                shortTtl.OpsPerSecond >= longTtl.OpsPerSecond * (1 - SoakThroughputTolerance));
+    }
+
+    private static TargetResult HotPath(BenchmarkReport report)
+    {
+        const string target = "5: cache hit under 1 µs and zero allocations";
+        var lookups = report.HotPath?.Where(h => h.Method.Contains("GetPassword", StringComparison.Ordinal)).ToList();
+        if (lookups is not { Count: > 0 })
+        {
+            return new(target, "", null);
+        }
+
+        return new(target,
+            string.Join("; ", lookups.Select(h => $"{h.Method}: {Format.Number(h.MeanNs, "0.0")} ns, {h.AllocatedBytes?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} B")),
+            lookups.All(h => h.MeanNs < HotPathBudgetNs && h.AllocatedBytes == 0));
+    }
+
+    private static (T First, T Second)? Pair<T>(IReadOnlyList<T>? figures, VariantKind first, VariantKind second)
+        where T : class
+    {
+        T? Find(VariantKind kind) => figures?.FirstOrDefault(f => VariantOf(f) == kind);
+        return Find(first) is { } x && Find(second) is { } y ? (x, y) : null;
+    }
+
+    private static VariantKind? VariantOf(object figures) => figures switch
+    {
+        OpensFigures o => o.Variant,
+        StormFigures s => s.Variant,
+        _ => null,
+    };
+}

@@ -1,0 +1,63 @@
+using Lakebase.Benchmarks.Data;
+using Lakebase.Benchmarks.Environment;
+using Lakebase.EntityFrameworkCore.Infrastructure;
+using Lakebase.EntityFrameworkCore.Infrastructure.Internal;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Lakebase.Benchmarks.Variants;
+
+/// <summary>
+/// (b) UseLakebase with a service principal, exactly as an application calls it. The tag goes into the application
+/// name so that every measurement gets its own data source (and so its own, cold, credential cache).
+/// </summary>
+internal sealed class LakebaseVariant : ConnectionVariant
+{
+    private readonly string _endpoint;
+    private readonly LakebaseOAuthOptions _oauth;
+    private readonly Action<LakebaseDbContextOptionsBuilder> _configure;
+    private DbContextOptions<BenchContext>? _last;
+
+    public LakebaseVariant(BenchEnvironment environment, VariantOptions options, string tag)
+    {
+        var emulator = environment.Emulator;
+        _endpoint = emulator.EndpointName;
+        _oauth = new LakebaseOAuthOptions
+        {
+            WorkspaceHost = emulator.WorkspaceUrl.ToString(),
+            ClientId = emulator.DefaultPrincipal.ClientId,
+            ClientSecret = emulator.DefaultPrincipal.ClientSecret,
+        };
+        _configure = lakebase =>
+        {
+            lakebase.Host(emulator.Host).Port(emulator.Port).Database(BenchEnvironment.DatabaseName)
+                .ApplicationName(tag).ReadEnvironment(false);
+            if (options.RefreshBeforeExpiry is { } lead)
+            {
+                lakebase.RefreshBeforeExpiry(lead);
+            }
+
+            if (!options.Pooling)
+            {
+                lakebase.ConfigureDataSource(DisablePooling);
+            }
+        };
+    }
+
+    public override VariantKind Kind => VariantKind.UseLakebase;
+
+    public override DbContextOptions<BenchContext> CreateOptions() =>
+        _last = new DbContextOptionsBuilder<BenchContext>().UseLakebase(_endpoint, _oauth, _configure).Options;
+
+    /// <summary>The data source's credential state (next refresh time, requests made), for the refresh storm.</summary>
+    public LakebaseDataSource DataSource =>
+        (_last ?? CreateOptions()).FindExtension<LakebaseOptionsExtension>()?.DataSource
+        ?? throw new InvalidOperationException("UseLakebase did not register its options extension.");
+
+    // Disposes this measurement's data source: its pool and, above all, its refresh timer, which would otherwise
+    // keep requesting credentials (3-second tokens!) during every later measurement and skew their counts.
+    public override ValueTask DisposeAsync() => _last is null ? ValueTask.CompletedTask : DataSource.DisposeAsync();
+
+    // A named static method: the data-source registry keys on the configure callback's method name.
+    private static void DisablePooling(NpgsqlDataSourceBuilder builder) => builder.ConnectionStringBuilder.Pooling = false;
+}

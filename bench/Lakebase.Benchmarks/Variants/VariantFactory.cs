@@ -1,0 +1,27 @@
+using Lakebase.Benchmarks.Environment;
+
+namespace Lakebase.Benchmarks.Variants;
+
+/// <summary>Creates a fresh variant per measurement: own pool, own credential state, distinct application name.</summary>
+internal static class VariantFactory
+{
+    private static int _sequence;
+
+    public static ConnectionVariant Create(VariantKind kind, BenchEnvironment environment, VariantOptions options)
+    {
+        var tag = $"bench-{kind.Letter()}-{Interlocked.Increment(ref _sequence)}";
+        return kind switch
+        {
+            VariantKind.StaticPassword => new StaticPasswordVariant(environment, options, tag),
+            VariantKind.UseLakebase => new LakebaseVariant(environment, options, tag),
+            _ => new GuidePerConnectionVariant(environment, options, tag),
+        };
+    }
+
+    /// <summary>Rotates the order each run so no variant always goes first (warmer caches, cooler CPU).</summary>
+    public static IReadOnlyList<VariantKind> InterleavedOrder(int run)
+    {
+        VariantKind[] all = [VariantKind.StaticPassword, VariantKind.UseLakebase, VariantKind.GuidePerConnection];
+        return [.. Enumerable.Range(0, all.Length).Select(i => all[(i + run) % all.Length])];
+    }
+}
