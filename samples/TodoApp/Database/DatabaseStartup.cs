@@ -1,0 +1,89 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using TodoApp.Configuration;
+using TodoApp.Data;
+
+namespace TodoApp.Database;
+
+/// <summary>
+/// Runs before the app serves: validates the "Lakebase" settings (failing fast with every problem listed), starts the
+/// local emulator when nothing is configured, and applies migrations where that is the policy.
+/// </summary>
+/// <remarks>
+/// Migration policy: the local emulator is always migrated (it is the developer's own database). Real Lakebase is
+/// migrated only with Lakebase:MigrateOnStartup=true, because in production the app's role should only read and write
+/// rows (migrations/sql/role-setup.sql) and schema changes are a deliberate deploy step
+/// (<c>dotnet ef database update</c> or migrations/sql/migrate.sql). Otherwise the app only warns about pending ones.
+/// </remarks>
+public sealed partial class DatabaseStartup(
+    IOptions<LakebaseOptions> options,
+    LocalEmulator localEmulator,
+    DatabaseTargetAccessor accessor,
+    IServiceScopeFactory scopes,
+    ILogger<DatabaseStartup> logger)
+{
+    public async Task<DatabaseTarget> InitializeAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value; // throws OptionsValidationException listing every problem
+        DatabaseTarget target;
+        if (settings.UsesLocalEmulator)
+        {
+            LogStartingEmulator(logger, localEmulator.ResolveDataDirectory(settings.Emulator));
+            target = await localEmulator.StartAsync(settings.Emulator, cancellationToken);
+        }
+        else
+        {
+            target = DatabaseTarget.FromOptions(settings);
+        }
+
+        accessor.Set(target);
+        LogTarget(logger, target.Describe(), target.OAuth.Method.ToString());
+
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TodoDbContext>();
+        if (target.IsLocalEmulator || settings.MigrateOnStartup)
+        {
+            await db.Database.MigrateAsync(cancellationToken); // logs each migration it applies
+            LogMigrated(logger);
+        }
+        else
+        {
+            await WarnAboutPendingMigrationsAsync(db, cancellationToken);
+        }
+
+        return target;
+    }
+
+    private async Task WarnAboutPendingMigrationsAsync(TodoDbContext db, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+            if (pending.Count > 0)
+            {
+                LogPendingMigrations(logger, pending.Count, string.Join(", ", pending));
+            }
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // Keep serving: /health reports the database as unreachable, and the problem may be transient.
+            LogDatabaseUnreachable(logger, exception);
+        }
+    }
+
+    [LoggerMessage(1, LogLevel.Information, "No Lakebase settings found: starting the local Lakebase emulator with its data in {DataDirectory} (delete it to start over).")]
+    private static partial void LogStartingEmulator(ILogger logger, string dataDirectory);
+
+    [LoggerMessage(2, LogLevel.Information, "Todos are stored in the {Target}, authenticating as {Method}.")]
+    private static partial void LogTarget(ILogger logger, string target, string method);
+
+    [LoggerMessage(3, LogLevel.Information, "The database schema is up to date.")]
+    private static partial void LogMigrated(ILogger logger);
+
+    [LoggerMessage(4, LogLevel.Warning, "{Count} migration(s) are not applied ({Migrations}). Run `dotnet ef database update --project migrations/TodoApp.Migrations` " +
+        "or migrations/sql/migrate.sql, or set Lakebase:MigrateOnStartup=true.")]
+    private static partial void LogPendingMigrations(ILogger logger, int count, string migrations);
+
+    [LoggerMessage(5, LogLevel.Warning, "Could not reach the database at startup; serving anyway (see /health).")]
+    private static partial void LogDatabaseUnreachable(ILogger logger, Exception exception);
+}

@@ -1,0 +1,82 @@
+using Lakebase.Emulator;
+using Lakebase.EntityFrameworkCore.Infrastructure;
+using TodoApp.Configuration;
+
+namespace TodoApp.Database;
+
+/// <summary>
+/// The no-configuration default: a local Lakebase (workspace OAuth + credential API + TLS PostgreSQL that only accepts
+/// minted tokens) started inside the app, so that the app runs through exactly the same UseLakebase path as in
+/// production. Owned by the DI container, which stops it when the app stops.
+/// </summary>
+public sealed class LocalEmulator(IHostEnvironment environment, ILoggerFactory loggerFactory) : IAsyncDisposable
+{
+    private LakebaseEmulator? _emulator;
+
+    /// <summary>
+    /// The emulator's database folder. Persistent, under the content root (samples/TodoApp/.lakebase-emulator,
+    /// git-ignored): todos survive restarts, it is easy to find and to delete, and it is a path the PostgreSQL server
+    /// user can reach (run as root, the server runs as `postgres`, which cannot enter /root/.local/share).
+    /// </summary>
+    public string ResolveDataDirectory(LocalEmulatorOptions options) =>
+        Path.GetFullPath(options.DataDirectory, environment.ContentRootPath);
+
+    public async Task<DatabaseTarget> StartAsync(LocalEmulatorOptions options, CancellationToken cancellationToken)
+    {
+        _emulator = await LakebaseEmulator.StartAsync(
+            new LakebaseEmulatorOptions { DataDirectory = ResolveDataDirectory(options), LoggerFactory = new EmulatorLoggerFactory(loggerFactory) },
+            cancellationToken);
+
+        var principal = _emulator.DefaultPrincipal;
+        return new DatabaseTarget(
+            _emulator.EndpointName,
+            new LakebaseOAuthOptions
+            {
+                WorkspaceHost = _emulator.WorkspaceUrl.ToString(),
+                ClientId = principal.ClientId,
+                ClientSecret = principal.ClientSecret,
+            },
+            _emulator.Host,
+            _emulator.Port,
+            _emulator.Database,
+            Username: null,
+            Npgsql.SslMode.Require,
+            "TodoApp",
+            IsLocalEmulator: true);
+    }
+
+    public ValueTask DisposeAsync() => _emulator?.DisposeAsync() ?? ValueTask.CompletedTask;
+
+    /// <summary>
+    /// The emulator's own messages at their level; everything else it hosts (its internal web server's "Now listening
+    /// on ..." lines) only from Warning up, so that the app's own address is the one a newcomer sees.
+    /// </summary>
+    private sealed class EmulatorLoggerFactory(ILoggerFactory inner) : ILoggerFactory
+    {
+        public ILogger CreateLogger(string categoryName) =>
+            categoryName.StartsWith("Lakebase.Emulator", StringComparison.Ordinal) ? inner.CreateLogger(categoryName) : new WarningsOnly(inner.CreateLogger(categoryName));
+
+        public void AddProvider(ILoggerProvider provider) => inner.AddProvider(provider);
+
+        public void Dispose()
+        {
+            // The app owns the inner factory.
+        }
+    }
+
+    private sealed class WarningsOnly(ILogger inner) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => inner.BeginScope(state);
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning && inner.IsEnabled(logLevel);
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                inner.Log(logLevel, eventId, state, exception, formatter);
+            }
+        }
+    }
+}
