@@ -8,6 +8,9 @@ internal static partial class Log
     [LoggerMessage(1, LogLevel.Debug, "Initialized a PostgreSQL cluster in {DataDirectory} ({ElapsedMs} ms)")]
     public static partial void ClusterInitialized(ILogger logger, string dataDirectory, long elapsedMs);
 
+    [LoggerMessage(5, LogLevel.Debug, "Copied the cached template cluster into {DataDirectory} ({ElapsedMs} ms)")]
+    public static partial void ClusterRestoredFromTemplate(ILogger logger, string dataDirectory, long elapsedMs);
+
     [LoggerMessage(2, LogLevel.Debug, "Private PostgreSQL {Version} server listening on unix socket in {SocketDirectory} ({ElapsedMs} ms)")]
     public static partial void ClusterStarted(ILogger logger, int version, string socketDirectory, long elapsedMs);
 
