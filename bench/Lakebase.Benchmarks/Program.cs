@@ -75,6 +75,7 @@ await using (var environment = await BenchEnvironment.StartAsync(settings.ApiLat
 }
 
 report.Elapsed = total.Elapsed;
+report.LoadAverageAtEnd = MachineInfo.LoadAverage();
 var markdown = MarkdownReport.Render(report);
 var output = Path.GetFullPath(settings.OutputPath);
 Directory.CreateDirectory(Path.GetDirectoryName(output)!);

@@ -15,7 +15,7 @@ internal static class Arguments
           --quick                CI smoke, under two minutes; writes to a temp path unless --output is given
           --output PATH          where to write the markdown table
           --api-latency-ms N     latency injected into every workspace API call (default 100)
-          --runs N               repetitions of scenarios 1-3 (median reported)
+          --runs N               rounds of interleaved slices in scenarios 1-2 (median of paired ratios reported)
           --soak-seconds N       duration of each rotation soak run
           --scenarios LIST       subset of scenarios to run, e.g. 1,3,5
           --help                 this text

@@ -11,8 +11,11 @@ internal sealed record BenchmarkSettings
     /// <summary>Latency the emulator adds to every workspace API call: a plausible cloud round trip.</summary>
     public TimeSpan ApiLatency { get; init; } = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Repetitions of scenarios 1-3, variants interleaved; the report shows the median run.</summary>
+    /// <summary>Rounds of interleaved slices in scenarios 1 and 2 (each round: one slice per variant, order rotated).</summary>
     public int Runs { get; init; }
+
+    /// <summary>Repetitions of the refresh storm; the report shows the median.</summary>
+    public int StormRuns { get; init; }
 
     public TimeSpan WarmupDuration { get; init; }
 
@@ -47,13 +50,14 @@ internal sealed record BenchmarkSettings
     {
         Mode = "quick",
         OutputPath = outputPath,
-        Runs = 1,
+        Runs = 2,
+        StormRuns = 1,
         WarmupDuration = TimeSpan.FromSeconds(0.3),
-        OpensDuration = TimeSpan.FromSeconds(2),
-        CrudDuration = TimeSpan.FromSeconds(1.5),
-        StormTokenLifetime = TimeSpan.FromSeconds(6),
-        StormRefreshBeforeExpiry = TimeSpan.FromSeconds(1.5),
-        SoakDuration = TimeSpan.FromSeconds(6),
+        OpensDuration = TimeSpan.FromSeconds(1),
+        CrudDuration = TimeSpan.FromSeconds(0.75),
+        StormTokenLifetime = TimeSpan.FromSeconds(4),
+        StormRefreshBeforeExpiry = TimeSpan.FromSeconds(1),
+        SoakDuration = TimeSpan.FromSeconds(5),
     };
 
     /// <summary>The published figures: interleaved repetitions, a one-minute rotation soak.</summary>
@@ -61,10 +65,11 @@ internal sealed record BenchmarkSettings
     {
         Mode = "full",
         OutputPath = outputPath,
-        Runs = 3,
+        Runs = 10,
+        StormRuns = 3,
         WarmupDuration = TimeSpan.FromSeconds(1),
-        OpensDuration = TimeSpan.FromSeconds(10),
-        CrudDuration = TimeSpan.FromSeconds(8),
+        OpensDuration = TimeSpan.FromSeconds(2),
+        CrudDuration = TimeSpan.FromSeconds(1.5),
         SoakDuration = TimeSpan.FromSeconds(60),
     };
 }

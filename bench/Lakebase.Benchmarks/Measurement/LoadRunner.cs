@@ -42,7 +42,8 @@ internal static class LoadRunner
             perWorker.Sum(t => t.Failures),
             elapsed,
             LatencySummary.From(latencies),
-            perWorker.Select(t => t.FirstError).FirstOrDefault(e => e is not null));
+            perWorker.Select(t => t.FirstError).FirstOrDefault(e => e is not null),
+            latencies);
     }
 
     /// <summary>Times the whole operation.</summary>

@@ -16,6 +16,10 @@ internal sealed class BenchmarkReport
 
     public TimeSpan EmulatorStartup { get; set; }
 
+    public string LoadAverageAtStart { get; init; } = MachineInfo.LoadAverage();
+
+    public string LoadAverageAtEnd { get; set; } = "";
+
     public IReadOnlyList<OpensFigures>? Opens { get; set; }
 
     public IReadOnlyList<CrudFigures>? Crud { get; set; }

@@ -12,6 +12,19 @@ internal sealed record MachineInfo(int Cores, string Os, string Cpu, string Runt
         RuntimeInformation.FrameworkDescription,
         GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024L * 1024 * 1024));
 
+    /// <summary>The 1/5/15-minute load averages (Linux), to show how busy the machine was with other work.</summary>
+    public static string LoadAverage()
+    {
+        try
+        {
+            return File.Exists("/proc/loadavg") ? string.Join(" / ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+        }
+        catch (IOException)
+        {
+            return "n/a";
+        }
+    }
+
     public override string ToString() => $"{Cores} cores ({Cpu}), {MemoryGiB} GiB, {Os}, {Runtime}";
 
     private static string? ReadOsRelease() => ReadField("/etc/os-release", "PRETTY_NAME=")?.Trim('"');

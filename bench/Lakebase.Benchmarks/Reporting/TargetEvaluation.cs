@@ -17,6 +17,7 @@ internal static class TargetEvaluation
     private const double OpenP99Tolerance = 0.05;
     private const double SoakThroughputTolerance = 0.05;
     private const double HotPathBudgetNs = 1000;
+    private static readonly TimeSpan TokenLifetime = TimeSpan.FromMinutes(60);
 
     public static IReadOnlyList<TargetResult> Evaluate(BenchmarkReport report) =>
     [
@@ -39,12 +40,10 @@ internal static class TargetEvaluation
         }
 
         var ratios = crud.GroupBy(c => c.Workers).Select(g =>
-            (Workers: g.Key, Ratio: Find(g, VariantKind.UseLakebase) / Find(g, VariantKind.StaticPassword))).ToList();
+            (Workers: g.Key, Ratio: g.First(f => f.Variant == VariantKind.UseLakebase).RatioToStatic)).ToList();
         return new(target,
             string.Join(", ", ratios.Select(r => $"{r.Workers} workers: {Format.Number(r.Ratio, "0.000")}×")),
             ratios.All(r => r.Ratio >= 1 - CrudThroughputTolerance));
-
-        static double Find(IEnumerable<CrudFigures> figures, VariantKind kind) => figures.First(f => f.Variant == kind).OpsPerSecond;
     }
 
     private static TargetResult OpenLatency(BenchmarkReport report)
@@ -71,11 +70,12 @@ internal static class TargetEvaluation
 
         var (b, c) = pair;
 
-        // Every measurement is shorter than one 60-minute token lifetime and starts cold: at most one request each.
-        var bOk = b.MaxRequestsPerMeasurement <= 1;
+        // (b) starts cold: its first open fetches; after that one per 60-minute token lifetime begun.
+        var lifetimes = Math.Max(1, Math.Ceiling(b.SecondsMeasured / TokenLifetime.TotalSeconds));
+        var bOk = b.CredentialRequests <= lifetimes;
         var cOk = c.CredentialRequests == c.Opens;
         return new(target,
-            $"(b) {b.CredentialRequests} requests for {b.Opens:N0} opens in {b.Measurements} cold measurements of ≤ {b.SecondsMeasured:0} s (max {b.MaxRequestsPerMeasurement} per lifetime); " +
+            $"(b) {b.CredentialRequests} request(s) for {b.Opens:N0} opens over {b.SecondsMeasured:0} s, i.e. within {lifetimes:0} token lifetime(s); " +
             $"(c) {c.CredentialRequests:N0} requests for {c.Opens:N0} opens",
             bOk && cOk);
     }

@@ -4,12 +4,12 @@ using Lakebase.Benchmarks.Variants;
 
 namespace Lakebase.Benchmarks.Scenarios;
 
-/// <summary>Scenario 2 figures for one variant at one concurrency (median over runs).</summary>
-internal sealed record CrudFigures(VariantKind Variant, int Workers, double OpsPerSecond, double P99Ms, long Operations, long Failures, string? FirstError);
+/// <summary>Scenario 2 figures for one variant at one concurrency.</summary>
+internal sealed record CrudFigures(VariantKind Variant, int Workers, double OpsPerSecond, double RatioToStatic, double P99Ms, long Operations, long Failures, string? FirstError);
 
 /// <summary>
-/// Scenario 2: EF Core CRUD through a pool (the steady state of a web app) at 1, 8 and 32 concurrent workers.
-/// The warm-up fills the pool, so the measured window shows the per-operation cost of each variant.
+/// Scenario 2: EF Core CRUD through a pool (the steady state of a web app) at 1, 8 and 32 concurrent workers, the
+/// variants in interleaved slices. The warm-up fills each pool, so the slices show the per-operation cost.
 /// </summary>
 internal static class CrudScenario
 {
@@ -19,36 +19,34 @@ internal static class CrudScenario
         var results = new List<CrudFigures>();
         foreach (var workers in settings.CrudWorkers)
         {
-            var runs = new List<CrudFigures>();
-            for (var run = 0; run < settings.Runs; run++)
+            var variants = new List<ConnectionVariant>();
+            try
             {
-                foreach (var kind in VariantFactory.InterleavedOrder(run))
+                var random = Enumerable.Range(0, workers).Select(w => new Random(w)).ToArray();
+                Func<int, long, CancellationToken, Task<TimeSpan>> OperationFor(ConnectionVariant variant) =>
+                    LoadRunner.Timed((w, i, c) => CrudWorkload.RunAsync(variant.CreateOptions(), i, random[w], c));
+
+                foreach (var kind in VariantFactory.InterleavedOrder(0))
                 {
-                    context.Progress($"scenario 2, {workers} workers, run {run + 1}/{settings.Runs}: {kind.Label()}");
-                    runs.Add(await MeasureAsync(context, kind, workers, run, ct).ConfigureAwait(false));
+                    var variant = VariantFactory.Create(kind, context.Environment, VariantOptions.Pooled);
+                    variants.Add(variant);
+                    await VariantWarmup.RunAsync(variant, crud: true, ct).ConfigureAwait(false);
+                    _ = await LoadRunner.RunAsync(workers, settings.WarmupDuration, OperationFor(variant), ct).ConfigureAwait(false);
+                }
+
+                context.Progress($"scenario 2, {workers} workers: {settings.Runs} rounds of {Format.Duration(settings.CrudDuration)} slices per variant");
+                var figures = await InterleavedMeasurement.RunAsync(variants, settings.Runs, settings.CrudDuration, workers, OperationFor, context.Progress, ct).ConfigureAwait(false);
+                results.AddRange(figures.Select(f => new CrudFigures(f.Variant, workers, f.OpsPerSecond, f.RatioToStatic, f.Latency.P99Ms, f.Operations, f.Failures, f.FirstError)));
+            }
+            finally
+            {
+                foreach (var variant in variants)
+                {
+                    await variant.DisposeAsync().ConfigureAwait(false);
                 }
             }
-
-            results.AddRange(runs.GroupBy(r => r.Variant).OrderBy(g => g.Key).Select(g => new CrudFigures(
-                g.Key, workers,
-                Median.Of(g.Select(r => r.OpsPerSecond)),
-                Median.Of(g.Select(r => r.P99Ms)),
-                g.Sum(r => r.Operations),
-                g.Sum(r => r.Failures),
-                g.Select(r => r.FirstError).FirstOrDefault(e => e is not null))));
         }
 
         return results;
-    }
-
-    private static async Task<CrudFigures> MeasureAsync(ScenarioContext context, VariantKind kind, int workers, int run, CancellationToken ct)
-    {
-        await using var variant = VariantFactory.Create(kind, context.Environment, VariantOptions.Pooled);
-        var random = Enumerable.Range(0, workers).Select(w => new Random((run * 1000) + w)).ToArray();
-        var operation = LoadRunner.Timed((w, i, c) => CrudWorkload.RunAsync(variant.CreateOptions(), i, random[w], c));
-        await VariantWarmup.RunAsync(variant, crud: true, ct).ConfigureAwait(false);
-        var warmup = await LoadRunner.RunAsync(workers, context.Settings.WarmupDuration, operation, ct).ConfigureAwait(false);
-        var load = await LoadRunner.RunAsync(workers, context.Settings.CrudDuration, operation, ct).ConfigureAwait(false);
-        return new CrudFigures(kind, workers, load.OpsPerSecond, load.Latency.P99Ms, load.Operations, warmup.Failures + load.Failures, warmup.FirstError ?? load.FirstError);
     }
 }

@@ -26,11 +26,11 @@ internal static class RefreshStormScenario
         try
         {
             context.Environment.Emulator.Faults.TokenLifetimeOverride = settings.StormTokenLifetime;
-            for (var run = 0; run < settings.Runs; run++)
+            for (var run = 0; run < settings.StormRuns; run++)
             {
                 foreach (var kind in VariantFactory.InterleavedOrder(run))
                 {
-                    context.Progress($"scenario 3 run {run + 1}/{settings.Runs}: {kind.Label()}");
+                    context.Progress($"scenario 3 run {run + 1}/{settings.StormRuns}: {kind.Label()}");
                     runs.Add(await MeasureAsync(context, kind, ct).ConfigureAwait(false));
                 }
             }
