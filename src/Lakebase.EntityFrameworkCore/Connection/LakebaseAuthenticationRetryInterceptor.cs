@@ -23,6 +23,7 @@ internal sealed class LakebaseAuthenticationRetryInterceptor(DatabaseCredentialC
         }
 
         var generation = credentials.Generation;
+        var use = CredentialUse.Begin();
         try
         {
             connection.Open();
@@ -31,11 +32,15 @@ internal sealed class LakebaseAuthenticationRetryInterceptor(DatabaseCredentialC
         catch (Exception e) when (IsAuthenticationFailure(e, out var sqlState))
         {
             OnRejected(sqlState);
-            credentials.ForceRefreshAsync(generation, CancellationToken.None).GetAwaiter().GetResult();
+            credentials.ForceRefreshAsync(Rejected(use, generation), CancellationToken.None).GetAwaiter().GetResult();
         }
         catch (NpgsqlException e) when (e.InnerException is LakebaseException inner)
         {
             ExceptionDispatchInfo.Throw(inner);
+        }
+        finally
+        {
+            CredentialUse.End();
         }
 
         return OpenAgain(() =>
@@ -54,6 +59,7 @@ internal sealed class LakebaseAuthenticationRetryInterceptor(DatabaseCredentialC
         }
 
         var generation = credentials.Generation;
+        var use = CredentialUse.Begin();
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -62,7 +68,7 @@ internal sealed class LakebaseAuthenticationRetryInterceptor(DatabaseCredentialC
         catch (Exception e) when (IsAuthenticationFailure(e, out var sqlState))
         {
             OnRejected(sqlState);
-            await credentials.ForceRefreshAsync(generation, cancellationToken).ConfigureAwait(false);
+            await credentials.ForceRefreshAsync(Rejected(use, generation), cancellationToken).ConfigureAwait(false);
         }
         catch (NpgsqlException e) when (e.InnerException is LakebaseException inner)
         {
@@ -78,6 +84,10 @@ internal sealed class LakebaseAuthenticationRetryInterceptor(DatabaseCredentialC
         sqlState = (exception as PostgresException)?.SqlState;
         return sqlState is PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification;
     }
+
+    // The credential the failed login used; if the password was never asked for (a pooled connection), the one
+    // that was current when the open began.
+    private static long Rejected(CredentialUse use, long generationAtStart) => use.Generation >= 0 ? use.Generation : generationAtStart;
 
     private void OnRejected(string? sqlState)
     {

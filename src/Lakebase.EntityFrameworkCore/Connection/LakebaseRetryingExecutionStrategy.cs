@@ -7,8 +7,8 @@ namespace Lakebase.EntityFrameworkCore.Connection;
 
 /// <summary>
 /// Npgsql's retrying strategy plus what Lakebase adds: sessions terminated by a compute that suspended or restarted
-/// (57P01 admin_shutdown, 57P02, 57P03 cannot_connect_now while it starts), and a credential request that failed
-/// transiently (429/503) after its own retries.
+/// (57P01 admin_shutdown, 57P02, 57P03 cannot_connect_now while it starts). A credential request that failed is
+/// not retried here: the credential cache already retried it within the open, and the user should see its error.
 /// </summary>
 public class LakebaseRetryingExecutionStrategy : NpgsqlRetryingExecutionStrategy
 {
@@ -30,7 +30,5 @@ public class LakebaseRetryingExecutionStrategy : NpgsqlRetryingExecutionStrategy
 
     /// <inheritdoc />
     protected override bool ShouldRetryOn(Exception? exception) =>
-        exception is LakebaseCredentialException { IsTransient: true }
-        || (exception is NpgsqlException { InnerException: LakebaseCredentialException { IsTransient: true } })
-        || base.ShouldRetryOn(exception);
+        exception is not LakebaseException && exception?.InnerException is not LakebaseException && base.ShouldRetryOn(exception);
 }

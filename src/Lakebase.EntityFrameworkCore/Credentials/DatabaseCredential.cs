@@ -9,6 +9,9 @@ internal sealed record DatabaseCredential(string Token, DateTimeOffset IssuedAt,
     // Short test tokens (seconds) must still rotate: margins scale with the lifetime, capped for real (hour-long) ones.
     private static readonly TimeSpan MaxExpirySafetyMargin = TimeSpan.FromSeconds(30);
 
+    /// <summary>Which credential of this cache it is (1, 2, ...); assigned when it is stored.</summary>
+    public long Generation { get; init; }
+
     public TimeSpan Lifetime => ExpiresAt - IssuedAt;
 
     /// <summary>After this a login could race the expiry: stop handing the token to new connections.</summary>

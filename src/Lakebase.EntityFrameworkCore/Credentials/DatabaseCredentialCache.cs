@@ -63,24 +63,24 @@ internal sealed class DatabaseCredentialCache : IAsyncDisposable
 
     /// <summary>The password for a new physical connection (synchronous opens).</summary>
     public string GetPassword() =>
-        _cache.TryGetValue(CacheKey, out var value) ? ((DatabaseCredential)value!).Token
+        _cache.TryGetValue(CacheKey, out var value) ? Serve((DatabaseCredential)value!)
         : GetPasswordSlowAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
 
     /// <summary>The password for a new physical connection: a cache read unless no usable credential is cached.</summary>
     public ValueTask<string> GetPasswordAsync(CancellationToken cancellationToken) =>
-        _cache.TryGetValue(CacheKey, out var value) ? new ValueTask<string>(((DatabaseCredential)value!).Token)
+        _cache.TryGetValue(CacheKey, out var value) ? new ValueTask<string>(Serve((DatabaseCredential)value!))
         : GetPasswordSlowAsync(cancellationToken);
 
     /// <summary>
-    /// Replaces a credential the server rejected. If the credential has already been replaced since
-    /// <paramref name="observedGeneration"/> (another open got there first), nothing is requested.
+    /// Replaces a credential the server rejected. If the rejected credential (<paramref name="rejectedGeneration"/>)
+    /// has already been replaced (another open got there first), nothing is requested.
     /// </summary>
-    public async Task ForceRefreshAsync(long observedGeneration, CancellationToken cancellationToken)
+    public async Task ForceRefreshAsync(long rejectedGeneration, CancellationToken cancellationToken)
     {
         Task<DatabaseCredential> refresh;
         lock (_gate)
         {
-            if (_generation != observedGeneration && IsUsable(_current))
+            if (_generation != rejectedGeneration && IsUsable(_current))
             {
                 return;
             }
@@ -129,13 +129,19 @@ internal sealed class DatabaseCredentialCache : IAsyncDisposable
 
         try
         {
-            return (await refresh.WaitAsync(cancellationToken).ConfigureAwait(false)).Token;
+            return Serve(await refresh.WaitAsync(cancellationToken).ConfigureAwait(false));
         }
         catch (LakebaseCredentialException) when (TryGetStillValid(out var stale))
         {
             // Past "usable until" but not yet expired, and the API is failing: better than no connection at all.
-            return stale.Token;
+            return Serve(stale);
         }
+    }
+
+    private static string Serve(DatabaseCredential credential)
+    {
+        CredentialUse.Record(credential);
+        return credential.Token;
     }
 
     // Called under _gate. Returns the running refresh or starts one; the work runs outside the lock.
@@ -160,7 +166,8 @@ internal sealed class DatabaseCredentialCache : IAsyncDisposable
         activity?.SetTag("lakebase.trigger", trigger);
         try
         {
-            var credential = await FetchAsync(trigger, attempts).ConfigureAwait(false);
+            var fetched = await FetchAsync(trigger, attempts).ConfigureAwait(false);
+            var credential = fetched with { Generation = Interlocked.Read(ref _generation) + 1 };
             var refreshAt = credential.RefreshAt(_refreshBeforeExpiry);
             if (credential.UsableUntil > _time.GetUtcNow())
             {
@@ -170,7 +177,7 @@ internal sealed class DatabaseCredentialCache : IAsyncDisposable
             lock (_gate)
             {
                 _current = credential;
-                _generation++;
+                _generation = credential.Generation;
                 _consecutiveFailures = 0;
                 _lastError = null;
                 _lastRefreshedAt = credential.IssuedAt;

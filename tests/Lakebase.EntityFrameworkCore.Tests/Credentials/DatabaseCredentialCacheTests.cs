@@ -83,7 +83,7 @@ public sealed class DatabaseCredentialCacheTests : IAsyncDisposable
             Assert.Equal("token-1", await _cache.GetPasswordAsync(Ct));
         }
 
-        Assert.Contains(_logs.Entries, e => e.EventId.Name == "CredentialRefreshFailedServingCached");
+        await WaitUntil(() => _logs.Entries.Any(e => e.EventId.Name == "CredentialRefreshFailedServingCached"));
 
         // The background loop retries with backoff; once the API is back the next retry succeeds.
         _api.Failure = null;

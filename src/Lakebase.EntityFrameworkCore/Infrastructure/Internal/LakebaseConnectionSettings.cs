@@ -70,6 +70,9 @@ internal sealed record LakebaseConnectionSettings(
         TcpKeepAliveTime = Seconds(settings.TcpKeepAlive ?? LakebaseConnectionDefaults.TcpKeepAlive),
         TcpKeepAliveInterval = Seconds(settings.TcpKeepAlive ?? LakebaseConnectionDefaults.TcpKeepAlive),
         Timeout = Math.Min(Seconds(settings.ConnectTimeout ?? LakebaseConnectionDefaults.ConnectTimeout), 1024),
+        // Lakebase offers no GSSAPI; Npgsql's default (Prefer) costs a round trip per open and, like libpq, repeats
+        // the whole login once when it fails, so a rejected token would be tried twice.
+        GssEncryptionMode = GssEncryptionMode.Disable,
         MaxPoolSize = settings.MaxPoolSize ?? 100,
         MinPoolSize = settings.MinPoolSize ?? 0,
     };
