@@ -58,7 +58,7 @@ public static class TodoEndpoints
             return TypedResults.ValidationProblem(errors);
         }
 
-        var todo = new Todo { Title = request.Title!.Trim(), CreatedAt = clock.GetUtcNow() };
+        var todo = new Todo { Title = request.Title!.Trim(), CreatedAt = Now(clock) };
         db.Todos.Add(todo);
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Created($"/api/todos/{todo.Id}", TodoResponse.From(todo));
@@ -91,7 +91,7 @@ public static class TodoEndpoints
         if (todo.IsCompleted != request.IsCompleted)
         {
             todo.IsCompleted = request.IsCompleted!.Value;
-            todo.CompletedAt = todo.IsCompleted ? clock.GetUtcNow() : null;
+            todo.CompletedAt = todo.IsCompleted ? Now(clock) : null;
         }
 
         try
@@ -144,6 +144,13 @@ public static class TodoEndpoints
         }
 
         return TypedResults.NoContent();
+    }
+
+    /// <summary>PostgreSQL keeps microseconds; dropping the rest makes a response equal what a later GET returns.</summary>
+    private static DateTimeOffset Now(TimeProvider clock)
+    {
+        var now = clock.GetUtcNow();
+        return now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMicrosecond));
     }
 
     /// <summary>After a lost race: 404 if the todo is gone, else 409 with what is stored now.</summary>

@@ -134,12 +134,12 @@ async function checkHealth() {
     const { body } = await api("GET", "/health");
     const database = body.checks.database;
     const data = database.data || {};
-    const where = data.localEmulator ? "local Lakebase emulator" : "Databricks Lakebase";
+    const where = data.localEmulator ? "the local Lakebase emulator" : "Databricks Lakebase";
     const credential = data.credential;
     const until = credential && credential.expiresAt
       ? ` · credential ${credential.state.toLowerCase()} until ${new Date(credential.expiresAt).toLocaleTimeString()}`
       : "";
-    health.textContent = `${database.status === "Unhealthy" ? "Cannot reach" : "Connected to"} the ${where}${until}`;
+    health.textContent = `${database.status === "Unhealthy" ? "Cannot reach" : "Connected to"} ${where}${until}`;
   } catch {
     health.textContent = "Health unknown";
   }

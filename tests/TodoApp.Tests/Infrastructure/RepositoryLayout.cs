@@ -1,0 +1,16 @@
+using System.Reflection;
+
+namespace TodoApp.Tests.Infrastructure;
+
+/// <summary>Where the repository is and which configuration this test run was built in (stamped in by the csproj).</summary>
+internal static class RepositoryLayout
+{
+    public static string Root { get; } = Metadata("RepositoryRoot");
+
+    public static string BuildConfiguration { get; } = Metadata("BuildConfiguration");
+
+    public static string MigrationsProject { get; } = Path.Combine(Root, "migrations", "TodoApp.Migrations", "TodoApp.Migrations.csproj");
+
+    private static string Metadata(string key) =>
+        typeof(RepositoryLayout).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
+}

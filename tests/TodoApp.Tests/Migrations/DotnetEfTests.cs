@@ -1,0 +1,91 @@
+using System.Collections;
+using TodoApp.Tests.Infrastructure;
+
+namespace TodoApp.Tests.Migrations;
+
+/// <summary>
+/// The commands the README tells people to run, run for real: <c>dotnet tool restore</c>, then <c>dotnet ef</c> on the
+/// migrations project (already built by this test run, hence --no-build) with the emulator's environment variables,
+/// exactly as a developer would export them from the emulator CLI.
+/// </summary>
+public sealed class DotnetEfTests(EmulatorFixture emulator)
+{
+    private static readonly TimeSpan ToolTimeout = TimeSpan.FromMinutes(2);
+
+    [Fact]
+    public async Task Database_update_creates_the_schema_on_a_fresh_database()
+    {
+        var database = await emulator.CreateDatabaseAsync("todo_ef");
+        var environment = EmulatorEnvironment(database);
+
+        var result = await DotnetEfAsync(environment, "database", "update");
+
+        Assert.True(result.ExitCode == 0, $"dotnet ef database update failed: {result}");
+        await using var connection = emulator.OpenAdminConnection(database);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT to_regclass('public.todos') IS NOT NULL,
+                   (SELECT count(*) FROM "__EFMigrationsHistory" WHERE "MigrationId" LIKE '%_InitialCreate')
+            """;
+        await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
+        Assert.True(await reader.ReadAsync(TestContext.Current.CancellationToken));
+        Assert.True(reader.GetBoolean(0), "table todos was not created");
+        Assert.Equal(1L, reader.GetInt64(1));
+        Assert.DoesNotContain(emulator.Emulator.DefaultPrincipal.ClientSecret!, result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_model_has_no_changes_missing_from_the_migrations()
+    {
+        // Model-only: no database involved. Fails when someone changes an entity and forgets `dotnet ef migrations add`.
+        var result = await DotnetEfAsync(CleanEnvironment(), "migrations", "has-pending-model-changes");
+
+        Assert.True(result.ExitCode == 0, $"The model has changes without a migration; run `dotnet ef migrations add <Name> --project migrations/TodoApp.Migrations`. {result}");
+    }
+
+    private static async Task<ProcessRunner.Result> DotnetEfAsync(IReadOnlyDictionary<string, string?> environment, params string[] command)
+    {
+        var restore = await ProcessRunner.RunAsync("dotnet", ["tool", "restore"], RepositoryLayout.Root, environment, ToolTimeout);
+        Assert.True(restore.ExitCode == 0, $"dotnet tool restore failed: {restore}");
+
+        return await ProcessRunner.RunAsync(
+            "dotnet",
+            ["ef", .. command, "--project", RepositoryLayout.MigrationsProject, "--no-build", "--configuration", RepositoryLayout.BuildConfiguration],
+            RepositoryLayout.Root,
+            environment,
+            ToolTimeout);
+    }
+
+    /// <summary>The emulator CLI's variables (DATABRICKS_*, LAKEBASE_ENDPOINT, PG*), pointed at one database.</summary>
+    private Dictionary<string, string?> EmulatorEnvironment(string database)
+    {
+        var environment = CleanEnvironment();
+        foreach (var (name, value) in emulator.Emulator.GetEnvironmentVariables())
+        {
+            environment[name] = value;
+        }
+
+        environment["PGDATABASE"] = database;
+        return environment;
+    }
+
+    /// <summary>
+    /// Removes what would leak in from this process: Lakebase settings of the developer's shell, and the MSBuild
+    /// variables the test host sets, which would point `dotnet ef`'s own MSBuild at the wrong SDK pieces.
+    /// </summary>
+    private static Dictionary<string, string?> CleanEnvironment()
+    {
+        var environment = new Dictionary<string, string?>();
+        foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
+        {
+            var name = (string)entry.Key;
+            if (name.StartsWith("DATABRICKS_", StringComparison.Ordinal) || name.StartsWith("PG", StringComparison.Ordinal) ||
+                name is "LAKEBASE_ENDPOINT" or "ENDPOINT_NAME" || name.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase))
+            {
+                environment[name] = null;
+            }
+        }
+
+        return environment;
+    }
+}
