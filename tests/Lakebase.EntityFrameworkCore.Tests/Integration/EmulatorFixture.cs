@@ -38,10 +38,12 @@ public sealed class EmulatorFixture : IAsyncLifetime
 
     public ProbeDb CreateContext(EmulatedPrincipal principal, Action<LakebaseDbContextOptionsBuilder>? configure = null, string? endpoint = null, LakebaseOAuthOptions? oauth = null)
     {
+        // EF Core's logger factory, set before UseLakebase, is the one the plugin and Npgsql log to as well.
         var options = new DbContextOptionsBuilder<ProbeDb>()
+            .UseLoggerFactory(LoggerFactory)
             .UseLakebase(endpoint ?? Emulator.EndpointName, oauth ?? OAuthFor(principal), lakebase =>
             {
-                lakebase.Host(Emulator.Host).Port(Emulator.Port).ReadEnvironment(false).UseLoggerFactory(LoggerFactory);
+                lakebase.Host(Emulator.Host).Port(Emulator.Port).ReadEnvironment(false);
                 configure?.Invoke(lakebase);
             })
             .Options;
