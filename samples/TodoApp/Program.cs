@@ -41,7 +41,7 @@ catch (OptionsValidationException exception)
         "TodoApp cannot start, its Lakebase settings are incomplete:{NewLine}{Problems}",
         Environment.NewLine,
         string.Join(Environment.NewLine, exception.Failures.Select(failure => " - " + failure)));
-    throw;
+    return 1;
 }
 
 app.Lifetime.ApplicationStarted.Register(() =>
@@ -54,6 +54,7 @@ app.Lifetime.ApplicationStarted.Register(() =>
 });
 
 await app.RunAsync();
+return 0;
 
 /// <summary>The entry point; public so that tests can host the app with WebApplicationFactory.</summary>
 public partial class Program;
