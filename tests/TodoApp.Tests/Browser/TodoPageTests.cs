@@ -32,6 +32,9 @@ public sealed partial class TodoPageTests(EmulatorFixture emulator)
             Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
         });
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 900, Height = 720 } });
+        // Generous: CI machines are small and run other test projects at the same time.
+        page.SetDefaultTimeout(30_000);
+        SetDefaultExpectTimeout(15_000);
         // Uncaught script errors only: the browser also logs every 4xx the page handles on purpose.
         var scriptErrors = new List<string>();
         page.PageError += (_, error) => scriptErrors.Add(error);

@@ -12,13 +12,32 @@ using Microsoft.Extensions.Logging;
 namespace TodoApp.Tests.Infrastructure;
 
 /// <summary>
-/// The real TodoApp (its Program, configuration binding, validation, UseLakebase and migrations) pointed at an
-/// emulator exactly as a deployment points it at Lakebase: through the "Lakebase" settings. Every log line is captured
-/// so tests can check that no secret leaks.
+/// The real TodoApp (its Program, configuration binding, validation, UseLakebase and migrations) with test settings
+/// layered on top of its own configuration. Every log line is captured so tests can check that no secret leaks.
 /// </summary>
-public sealed class TodoAppFactory(LakebaseEmulator emulator, string database, IReadOnlyDictionary<string, string?>? overrides = null)
-    : WebApplicationFactory<Program>
+public sealed class TodoAppFactory(IReadOnlyDictionary<string, string?> settings, string? clientSecret) : WebApplicationFactory<Program>
 {
+    /// <summary>
+    /// Pointed at a test's emulator exactly as a deployment is pointed at Lakebase: through the "Lakebase" settings.
+    /// </summary>
+    public TodoAppFactory(LakebaseEmulator emulator, string database, IReadOnlyDictionary<string, string?>? overrides = null)
+        : this(Merge(LakebaseSettings(emulator, database), overrides), emulator.DefaultPrincipal.ClientSecret)
+    {
+    }
+
+    /// <summary>No Databricks settings: the app starts its own emulator in <paramref name="dataDirectory"/>, as `dotnet run` does.</summary>
+    public static TodoAppFactory WithEmbeddedEmulator(string dataDirectory) => new(
+        new Dictionary<string, string?>
+        {
+            ["Lakebase:Endpoint"] = string.Empty,
+            ["Lakebase:WorkspaceHost"] = string.Empty,
+            ["Lakebase:ClientId"] = string.Empty,
+            ["Lakebase:ClientSecret"] = string.Empty,
+            ["Lakebase:Token"] = string.Empty,
+            ["Lakebase:Emulator:DataDirectory"] = dataDirectory,
+        },
+        clientSecret: null);
+
     public CapturingLoggerProvider Logs { get; } = new();
 
     /// <summary>Serve over real Kestrel on 127.0.0.1 and a free port (for a browser), instead of the in-memory TestServer.</summary>
@@ -32,27 +51,6 @@ public sealed class TodoAppFactory(LakebaseEmulator emulator, string database, I
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        var settings = new Dictionary<string, string?>
-        {
-            ["Lakebase:Endpoint"] = emulator.EndpointName,
-            ["Lakebase:WorkspaceHost"] = emulator.WorkspaceUrl.ToString(),
-            ["Lakebase:ClientId"] = emulator.DefaultPrincipal.ClientId,
-            ["Lakebase:ClientSecret"] = emulator.DefaultPrincipal.ClientSecret,
-            ["Lakebase:Host"] = emulator.Host,
-            ["Lakebase:Port"] = emulator.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Lakebase:Database"] = database,
-            ["Lakebase:SslMode"] = "require",
-            ["Lakebase:MigrateOnStartup"] = "true",
-            // Blank out what a developer's shell may hold (DATABRICKS_TOKEN, PGUSER, PGAPPNAME): tests must not depend on it.
-            ["Lakebase:Token"] = string.Empty,
-            ["Lakebase:Username"] = string.Empty,
-            ["Lakebase:ApplicationName"] = string.Empty,
-        };
-        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
-        {
-            settings[key] = value;
-        }
-
         builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(settings));
         builder.ConfigureLogging(logging => logging.ClearProviders().AddProvider(Logs).SetMinimumLevel(LogLevel.Information));
     }
@@ -65,6 +63,33 @@ public sealed class TodoAppFactory(LakebaseEmulator emulator, string database, I
     {
         Assert.DoesNotContain("lbdb_", text, StringComparison.Ordinal); // emulator database tokens start so
         Assert.DoesNotContain("lbws_", text, StringComparison.Ordinal); // emulator workspace tokens start so
-        SecretAssert.DoesNotLeak(text, ("client secret", emulator.DefaultPrincipal.ClientSecret));
+        SecretAssert.DoesNotLeak(text, ("client secret", clientSecret));
+    }
+
+    private static Dictionary<string, string?> LakebaseSettings(LakebaseEmulator emulator, string database) => new()
+    {
+        ["Lakebase:Endpoint"] = emulator.EndpointName,
+        ["Lakebase:WorkspaceHost"] = emulator.WorkspaceUrl.ToString(),
+        ["Lakebase:ClientId"] = emulator.DefaultPrincipal.ClientId,
+        ["Lakebase:ClientSecret"] = emulator.DefaultPrincipal.ClientSecret,
+        ["Lakebase:Host"] = emulator.Host,
+        ["Lakebase:Port"] = emulator.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Lakebase:Database"] = database,
+        ["Lakebase:SslMode"] = "require",
+        ["Lakebase:MigrateOnStartup"] = "true",
+        // Blank out what a developer's shell may hold (DATABRICKS_TOKEN, PGUSER, PGAPPNAME): tests must not depend on it.
+        ["Lakebase:Token"] = string.Empty,
+        ["Lakebase:Username"] = string.Empty,
+        ["Lakebase:ApplicationName"] = string.Empty,
+    };
+
+    private static Dictionary<string, string?> Merge(Dictionary<string, string?> settings, IReadOnlyDictionary<string, string?>? overrides)
+    {
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        return settings;
     }
 }
