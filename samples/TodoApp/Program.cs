@@ -43,6 +43,11 @@ catch (OptionsValidationException exception)
         string.Join(Environment.NewLine, exception.Failures.Select(failure => " - " + failure)));
     return 1;
 }
+catch (DatabaseStartupException exception)
+{
+    app.Logger.LogCritical("TodoApp cannot start: {Problem}", exception.Message);
+    return 1;
+}
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {

@@ -23,9 +23,22 @@ public sealed class LocalEmulator(IHostEnvironment environment, ILoggerFactory l
 
     public async Task<DatabaseTarget> StartAsync(LocalEmulatorOptions options, CancellationToken cancellationToken)
     {
-        _emulator = await LakebaseEmulator.StartAsync(
-            new LakebaseEmulatorOptions { DataDirectory = ResolveDataDirectory(options), LoggerFactory = new EmulatorLoggerFactory(loggerFactory) },
-            cancellationToken);
+        var dataDirectory = ResolveDataDirectory(options);
+        try
+        {
+            _emulator = await LakebaseEmulator.StartAsync(
+                new LakebaseEmulatorOptions { DataDirectory = dataDirectory, LoggerFactory = new EmulatorLoggerFactory(loggerFactory) },
+                cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // The usual causes on a fresh machine: no PostgreSQL binaries, or another copy of the app using the folder.
+            throw new DatabaseStartupException(
+                $"The local Lakebase emulator did not start ({exception.Message}). It needs the PostgreSQL server binaries " +
+                $"(Debian/Ubuntu: apt-get install -y postgresql) and exclusive use of {dataDirectory} (is another TodoApp running? " +
+                "Deleting the folder starts over). Or set LAKEBASE_ENDPOINT, DATABRICKS_HOST and credentials to use Databricks Lakebase.",
+                exception);
+        }
 
         var principal = _emulator.DefaultPrincipal;
         return new DatabaseTarget(
