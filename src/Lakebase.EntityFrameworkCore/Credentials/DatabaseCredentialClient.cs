@@ -42,6 +42,13 @@ internal sealed class DatabaseCredentialClient(Func<HttpClient> httpClient, Uri 
 
         var issuedAt = timeProvider.GetUtcNow();
         var expiresAt = ReadTime(root, "expire_time") ?? ReadTime(root, "expiration_time") ?? issuedAt + DocumentedTokenLifetime;
+        if (expiresAt <= issuedAt)
+        {
+            // Only a local clock far ahead of the workspace's gets here; the workspace just issued the token, so
+            // trust the documented lifetime rather than treat it as expired and ask again at once.
+            expiresAt = issuedAt + DocumentedTokenLifetime;
+        }
+
         return new DatabaseCredential(token, issuedAt, expiresAt);
     }
 

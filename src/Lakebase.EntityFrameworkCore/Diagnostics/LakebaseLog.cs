@@ -38,6 +38,6 @@ internal static partial class LakebaseLog
     [LoggerMessage(9, LogLevel.Debug, "Created a Lakebase data source for {Target} as {User} at {Host}:{Port}/{Database}.", EventName = "DataSourceCreated")]
     public static partial void DataSourceCreated(ILogger logger, string target, string user, string host, int port, string database);
 
-    [LoggerMessage(10, LogLevel.Warning, "{Count} Lakebase data sources have been created in this process. Each holds its own connection pool and credential; this usually means UseLakebase receives different settings or a new token delegate on every call. Create LakebaseOAuthOptions once and reuse it.", EventName = "ManyDataSourcesCreated")]
+    [LoggerMessage(10, LogLevel.Warning, "More than {Count} Lakebase data sources are alive in this process. Each holds its own connection pool and credential; this usually means UseLakebase receives different settings or a new token delegate on every call. Create LakebaseOAuthOptions once and reuse it.", EventName = "ManyDataSourcesCreated")]
     public static partial void ManyDataSourcesCreated(ILogger logger, int count);
 }

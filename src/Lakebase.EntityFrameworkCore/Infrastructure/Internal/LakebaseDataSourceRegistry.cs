@@ -21,7 +21,7 @@ internal sealed class LakebaseDataSourceRegistry
 
     private readonly object _gate = new();
     private readonly Dictionary<LakebaseDataSourceKey, Registration> _registrations = [];
-    private int _created;
+    private bool _warnedAboutMany;
 
     private LakebaseDataSourceRegistry() =>
         AppDomain.CurrentDomain.ProcessExit += (_, _) => DisposeAll();
@@ -59,27 +59,29 @@ internal sealed class LakebaseDataSourceRegistry
         var lifetime = services?.GetService<IHostApplicationLifetime>();
 
         Registration registration;
+        var warnAboutMany = false;
         lock (_gate)
         {
             if (!_registrations.TryGetValue(key, out registration!) || registration.IsFaulted)
             {
                 registration = new Registration(request);
                 _registrations[key] = registration;
+                warnAboutMany = _registrations.Count > ManyDataSourcesThreshold && !_warnedAboutMany;
+                _warnedAboutMany |= warnAboutMany;
             }
 
             registration.Attach(lifetime, () => Release(key, registration, lifetime!));
         }
 
+        if (warnAboutMany)
+        {
+            LakebaseLog.ManyDataSourcesCreated(request.LoggerFactory.CreateLogger(LakebaseLog.Category), ManyDataSourcesThreshold + 1);
+        }
+
         // Built outside the lock (it may look up the host over HTTP); Lazy makes concurrent callers share one build.
         try
         {
-            var dataSource = registration.DataSource;
-            if (Interlocked.Increment(ref _created) == ManyDataSourcesThreshold + 1 && Count > ManyDataSourcesThreshold)
-            {
-                LakebaseLog.ManyDataSourcesCreated(request.LoggerFactory.CreateLogger(LakebaseLog.Category), Count);
-            }
-
-            return dataSource;
+            return registration.DataSource;
         }
         catch
         {
