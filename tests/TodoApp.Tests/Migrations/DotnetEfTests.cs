@@ -43,6 +43,30 @@ public sealed class DotnetEfTests(EmulatorFixture emulator)
         Assert.True(result.ExitCode == 0, $"The model has changes without a migration; run `dotnet ef migrations add <Name> --project migrations/TodoApp.Migrations`. {result}");
     }
 
+    [Fact]
+    public async Task The_committed_DBA_script_matches_the_migrations()
+    {
+        var generated = Path.Combine(Path.GetTempPath(), $"todoapp-migrate-{Guid.NewGuid():N}.sql");
+        try
+        {
+            var result = await DotnetEfAsync(CleanEnvironment(), "migrations", "script", "--idempotent", "--output", generated);
+
+            Assert.True(result.ExitCode == 0, $"dotnet ef migrations script failed: {result}");
+            var committed = Path.Combine(RepositoryLayout.Root, "migrations", "sql", "migrate.sql");
+            Assert.True(
+                Normalize(await File.ReadAllTextAsync(committed, TestContext.Current.CancellationToken)) ==
+                Normalize(await File.ReadAllTextAsync(generated, TestContext.Current.CancellationToken)),
+                "migrations/sql/migrate.sql is out of date: in migrations/TodoApp.Migrations run " +
+                "`dotnet ef migrations script --idempotent -o ../sql/migrate.sql` and commit it.");
+        }
+        finally
+        {
+            File.Delete(generated);
+        }
+
+        static string Normalize(string sql) => sql.Replace("\r\n", "\n", StringComparison.Ordinal).Trim('\uFEFF', '\n', ' ');
+    }
+
     private static async Task<ProcessRunner.Result> DotnetEfAsync(IReadOnlyDictionary<string, string?> environment, params string[] command)
     {
         var restore = await ProcessRunner.RunAsync("dotnet", ["tool", "restore"], RepositoryLayout.Root, environment, ToolTimeout);
