@@ -5,7 +5,7 @@ namespace Lakebase.Benchmarks.Measurement;
 /// <summary>What one variant did across all slices of an interleaved measurement.</summary>
 internal sealed record InterleavedFigures(
     VariantKind Variant, double OpsPerSecond, double RatioToStatic, LatencySummary Latency, long Operations, long Failures,
-    string? FirstError, double SecondsMeasured);
+    string? FirstError, double SecondsMeasured, double RatioP25, double RatioP75);
 
 /// <summary>
 /// Runs the three variants in short alternating slices (order rotated every round) instead of one long block each.
@@ -35,15 +35,18 @@ internal static class InterleavedMeasurement
         {
             var mine = slices[v.Kind];
             var latencies = mine.SelectMany(r => r.LatenciesMs).ToList();
+            var ratios = mine.Zip(baseline, (m, b) => m.OpsPerSecond / b.OpsPerSecond).Order().ToArray();
             return new InterleavedFigures(
                 v.Kind,
                 Median.Of(mine.Select(r => r.OpsPerSecond)),
-                Median.Of(mine.Zip(baseline, (m, b) => m.OpsPerSecond / b.OpsPerSecond)),
+                Median.Of(ratios),
                 LatencySummary.From(latencies),
                 mine.Sum(r => r.Operations),
                 mine.Sum(r => r.Failures),
                 mine.Select(r => r.FirstError).FirstOrDefault(e => e is not null),
-                mine.Sum(r => r.Elapsed.TotalSeconds));
+                mine.Sum(r => r.Elapsed.TotalSeconds),
+                Median.Quantile(ratios, 0.25),
+                Median.Quantile(ratios, 0.75));
         })];
     }
 }

@@ -15,6 +15,20 @@ internal static class Median
         return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 
+    /// <summary>Linear-interpolated quantile of sorted values: the spread of per-round ratios shows the noise floor.</summary>
+    public static double Quantile(IReadOnlyList<double> sorted, double q)
+    {
+        if (sorted.Count == 0)
+        {
+            return double.NaN;
+        }
+
+        var position = q * (sorted.Count - 1);
+        var low = (int)Math.Floor(position);
+        var high = Math.Min(low + 1, sorted.Count - 1);
+        return sorted[low] + ((sorted[high] - sorted[low]) * (position - low));
+    }
+
     /// <summary>The run whose <paramref name="key"/> is the median (a real run, so its figures belong together).</summary>
     public static T RunOf<T>(IReadOnlyList<T> runs, Func<T, double> key)
     {

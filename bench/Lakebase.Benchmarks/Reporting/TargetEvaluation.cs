@@ -40,9 +40,10 @@ internal static class TargetEvaluation
         }
 
         var ratios = crud.GroupBy(c => c.Workers).Select(g =>
-            (Workers: g.Key, Ratio: g.First(f => f.Variant == VariantKind.UseLakebase).RatioToStatic)).ToList();
+            (Workers: g.Key, Ratio: g.First(f => f.Variant == VariantKind.UseLakebase).RatioToStatic,
+            Low: g.First(f => f.Variant == VariantKind.UseLakebase).RatioP25, High: g.First(f => f.Variant == VariantKind.UseLakebase).RatioP75)).ToList();
         return new(target,
-            string.Join(", ", ratios.Select(r => $"{r.Workers} workers: {Format.Number(r.Ratio, "0.000")}×")),
+            string.Join(", ", ratios.Select(r => $"{r.Workers} workers: {Format.Number(r.Ratio, "0.000")}× (rounds' middle half {Format.Number(r.Low, "0.00")}–{Format.Number(r.High, "0.00")})")),
             ratios.All(r => r.Ratio >= 1 - CrudThroughputTolerance));
     }
 
