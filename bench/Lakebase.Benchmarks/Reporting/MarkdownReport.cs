@@ -295,7 +295,7 @@ internal static class MarkdownReport
             var extraBytes = (lakebase.AllocatedBytes ?? 0) - (npgsql.AllocatedBytes ?? 0);
             md.AppendLine(CultureInfo.InvariantCulture,
                 $"- **Per-context configuration.** Building options with `UseLakebase` costs {Format.Number(extraUs, "0.0")} µs and {extraBytes:N0} bytes more than `UseNpgsql(dataSource)` per DbContext (scenario 5, options rows). " +
-                "Most of it is the data-source registry recomputing its key on every call: it renders an `NpgsqlConnectionStringBuilder` to a string, SHA-256-fingerprints the client secret and re-validates the OAuth options, although the answer is the same data source every time.");
+                $"Most of it is the data-source registry recomputing its key on every call: it renders an `NpgsqlConnectionStringBuilder` to a string, SHA-256-fingerprints the client secret and re-validates the OAuth options, although the answer is the same data source every time.");
             if (report.Crud is { } crud)
             {
                 foreach (var g in crud.GroupBy(c => c.Workers))
