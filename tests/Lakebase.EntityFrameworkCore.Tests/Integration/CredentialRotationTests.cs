@@ -63,11 +63,7 @@ public sealed class CredentialRotationTests(EmulatorFixture fixture) : IDisposab
     [Fact]
     public async Task After_the_server_revokes_tokens_the_next_open_succeeds_through_exactly_one_forced_refresh()
     {
-        var principal = await fixture.NewPrincipalAsync();
-        await using (var warm = fixture.CreateContext(principal, PoolingOff))
-        {
-            await warm.WhoAmIAsync(Ct);
-        }
+        var principal = await NewPrincipalWithCachedCredentialAsync();
 
         fixture.Emulator.RevokeAllTokens();
         var rejectedBefore = fixture.Emulator.Counters.LoginsRejected;
@@ -84,11 +80,7 @@ public sealed class CredentialRotationTests(EmulatorFixture fixture) : IDisposab
     [Fact]
     public async Task Concurrent_opens_after_a_revocation_share_one_forced_refresh()
     {
-        var principal = await fixture.NewPrincipalAsync();
-        await using (var warm = fixture.CreateContext(principal, PoolingOff))
-        {
-            await warm.WhoAmIAsync(Ct);
-        }
+        var principal = await NewPrincipalWithCachedCredentialAsync();
 
         fixture.Emulator.RevokeAllTokens();
         fixture.Emulator.Faults.ApiLatency = TimeSpan.FromMilliseconds(200);
@@ -105,11 +97,7 @@ public sealed class CredentialRotationTests(EmulatorFixture fixture) : IDisposab
     [Fact]
     public async Task With_the_api_down_a_valid_cached_credential_keeps_every_open_working()
     {
-        var principal = await fixture.NewPrincipalAsync();
-        await using (var warm = fixture.CreateContext(principal, PoolingOff))
-        {
-            await warm.WhoAmIAsync(Ct);
-        }
+        var principal = await NewPrincipalWithCachedCredentialAsync();
 
         fixture.Emulator.Faults.StartOutage();
         var failures = 0;
@@ -132,12 +120,8 @@ public sealed class CredentialRotationTests(EmulatorFixture fixture) : IDisposab
     [Fact]
     public async Task With_the_api_down_and_the_credential_expired_the_error_is_clear_and_service_recovers_when_the_api_returns()
     {
-        var principal = await fixture.NewPrincipalAsync();
         fixture.Emulator.Faults.TokenLifetimeOverride = TimeSpan.FromSeconds(3);
-        await using (var warm = fixture.CreateContext(principal, PoolingOff))
-        {
-            await warm.WhoAmIAsync(Ct);
-        }
+        var principal = await NewPrincipalWithCachedCredentialAsync();
 
         fixture.Emulator.Faults.StartOutage();
         await Task.Delay(TimeSpan.FromSeconds(3.5), Ct); // the 3-second token is now expired
@@ -186,6 +170,14 @@ public sealed class CredentialRotationTests(EmulatorFixture fixture) : IDisposab
         Assert.Equal(0, failures);
         Assert.InRange(minted, 2, 6); // about one per 2.25 s refresh period, not one per open
         Assert.True(opens > 20 * minted, $"{opens} opens for {minted} credentials");
+    }
+
+    private async Task<Lakebase.Emulator.EmulatedPrincipal> NewPrincipalWithCachedCredentialAsync()
+    {
+        var principal = await fixture.NewPrincipalAsync();
+        await using var warm = fixture.CreateContext(principal, PoolingOff);
+        await warm.WhoAmIAsync(Ct);
+        return principal;
     }
 
     public void Dispose()
