@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Lakebase.Benchmarks.Variants;
 
 namespace Lakebase.Benchmarks.Measurement;
@@ -5,7 +6,7 @@ namespace Lakebase.Benchmarks.Measurement;
 /// <summary>What one variant did across all slices of an interleaved measurement.</summary>
 internal sealed record InterleavedFigures(
     VariantKind Variant, double OpsPerSecond, double RatioToStatic, LatencySummary Latency, long Operations, long Failures,
-    string? FirstError, double SecondsMeasured, double RatioP25, double RatioP75);
+    string? FirstError, double SecondsMeasured, double RatioP25, double RatioP75, double CpuUsPerOp, double AllocatedKbPerOp);
 
 /// <summary>
 /// Runs the three variants in short alternating slices (order rotated every round) instead of one long block each.
@@ -20,13 +21,23 @@ internal static class InterleavedMeasurement
         Action<string> progress, CancellationToken ct)
     {
         var slices = variants.ToDictionary(v => v.Kind, _ => new List<LoadResult>());
+        var cost = variants.ToDictionary(v => v.Kind, _ => (Cpu: TimeSpan.Zero, Bytes: 0L));
+        using var process = Process.GetCurrentProcess();
         for (var round = 0; round < rounds; round++)
         {
             progress($"  round {round + 1}/{rounds}");
             foreach (var kind in VariantFactory.InterleavedOrder(round))
             {
                 var variant = variants.First(v => v.Kind == kind);
+
+                // This process's CPU time and allocations per operation barely move with other processes' load, unlike
+                // throughput: they attribute client-side cost (emulator front included, identical for all variants).
+                process.Refresh();
+                var cpuBefore = process.TotalProcessorTime;
+                var bytesBefore = GC.GetTotalAllocatedBytes(precise: false);
                 slices[kind].Add(await LoadRunner.RunAsync(workers, slice, operationFor(variant), ct).ConfigureAwait(false));
+                process.Refresh();
+                cost[kind] = (cost[kind].Cpu + (process.TotalProcessorTime - cpuBefore), cost[kind].Bytes + (GC.GetTotalAllocatedBytes(precise: false) - bytesBefore));
             }
         }
 
@@ -46,7 +57,9 @@ internal static class InterleavedMeasurement
                 mine.Select(r => r.FirstError).FirstOrDefault(e => e is not null),
                 mine.Sum(r => r.Elapsed.TotalSeconds),
                 Median.Quantile(ratios, 0.25),
-                Median.Quantile(ratios, 0.75));
+                Median.Quantile(ratios, 0.75),
+                cost[v.Kind].Cpu.TotalMicroseconds / Math.Max(1, mine.Sum(r => r.Operations + r.Failures)),
+                cost[v.Kind].Bytes / 1024.0 / Math.Max(1, mine.Sum(r => r.Operations + r.Failures)));
         })];
     }
 }

@@ -5,7 +5,7 @@ using Lakebase.Benchmarks.Variants;
 namespace Lakebase.Benchmarks.Scenarios;
 
 /// <summary>Scenario 2 figures for one variant at one concurrency.</summary>
-internal sealed record CrudFigures(VariantKind Variant, int Workers, double OpsPerSecond, double RatioToStatic, double P99Ms, long Operations, long Failures, string? FirstError, double RatioP25 = double.NaN, double RatioP75 = double.NaN);
+internal sealed record CrudFigures(VariantKind Variant, int Workers, double OpsPerSecond, double RatioToStatic, double P99Ms, long Operations, long Failures, string? FirstError, double RatioP25 = double.NaN, double RatioP75 = double.NaN, double CpuUsPerOp = double.NaN, double AllocatedKbPerOp = double.NaN);
 
 /// <summary>
 /// Scenario 2: EF Core CRUD through a pool (the steady state of a web app) at 1, 8 and 32 concurrent workers, the
@@ -36,7 +36,7 @@ internal static class CrudScenario
 
                 context.Progress($"scenario 2, {workers} workers: {settings.Runs} rounds of {Format.Duration(settings.CrudDuration)} slices per variant");
                 var figures = await InterleavedMeasurement.RunAsync(variants, settings.Runs, settings.CrudDuration, workers, OperationFor, context.Progress, ct).ConfigureAwait(false);
-                results.AddRange(figures.Select(f => new CrudFigures(f.Variant, workers, f.OpsPerSecond, f.RatioToStatic, f.Latency.P99Ms, f.Operations, f.Failures, f.FirstError, f.RatioP25, f.RatioP75)));
+                results.AddRange(figures.Select(f => new CrudFigures(f.Variant, workers, f.OpsPerSecond, f.RatioToStatic, f.Latency.P99Ms, f.Operations, f.Failures, f.FirstError, f.RatioP25, f.RatioP75, f.CpuUsPerOp, f.AllocatedKbPerOp)));
             }
             finally
             {

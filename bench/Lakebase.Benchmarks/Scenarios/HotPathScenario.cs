@@ -23,7 +23,7 @@ internal static class HotPathScenario
     {
         var job = context.Settings.IsQuick
             ? Job.ShortRun.WithWarmupCount(2).WithIterationCount(5).WithIterationTime(TimeInterval.FromMilliseconds(100))
-            : Job.Default;
+            : Job.Default.WithLaunchCount(1).WithWarmupCount(6).WithIterationCount(15);
         var config = ManualConfig.CreateEmpty()
             .AddJob(job.WithToolchain(InProcessEmitToolchain.Instance))
             .AddDiagnoser(MemoryDiagnoser.Default)
