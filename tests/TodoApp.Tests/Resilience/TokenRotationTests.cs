@@ -19,7 +19,7 @@ public sealed class TokenRotationTests : IAsyncLifetime
     private const int Bursts = 6;
     private const int RequestsPerBurst = 50;
     private const int Concurrency = 8;
-    private static readonly TimeSpan PauseBetweenRequests = TimeSpan.FromMilliseconds(120);
+    private static readonly TimeSpan PauseBetweenRequests = TimeSpan.FromMilliseconds(180);
 
     private LakebaseEmulator _emulator = null!;
 
