@@ -85,8 +85,14 @@ internal sealed class DatabaseCredentialCache : IAsyncDisposable
                 return;
             }
 
-            // Opens arriving now wait for the replacement instead of trying the rejected token.
+            // Opens arriving now wait for the replacement instead of trying the rejected token, and a failing
+            // refresh must not fall back to it as "stale but valid".
             _cache.Remove(CacheKey);
+            if (_current?.Generation == rejectedGeneration)
+            {
+                _current = null;
+            }
+
             refresh = StartOrJoinRefresh("forced", ForegroundAttempts);
         }
 
