@@ -29,6 +29,7 @@ if (!Debugger.IsAttached && typeof(Program).Assembly.GetCustomAttributes(false).
     Console.Error.WriteLine("warning: a Debug build; figures are meaningless and BenchmarkDotNet will refuse scenario 5. Run with -c Release.");
 }
 
+Lakebase.Benchmarks.Variants.VariantFactory.LakebaseOptionsOnce = settings.LakebaseOptionsOnce;
 var total = Stopwatch.StartNew();
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>

@@ -18,6 +18,7 @@ internal static class Arguments
           --runs N               rounds of interleaved slices in scenarios 1-2 (median of paired ratios reported)
           --soak-seconds N       duration of each rotation soak run
           --scenarios LIST       subset of scenarios to run, e.g. 1,3,5
+          --lakebase-options-once  diagnostic: (b) shares one DbContextOptions instead of calling UseLakebase per context
           --help                 this text
 
         Exit code 0 when every scenario ran and the table was written; 1 when a scenario failed to run; 2 on bad arguments.
@@ -31,6 +32,7 @@ internal static class Arguments
         string? output = null;
         int? latencyMs = null, runs = null, soakSeconds = null;
         HashSet<int>? scenarios = null;
+        var optionsOnce = false;
 
         for (var i = 0; i < args.Length; i++)
         {
@@ -47,6 +49,7 @@ internal static class Arguments
                     scenarios = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                         .Select(s => int.TryParse(s, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 5 ? n : throw new ArgumentException($"Unknown scenario '{s}' (1-5)."))];
                     break;
+                case "--lakebase-options-once": optionsOnce = true; break;
                 case "--help" or "-h": return null;
                 default: throw new ArgumentException($"Unknown argument '{args[i]}'.");
             }
@@ -61,6 +64,7 @@ internal static class Arguments
             Runs = runs ?? settings.Runs,
             SoakDuration = soakSeconds is { } s ? TimeSpan.FromSeconds(s) : settings.SoakDuration,
             Scenarios = scenarios ?? settings.Scenarios,
+            LakebaseOptionsOnce = optionsOnce,
         };
     }
 

@@ -43,6 +43,9 @@ internal sealed record BenchmarkSettings
     /// <summary>Which scenarios (1-5) to run.</summary>
     public IReadOnlySet<int> Scenarios { get; init; } = new HashSet<int> { 1, 2, 3, 4, 5 };
 
+    /// <summary>Diagnostic: (b) builds its DbContext options once instead of per context.</summary>
+    public bool LakebaseOptionsOnce { get; init; }
+
     public bool IsQuick => Mode == "quick";
 
     /// <summary>CI smoke: every scenario once, short; finishes well within two minutes.</summary>

@@ -32,6 +32,11 @@ internal static class MarkdownReport
         md.AppendLine();
         md.AppendLine("- **(a) static password** — plain `UseNpgsql` over an `NpgsqlDataSource` whose password is a database token minted once with a one-day lifetime: the floor, no credential work at all.");
         md.AppendLine("- **(b) UseLakebase** — `UseLakebase(endpoint, new LakebaseOAuthOptions { WorkspaceHost, ClientId, ClientSecret })`, service principal, all defaults except where a scenario says otherwise.");
+        if (s.LakebaseOptionsOnce)
+        {
+            md.AppendLine("  **Diagnostic run (`--lakebase-options-once`):** (b) builds its DbContext options once and shares them, instead of calling `UseLakebase` per context.");
+        }
+
         md.AppendLine("- **(c) guide: credential per open** — the Databricks guide's pattern: Npgsql's `UsePasswordProvider` calls `POST /api/2.0/postgres/credentials` (workspace OAuth token cached, as the SDK does) on every physical open.");
         md.AppendLine();
         md.AppendLine("(a) and (c) use the same pool settings UseLakebase applies (connection lifetime 45 min, idle lifetime 60 s, keepalive, timeout), so only the way the password is obtained differs. " +
@@ -210,15 +215,15 @@ internal static class MarkdownReport
         md.AppendLine(CultureInfo.InvariantCulture,
             $"Tokens live {Format.Duration(s.StormTokenLifetime)} (emulator `TokenLifetimeOverride`); (b) refreshes {Format.Duration(s.StormRefreshBeforeExpiry)} before expiry (`RefreshBeforeExpiry`). " +
             $"After one warm-up open, {storm[0].Opens} concurrent physical opens (pooling off, contexts built beforehand) are released at the instant (b)'s cache reports as its next refresh " +
-            $"(`GetLakebaseCredentialStatus().NextRefreshAt`); (a) and (c) at the same point after their warm-up. Credential requests are counted from the release until the burst is done and any refresh has landed.");
+            $"(`GetLakebaseCredentialStatus().NextRefreshAt`); (a) and (c) at the same point after their warm-up. Credential requests are counted from 50 ms before the release (the refresh timer may fire a hair early) until the burst is done and any refresh has landed.");
         md.AppendLine();
-        md.AppendLine("| variant | credential requests (median) | per run | worst open ms | p50 open ms | release skew ms (max) | failures |");
-        md.AppendLine("|---|---:|---|---:|---:|---:|---:|");
+        md.AppendLine("| variant | credential requests (median) | per run | UseLakebase's requests by trigger, per run | worst open ms | p50 open ms | release skew ms (max) | failures |");
+        md.AppendLine("|---|---:|---|---|---:|---:|---:|---:|");
         foreach (var x in storm)
         {
             var perRun = x.RequestsPerRun is { } r ? string.Join(", ", r.Select(v => v.ToString("0", CultureInfo.InvariantCulture))) : "";
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {x.Variant.Label()} | {Format.Number(x.CredentialRequests, "0")} | {perRun} | {Format.Number(x.WorstOpenMs, "0")} | {Format.Number(x.P50OpenMs, "0")} | {Format.Number(x.ReleaseSkewMs, "0.0")} | {x.Failures} |");
+                $"| {x.Variant.Label()} | {Format.Number(x.CredentialRequests, "0")} | {perRun} | {x.PluginRequests} | {Format.Number(x.WorstOpenMs, "0")} | {Format.Number(x.P50OpenMs, "0")} | {Format.Number(x.ReleaseSkewMs, "0.0")} | {x.Failures} |");
         }
 
         md.AppendLine();
@@ -241,13 +246,15 @@ internal static class MarkdownReport
             $"{report.Settings.SoakWorkers} workers run the CRUD mix for {Format.Duration(report.Settings.SoakDuration)} with pooling off, so every operation logs in with whatever token is current: " +
             $"with 3 s tokens, a stale token anywhere shows as a failed operation. (A pooled workload would not see rotation at all: Lakebase checks the token only at login.) (a) keeps its one-day token.");
         md.AppendLine();
-        md.AppendLine("| variant | token TTL | ops/s | vs (a) | p99 ms | operations | failed | credential requests |");
-        md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine("\"UseLakebase's requests by trigger\" comes from the plugin's own metrics: *background* refreshes ran ahead of expiry and nobody waited; *initial* means an open found no usable credential and waited for the API; *forced* means a login was rejected and retried. \"logins rejected\" is the emulator's count of refused tokens.");
+        md.AppendLine();
+        md.AppendLine("| variant | token TTL | ops/s | vs (a) | p99 ms | operations | failed | credential requests | logins rejected | UseLakebase's requests by trigger |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var x in soak)
         {
             var ttl = x.Variant == VariantKind.StaticPassword ? "1 day (static)" : Format.Duration(x.TokenLifetime);
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {x.Variant.Label()} | {ttl} | {Format.Number(x.OpsPerSecond)} | {Format.Ratio(x.OpsPerSecond, a?.OpsPerSecond ?? double.NaN)} | {Format.Number(x.P99Ms, "0.00")} | {x.Operations:N0} | {x.Failures} | {x.CredentialRequests:N0} |");
+                $"| {x.Variant.Label()} | {ttl} | {Format.Number(x.OpsPerSecond)} | {Format.Ratio(x.OpsPerSecond, a?.OpsPerSecond ?? double.NaN)} | {Format.Number(x.P99Ms, "0.00")} | {x.Operations:N0} | {x.Failures} | {x.CredentialRequests:N0} | {x.LoginsRejected} | {x.PluginRequests} |");
         }
 
         var firstError = soak.FirstOrDefault(x => x.FirstError is not null);

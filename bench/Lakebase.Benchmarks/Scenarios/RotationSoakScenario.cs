@@ -7,7 +7,7 @@ namespace Lakebase.Benchmarks.Scenarios;
 /// <summary>Scenario 4 figures: one variant at one token lifetime.</summary>
 internal sealed record SoakFigures(
     VariantKind Variant, TimeSpan TokenLifetime, double OpsPerSecond, double P99Ms, long Operations, long Failures,
-    long CredentialRequests, double Seconds, string? FirstError);
+    long CredentialRequests, double Seconds, string? FirstError, long LoginsRejected = 0, string? PluginRequests = null);
 
 /// <summary>
 /// Scenario 4: CRUD at 16 workers with pooling off, so every operation is a fresh login that needs a currently
@@ -55,7 +55,8 @@ internal static class RotationSoakScenario
             var operations = g.Sum(s => s.Figures.Operations);
             return new SoakFigures(g.Key.Variant, g.Key.TokenLifetime, operations / seconds,
                 LatencySummary.From([.. g.SelectMany(s => s.Latencies)]).P99Ms, operations, g.Sum(s => s.Figures.Failures),
-                g.Sum(s => s.Figures.CredentialRequests), seconds, g.Select(s => s.Figures.FirstError).FirstOrDefault(e => e is not null));
+                g.Sum(s => s.Figures.CredentialRequests), seconds, g.Select(s => s.Figures.FirstError).FirstOrDefault(e => e is not null),
+                g.Sum(s => s.Figures.LoginsRejected), string.Join(" + ", g.Select(s => s.Figures.PluginRequests).Where(p => p is not null)));
         })];
     }
 
@@ -68,8 +69,12 @@ internal static class RotationSoakScenario
         await VariantWarmup.RunAsync(variant, crud: true, ct).ConfigureAwait(false);
         _ = await LoadRunner.RunAsync(settings.SoakWorkers, settings.WarmupDuration, operation, ct).ConfigureAwait(false);
         var before = context.CredentialRequests;
+        var rejectedBefore = context.Environment.Emulator.Counters.LoginsRejected;
+        using var tally = new CredentialTelemetryTally();
         var load = await LoadRunner.RunAsync(settings.SoakWorkers, duration, operation, ct).ConfigureAwait(false);
         return (new SoakFigures(kind, ttl, load.OpsPerSecond, load.Latency.P99Ms, load.Operations, load.Failures,
-            context.CredentialRequests - before, load.Elapsed.TotalSeconds, load.FirstError), load.LatenciesMs);
+            context.CredentialRequests - before, load.Elapsed.TotalSeconds, load.FirstError,
+            context.Environment.Emulator.Counters.LoginsRejected - rejectedBefore,
+            kind == VariantKind.UseLakebase ? tally.Describe() : null), load.LatenciesMs);
     }
 }

@@ -16,10 +16,14 @@ internal sealed class LakebaseVariant : ConnectionVariant
     private readonly string _endpoint;
     private readonly LakebaseOAuthOptions _oauth;
     private readonly Action<LakebaseDbContextOptionsBuilder> _configure;
+    private readonly bool _optionsOnce;
     private DbContextOptions<BenchContext>? _last;
 
-    public LakebaseVariant(BenchEnvironment environment, VariantOptions options, string tag)
+    // optionsOnce: build the options once and share them (as AddDbContextPool or a singleton options lifetime does)
+    // instead of calling UseLakebase per context; isolates UseLakebase's per-call configuration cost.
+    public LakebaseVariant(BenchEnvironment environment, VariantOptions options, string tag, bool optionsOnce = false)
     {
+        _optionsOnce = optionsOnce;
         var emulator = environment.Emulator;
         _endpoint = emulator.EndpointName;
         _oauth = new LakebaseOAuthOptions
@@ -47,7 +51,7 @@ internal sealed class LakebaseVariant : ConnectionVariant
     public override VariantKind Kind => VariantKind.UseLakebase;
 
     public override DbContextOptions<BenchContext> CreateOptions() =>
-        _last = new DbContextOptionsBuilder<BenchContext>().UseLakebase(_endpoint, _oauth, _configure).Options;
+        _optionsOnce && _last is not null ? _last : _last = new DbContextOptionsBuilder<BenchContext>().UseLakebase(_endpoint, _oauth, _configure).Options;
 
     /// <summary>The data source's credential state (next refresh time, requests made), for the refresh storm.</summary>
     public LakebaseDataSource DataSource =>

@@ -7,13 +7,16 @@ internal static class VariantFactory
 {
     private static int _sequence;
 
+    /// <summary>Set from --lakebase-options-once: (b) shares one options instance instead of calling UseLakebase per context.</summary>
+    public static bool LakebaseOptionsOnce { get; set; }
+
     public static ConnectionVariant Create(VariantKind kind, BenchEnvironment environment, VariantOptions options)
     {
         var tag = $"bench-{kind.Letter()}-{Interlocked.Increment(ref _sequence)}";
         return kind switch
         {
             VariantKind.StaticPassword => new StaticPasswordVariant(environment, options, tag),
-            VariantKind.UseLakebase => new LakebaseVariant(environment, options, tag),
+            VariantKind.UseLakebase => new LakebaseVariant(environment, options, tag, LakebaseOptionsOnce),
             _ => new GuidePerConnectionVariant(environment, options, tag),
         };
     }
