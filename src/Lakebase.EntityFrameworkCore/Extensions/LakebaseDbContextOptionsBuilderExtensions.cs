@@ -33,12 +33,11 @@ public static class LakebaseDbContextOptionsBuilderExtensions
         ArgumentNullException.ThrowIfNull(optionsBuilder);
         ArgumentNullException.ThrowIfNull(oauthOptions);
 
-        var endpointName = LakebaseEndpointName.Parse(endpoint);
         var settings = new LakebaseSettings();
         configure?.Invoke(new LakebaseDbContextOptionsBuilder(settings));
 
         var core = optionsBuilder.Options.FindExtension<CoreOptionsExtension>();
-        var dataSource = LakebaseDataSourceRegistry.Shared.GetOrCreate(endpointName, oauthOptions, settings, core);
+        var dataSource = LakebaseDataSourceRegistry.Shared.GetOrCreate(endpoint ?? string.Empty, oauthOptions, settings, core);
 
         optionsBuilder.UseNpgsql(dataSource.NpgsqlDataSource, npgsql =>
         {

@@ -14,8 +14,8 @@ internal sealed record LakebaseDataSourceKey(
     string Identity,
     object? TokenProvider,
     string Endpoint,
-    string ConnectionString,
-    TimeSpan RefreshBeforeExpiry,
+    LakebaseConnectionSettings Connection,
+    LakebaseTuning Tuning,
     TimeProvider TimeProvider,
     ILoggerFactory LoggerFactory,
     object? HttpClient,
@@ -25,5 +25,25 @@ internal sealed record LakebaseDataSourceKey(
     public static string Fingerprint(string secret) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(secret)), 0, 12);
 
-    public override string ToString() => $"{Endpoint} ({ConnectionString})";
+    public override string ToString() => $"{Endpoint} ({Connection.Username}@{Connection.Host}:{Connection.Port}/{Connection.Database})";
+}
+
+/// <summary>The tuning values of <see cref="LakebaseSettings"/> as they were given (null: the default).</summary>
+internal readonly record struct LakebaseTuning(
+    TimeSpan? ConnectionLifetime,
+    TimeSpan? ConnectionIdleLifetime,
+    TimeSpan? TcpKeepAlive,
+    TimeSpan? ConnectTimeout,
+    int? MaxPoolSize,
+    int? MinPoolSize,
+    TimeSpan? RefreshBeforeExpiry)
+{
+    public static LakebaseTuning From(LakebaseSettings settings) => new(
+        settings.ConnectionLifetime,
+        settings.ConnectionIdleLifetime,
+        settings.TcpKeepAlive,
+        settings.ConnectTimeout,
+        settings.MaxPoolSize,
+        settings.MinPoolSize,
+        settings.RefreshBeforeExpiry);
 }

@@ -1,4 +1,4 @@
-using Lakebase.EntityFrameworkCore.Connection;
+using System.Collections.Concurrent;
 using Lakebase.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,8 +19,13 @@ internal sealed class LakebaseDataSourceRegistry
 {
     private const int ManyDataSourcesThreshold = 20;
 
+    // Calls whose inputs were seen before skip validation, environment reads and key building: UseLakebase runs for
+    // every DbContext options build, so this is on the per-request path. Bounded, in case inputs never repeat.
+    private const int MaxRememberedCalls = 256;
+
     private readonly object _gate = new();
     private readonly Dictionary<LakebaseDataSourceKey, Registration> _registrations = [];
+    private readonly ConcurrentDictionary<Call, LakebaseDataSource> _calls = new();
     private bool _warnedAboutMany;
 
     private LakebaseDataSourceRegistry() =>
@@ -40,7 +45,31 @@ internal sealed class LakebaseDataSourceRegistry
         }
     }
 
-    public LakebaseDataSource GetOrCreate(LakebaseEndpointName endpoint, LakebaseOAuthOptions oauth, LakebaseSettings settings, CoreOptionsExtension? core)
+    /// <summary>
+    /// The data source for these inputs. <c>PG*</c> environment variables are read when a combination of inputs is
+    /// first seen, not on every call.
+    /// </summary>
+    public LakebaseDataSource GetOrCreate(string endpoint, LakebaseOAuthOptions oauth, LakebaseSettings settings, CoreOptionsExtension? core)
+    {
+        // The EF provider options are applied per call, not to the data source: a capturing lambda there must not defeat the fast path.
+        var call = new Call(endpoint, oauth.WorkspaceHost, oauth.ClientId, oauth.ClientSecret, oauth.Token, oauth.TokenProvider,
+            settings.NpgsqlOptions is null ? settings : settings with { NpgsqlOptions = null }, core?.ApplicationServiceProvider, core?.LoggerFactory);
+        if (_calls.TryGetValue(call, out var known) && !known.IsDisposed)
+        {
+            return known;
+        }
+
+        var dataSource = GetOrCreate(LakebaseEndpointName.Parse(endpoint), oauth, settings, core);
+        if (_calls.Count >= MaxRememberedCalls)
+        {
+            _calls.Clear();
+        }
+
+        _calls[call] = dataSource;
+        return dataSource;
+    }
+
+    private LakebaseDataSource GetOrCreate(LakebaseEndpointName endpoint, LakebaseOAuthOptions oauth, LakebaseSettings settings, CoreOptionsExtension? core)
     {
         var workspaceUrl = oauth.Validate();
         var services = core?.ApplicationServiceProvider;
@@ -106,8 +135,6 @@ internal sealed class LakebaseDataSourceRegistry
             LakebaseAuthenticationMethod.BearerToken => $"bearer:{LakebaseDataSourceKey.Fingerprint(oauth.Token!)}",
             _ => "provider",
         };
-        var connectionString = request.Connection
-            .ToConnectionStringBuilder(request.Connection.Host ?? "(resolved)", request.Settings).ConnectionString;
         var configure = request.Settings.ConfigureDataSource?.GetInvocationList()
             .Select(d => $"{d.Method.DeclaringType?.FullName}.{d.Method.Name}") ?? [];
         var settings = request.Settings;
@@ -116,8 +143,8 @@ internal sealed class LakebaseDataSourceRegistry
             identity,
             oauth.TokenProvider,
             request.Endpoint.Name,
-            connectionString,
-            settings.RefreshBeforeExpiry ?? LakebaseConnectionDefaults.RefreshBeforeExpiry,
+            request.Connection,
+            LakebaseTuning.From(settings),
             request.TimeProvider,
             request.LoggerFactory,
             (object?)request.HttpClient ?? request.HttpClientFactory,
@@ -140,6 +167,13 @@ internal sealed class LakebaseDataSourceRegistry
         if (dispose)
         {
             registration.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            foreach (var (call, dataSource) in _calls)
+            {
+                if (dataSource.IsDisposed)
+                {
+                    _calls.TryRemove(call, out _); // and with it the stopped host's service provider
+                }
+            }
         }
     }
 
@@ -163,6 +197,21 @@ internal sealed class LakebaseDataSourceRegistry
                 // Best effort at process exit: the process is going away either way.
             }
         }
+    }
+
+    /// <summary>Everything a <c>UseLakebase</c> call was given (secrets compared, never shown: no ToString use).</summary>
+    private sealed record Call(
+        string Endpoint,
+        string? WorkspaceHost,
+        string? ClientId,
+        string? ClientSecret,
+        string? Token,
+        object? TokenProvider,
+        LakebaseSettings Settings,
+        IServiceProvider? ApplicationServices,
+        ILoggerFactory? LoggerFactory)
+    {
+        public override string ToString() => Endpoint;
     }
 
     /// <summary>One data source and who holds it: hosts (released on stop) or nobody in particular (pinned).</summary>

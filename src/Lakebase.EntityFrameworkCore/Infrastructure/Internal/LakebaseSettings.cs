@@ -4,8 +4,11 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Infrastructure;
 
 namespace Lakebase.EntityFrameworkCore.Infrastructure.Internal;
 
-/// <summary>What a <see cref="LakebaseDbContextOptionsBuilder"/> collected; unset values are resolved later.</summary>
-internal sealed class LakebaseSettings
+/// <summary>
+/// What a <see cref="LakebaseDbContextOptionsBuilder"/> collected; unset values are resolved later. A record: equal
+/// settings find their data source on the registry's fast path.
+/// </summary>
+internal sealed record LakebaseSettings
 {
     public string? Host { get; set; }
 

@@ -1,0 +1,69 @@
+using System.Diagnostics;
+
+namespace Lakebase.Benchmarks.Tests;
+
+/// <summary>
+/// The CI smoke check of the benchmarks: <c>--quick</c> runs every scenario against the emulator and produces the
+/// side-by-side table. It checks that the tool works, not the figures (those come from <c>--full</c>, see
+/// docs/benchmarks.md): a busy CI machine makes timings meaningless.
+/// </summary>
+public sealed class QuickBenchmarkTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Quick_mode_runs_every_scenario_and_writes_the_side_by_side_table()
+    {
+        var root = RepositoryRoot();
+        var table = Path.Combine(Path.GetTempPath(), $"lakebase-bench-{Guid.NewGuid():N}.md");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            // Release: BenchmarkDotNet refuses unoptimized code for the hot-path scenario.
+            ArgumentList = { "run", "-c", "Release", "--project", Path.Combine(root, "bench", "Lakebase.Benchmarks"), "--", "--quick", "--output", table },
+            WorkingDirectory = root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromMinutes(8));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        output.WriteLine(await stdout);
+        output.WriteLine(await stderr);
+        try
+        {
+            Assert.Equal(0, process.ExitCode);
+            var markdown = await File.ReadAllTextAsync(table, TestContext.Current.CancellationToken);
+            Assert.Contains("| scenario | metric | (a) static | (b) UseLakebase | (c) guide |", markdown, StringComparison.Ordinal);
+            Assert.DoesNotContain("lbdb_", markdown, StringComparison.Ordinal); // no database token in the report
+        }
+        finally
+        {
+            File.Delete(table);
+        }
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Lakebase.EF.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Lakebase.EF.sln not found above " + AppContext.BaseDirectory);
+    }
+}
