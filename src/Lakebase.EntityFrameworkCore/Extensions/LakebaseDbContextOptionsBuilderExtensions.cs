@@ -51,7 +51,7 @@ public static class LakebaseDbContextOptionsBuilderExtensions
             settings.NpgsqlOptions?.Invoke(npgsql);
         });
         optionsBuilder.AddInterceptors(dataSource.Interceptor);
-        ((IDbContextOptionsBuilderInfrastructure)optionsBuilder).AddOrUpdateExtension(new LakebaseOptionsExtension(dataSource));
+        ((IDbContextOptionsBuilderInfrastructure)optionsBuilder).AddOrUpdateExtension(dataSource.OptionsExtension);
         return optionsBuilder;
     }
 

@@ -18,12 +18,16 @@ internal sealed class LakebaseDataSource(
     IDisposable? ownedHttpClient) : IAsyncDisposable
 {
     private int _disposed;
+    private LakebaseOptionsExtension? _optionsExtension;
 
     public NpgsqlDataSource NpgsqlDataSource => npgsqlDataSource;
 
     public DatabaseCredentialCache Credentials => credentials;
 
     public LakebaseAuthenticationRetryInterceptor Interceptor => interceptor;
+
+    /// <summary>The options extension naming this data source; immutable, so one serves every options build.</summary>
+    public LakebaseOptionsExtension OptionsExtension => _optionsExtension ??= new LakebaseOptionsExtension(this);
 
     /// <summary>Endpoint, user and server, for EF Core's log fragment; no secrets.</summary>
     public string Description => description;
