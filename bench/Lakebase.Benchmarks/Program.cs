@@ -30,6 +30,7 @@ if (!Debugger.IsAttached && typeof(Program).Assembly.GetCustomAttributes(false).
 }
 
 Lakebase.Benchmarks.Variants.VariantFactory.LakebaseOptionsOnce = settings.LakebaseOptionsOnce;
+Lakebase.Benchmarks.Variants.VariantFactory.LakebaseNoRetry = settings.LakebaseNoRetry;
 var total = Stopwatch.StartNew();
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>

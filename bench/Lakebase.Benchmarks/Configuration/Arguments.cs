@@ -19,6 +19,7 @@ internal static class Arguments
           --soak-seconds N       duration of each rotation soak run
           --scenarios LIST       subset of scenarios to run, e.g. 1,3,5
           --lakebase-options-once  diagnostic: (b) shares one DbContextOptions instead of calling UseLakebase per context
+          --lakebase-no-retry      diagnostic: (b) with DisableRetryOnFailure (the retrying strategy's share of the cost)
           --help                 this text
 
         Exit code 0 when every scenario ran and the table was written; 1 when a scenario failed to run; 2 on bad arguments.
@@ -33,6 +34,7 @@ internal static class Arguments
         int? latencyMs = null, runs = null, soakSeconds = null;
         HashSet<int>? scenarios = null;
         var optionsOnce = false;
+        var noRetry = false;
 
         for (var i = 0; i < args.Length; i++)
         {
@@ -50,6 +52,7 @@ internal static class Arguments
                         .Select(s => int.TryParse(s, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 5 ? n : throw new ArgumentException($"Unknown scenario '{s}' (1-5)."))];
                     break;
                 case "--lakebase-options-once": optionsOnce = true; break;
+                case "--lakebase-no-retry": noRetry = true; break;
                 case "--help" or "-h": return null;
                 default: throw new ArgumentException($"Unknown argument '{args[i]}'.");
             }
@@ -65,6 +68,7 @@ internal static class Arguments
             SoakDuration = soakSeconds is { } s ? TimeSpan.FromSeconds(s) : settings.SoakDuration,
             Scenarios = scenarios ?? settings.Scenarios,
             LakebaseOptionsOnce = optionsOnce,
+            LakebaseNoRetry = noRetry,
         };
     }
 

@@ -46,6 +46,8 @@ internal sealed record BenchmarkSettings
     /// <summary>Diagnostic: (b) builds its DbContext options once instead of per context.</summary>
     public bool LakebaseOptionsOnce { get; init; }
 
+    public bool LakebaseNoRetry { get; init; }
+
     public bool IsQuick => Mode == "quick";
 
     /// <summary>CI smoke: every scenario once, short; finishes well within two minutes.</summary>

@@ -37,6 +37,11 @@ internal static class MarkdownReport
             md.AppendLine("  **Diagnostic run (`--lakebase-options-once`):** (b) builds its DbContext options once and shares them, instead of calling `UseLakebase` per context.");
         }
 
+        if (s.LakebaseNoRetry)
+        {
+            md.AppendLine("  **Diagnostic run (`--lakebase-no-retry`):** (b) runs with `DisableRetryOnFailure()`, without the retrying execution strategy UseLakebase installs by default.");
+        }
+
         md.AppendLine("- **(c) guide: credential per open** — the Databricks guide's pattern: Npgsql's `UsePasswordProvider` calls `POST /api/2.0/postgres/credentials` (workspace OAuth token cached, as the SDK does) on every physical open.");
         md.AppendLine();
         md.AppendLine("(a) and (c) use the same pool settings UseLakebase applies (connection lifetime 45 min, idle lifetime 60 s, keepalive, timeout), so only the way the password is obtained differs. " +

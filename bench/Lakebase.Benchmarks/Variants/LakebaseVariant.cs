@@ -21,7 +21,8 @@ internal sealed class LakebaseVariant : ConnectionVariant
 
     // optionsOnce: build the options once and share them (as AddDbContextPool or a singleton options lifetime does)
     // instead of calling UseLakebase per context; isolates UseLakebase's per-call configuration cost.
-    public LakebaseVariant(BenchEnvironment environment, VariantOptions options, string tag, bool optionsOnce = false)
+    // noRetry: DisableRetryOnFailure, to attribute the retrying strategy's cost (EF Core buffers results under it).
+    public LakebaseVariant(BenchEnvironment environment, VariantOptions options, string tag, bool optionsOnce = false, bool noRetry = false)
     {
         _optionsOnce = optionsOnce;
         var emulator = environment.Emulator;
@@ -44,6 +45,11 @@ internal sealed class LakebaseVariant : ConnectionVariant
             if (!options.Pooling)
             {
                 lakebase.ConfigureDataSource(DisablePooling);
+            }
+
+            if (noRetry)
+            {
+                lakebase.DisableRetryOnFailure();
             }
         };
     }

@@ -10,13 +10,16 @@ internal static class VariantFactory
     /// <summary>Set from --lakebase-options-once: (b) shares one options instance instead of calling UseLakebase per context.</summary>
     public static bool LakebaseOptionsOnce { get; set; }
 
+    /// <summary>Set from --lakebase-no-retry: (b) without the retrying execution strategy UseLakebase installs by default.</summary>
+    public static bool LakebaseNoRetry { get; set; }
+
     public static ConnectionVariant Create(VariantKind kind, BenchEnvironment environment, VariantOptions options)
     {
         var tag = $"bench-{kind.Letter()}-{Interlocked.Increment(ref _sequence)}";
         return kind switch
         {
             VariantKind.StaticPassword => new StaticPasswordVariant(environment, options, tag),
-            VariantKind.UseLakebase => new LakebaseVariant(environment, options, tag, LakebaseOptionsOnce),
+            VariantKind.UseLakebase => new LakebaseVariant(environment, options, tag, LakebaseOptionsOnce, LakebaseNoRetry),
             _ => new GuidePerConnectionVariant(environment, options, tag),
         };
     }
