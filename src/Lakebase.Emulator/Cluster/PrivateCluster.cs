@@ -145,7 +145,7 @@ internal sealed class PrivateCluster : IAsyncDisposable
 
             if (_ownsRoot)
             {
-                TryDelete(_root);
+                BestEffortDirectory.TryDelete(_root);
             }
         }
     }
@@ -170,10 +170,10 @@ internal sealed class PrivateCluster : IAsyncDisposable
             }
         }
 
-        TryDelete(_socketDirectory);
+        BestEffortDirectory.TryDelete(_socketDirectory);
         if (_ownsRoot)
         {
-            TryDelete(_root);
+            BestEffortDirectory.TryDelete(_root);
         }
     }
 
@@ -204,21 +204,4 @@ internal sealed class PrivateCluster : IAsyncDisposable
 
         return "/tmp";
     });
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            if (Directory.Exists(path))
-            {
-                Directory.Delete(path, recursive: true);
-            }
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-    }
 }

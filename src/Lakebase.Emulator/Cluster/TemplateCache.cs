@@ -51,7 +51,7 @@ internal sealed class TemplateCache(PostgresInstallation installation)
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
         {
-            TryDelete(staging);
+            BestEffortDirectory.TryDelete(staging);
         }
     }
 
@@ -77,22 +77,5 @@ internal sealed class TemplateCache(PostgresInstallation installation)
         // Keyed by major version and binary location: a template is only valid for the binaries that made it.
         var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(installation.BinDirectory)))[..12];
         return Path.Combine(cacheHome, "lakebase-emulator", $"pg{installation.MajorVersion}-{key}");
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            if (Directory.Exists(path))
-            {
-                Directory.Delete(path, recursive: true);
-            }
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
     }
 }
