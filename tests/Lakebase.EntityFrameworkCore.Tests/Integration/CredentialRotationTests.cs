@@ -78,6 +78,20 @@ public sealed class CredentialRotationTests(EmulatorFixture fixture) : IDisposab
     }
 
     [Fact]
+    public async Task A_synchronous_open_after_a_revocation_also_recovers_through_one_forced_refresh()
+    {
+        var principal = await NewPrincipalWithCachedCredentialAsync();
+        fixture.Emulator.RevokeAllTokens();
+
+        using var db = fixture.CreateContext(principal, PoolingOff);
+        db.Database.OpenConnection();
+        var user = db.Database.SqlQueryRaw<string>("SELECT current_user AS \"Value\"").AsEnumerable().Single();
+
+        Assert.Equal(principal.ClientId, user);
+        Assert.Equal(2, fixture.Emulator.Counters.CredentialsMintedFor(principal.ClientId));
+    }
+
+    [Fact]
     public async Task Concurrent_opens_after_a_revocation_share_one_forced_refresh()
     {
         var principal = await NewPrincipalWithCachedCredentialAsync();
