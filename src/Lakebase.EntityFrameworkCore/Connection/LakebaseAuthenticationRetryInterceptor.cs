@@ -32,7 +32,10 @@ internal sealed class LakebaseAuthenticationRetryInterceptor(DatabaseCredentialC
         catch (Exception e) when (IsAuthenticationFailure(e, out var sqlState))
         {
             OnRejected(sqlState);
-            credentials.ForceRefreshAsync(Rejected(use, generation), CancellationToken.None).GetAwaiter().GetResult();
+            if (!credentials.ForceRefreshAsync(Rejected(use, generation), CancellationToken.None).GetAwaiter().GetResult())
+            {
+                throw Failure((PostgresException)e);
+            }
         }
         catch (NpgsqlException e) when (e.InnerException is LakebaseException inner)
         {
@@ -68,7 +71,10 @@ internal sealed class LakebaseAuthenticationRetryInterceptor(DatabaseCredentialC
         catch (Exception e) when (IsAuthenticationFailure(e, out var sqlState))
         {
             OnRejected(sqlState);
-            await credentials.ForceRefreshAsync(Rejected(use, generation), cancellationToken).ConfigureAwait(false);
+            if (!await credentials.ForceRefreshAsync(Rejected(use, generation), cancellationToken).ConfigureAwait(false))
+            {
+                throw Failure((PostgresException)e);
+            }
         }
         catch (NpgsqlException e) when (e.InnerException is LakebaseException inner)
         {
@@ -89,6 +95,12 @@ internal sealed class LakebaseAuthenticationRetryInterceptor(DatabaseCredentialC
     // that was current when the open began.
     private static long Rejected(CredentialUse use, long generationAtStart) => use.Generation >= 0 ? use.Generation : generationAtStart;
 
+    private LakebaseAuthenticationException Failure(PostgresException error)
+    {
+        LakebaseLog.AuthenticationFailedAfterRefresh(logger, user, error.SqlState);
+        return LakebaseAuthenticationFailure.Create(user, location, error);
+    }
+
     private void OnRejected(string? sqlState)
     {
         LakebaseLog.AuthenticationFailedRetrying(logger, user, sqlState);
@@ -104,8 +116,7 @@ internal sealed class LakebaseAuthenticationRetryInterceptor(DatabaseCredentialC
         }
         catch (Exception e) when (IsAuthenticationFailure(e, out var sqlState))
         {
-            LakebaseLog.AuthenticationFailedAfterRefresh(logger, user, sqlState);
-            throw LakebaseAuthenticationFailure.Create(user, location, (PostgresException)e);
+            throw Failure((PostgresException)e);
         }
         catch (NpgsqlException e) when (e.InnerException is LakebaseException inner)
         {

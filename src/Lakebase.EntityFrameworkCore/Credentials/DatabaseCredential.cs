@@ -17,8 +17,13 @@ internal sealed record DatabaseCredential(string Token, DateTimeOffset IssuedAt,
     /// <summary>After this a login could race the expiry: stop handing the token to new connections.</summary>
     public DateTimeOffset UsableUntil => ExpiresAt - Min(MaxExpirySafetyMargin, Lifetime / 10);
 
-    /// <summary>When to fetch the next one in the background.</summary>
-    public DateTimeOffset RefreshAt(TimeSpan refreshBeforeExpiry) => ExpiresAt - Min(refreshBeforeExpiry, Lifetime / 4);
+    /// <summary>When to fetch the next one in the background: never after it stops being handed out.</summary>
+    public DateTimeOffset RefreshAt(TimeSpan refreshBeforeExpiry)
+    {
+        var wanted = ExpiresAt - Min(refreshBeforeExpiry, Lifetime / 4);
+        var latest = UsableUntil - (Lifetime / 100);
+        return wanted < latest ? wanted : latest;
+    }
 
     public override string ToString() => $"DatabaseCredential {{ Token = ***, IssuedAt = {IssuedAt:O}, ExpiresAt = {ExpiresAt:O} }}";
 

@@ -19,6 +19,11 @@ internal sealed class DatabaseCredentialCache : IAsyncDisposable
     private const int ForegroundAttempts = 3;
     private static readonly TimeSpan MaxForegroundDelay = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan MaxBackgroundDelay = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan MaxRetryAfter = TimeSpan.FromMinutes(10);
+
+    // A credential obtained by a forced refresh and rejected again within this window points at the role or the user
+    // name, not at the token: forcing yet another one per failed open would only hammer the API.
+    private static readonly TimeSpan ForcedRefreshCooldown = TimeSpan.FromSeconds(30);
 
     // Between "usable until" and the real expiry a credential is only served when the API is failing.
     private static readonly TimeSpan MinRemainingForStaleUse = TimeSpan.FromSeconds(5);
@@ -41,6 +46,10 @@ internal sealed class DatabaseCredentialCache : IAsyncDisposable
     private string? _lastError;
     private DateTimeOffset? _lastRefreshedAt;
     private DateTimeOffset? _nextRefreshAt;
+    private long _forcedGeneration = -1;
+    private DateTimeOffset _forcedAt;
+    private DateTimeOffset _notBefore;
+    private Exception? _lastFailure;
 
     public DatabaseCredentialCache(
         Func<CancellationToken, Task<DatabaseCredential>> fetch,
@@ -73,16 +82,22 @@ internal sealed class DatabaseCredentialCache : IAsyncDisposable
 
     /// <summary>
     /// Replaces a credential the server rejected. If the rejected credential (<paramref name="rejectedGeneration"/>)
-    /// has already been replaced (another open got there first), nothing is requested.
+    /// has already been replaced (another open got there first), nothing is requested. Returns false, requesting
+    /// nothing, when the rejected credential was itself forced moments ago: a retry could not help.
     /// </summary>
-    public async Task ForceRefreshAsync(long rejectedGeneration, CancellationToken cancellationToken)
+    public async Task<bool> ForceRefreshAsync(long rejectedGeneration, CancellationToken cancellationToken)
     {
         Task<DatabaseCredential> refresh;
         lock (_gate)
         {
             if (_generation != rejectedGeneration && IsUsable(_current))
             {
-                return;
+                return true;
+            }
+
+            if (rejectedGeneration == _forcedGeneration && _time.GetUtcNow() - _forcedAt < ForcedRefreshCooldown)
+            {
+                return false;
             }
 
             // Opens arriving now wait for the replacement instead of trying the rejected token, and a failing
@@ -97,6 +112,7 @@ internal sealed class DatabaseCredentialCache : IAsyncDisposable
         }
 
         await refresh.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
     public LakebaseCredentialStatus GetStatus(string user, string source)
@@ -159,6 +175,12 @@ internal sealed class DatabaseCredentialCache : IAsyncDisposable
             return running.Task;
         }
 
+        // The workspace asked us to wait (Retry-After): answer opens with its last error instead of asking again.
+        if (trigger != "background" && _lastFailure is not null && _time.GetUtcNow() < _notBefore)
+        {
+            return Task.FromException<DatabaseCredential>(_lastFailure);
+        }
+
         var completion = new TaskCompletionSource<DatabaseCredential>(TaskCreationOptions.RunContinuationsAsynchronously);
         _inflight = completion;
         _ = Task.Run(() => RefreshAsync(completion, trigger, attempts));
@@ -175,13 +197,21 @@ internal sealed class DatabaseCredentialCache : IAsyncDisposable
             var fetched = await FetchAsync(trigger, attempts).ConfigureAwait(false);
             var credential = fetched with { Generation = Interlocked.Read(ref _generation) + 1 };
             var refreshAt = credential.RefreshAt(_refreshBeforeExpiry);
-            if (credential.UsableUntil > _time.GetUtcNow())
-            {
-                _cache.Set(CacheKey, credential, credential.UsableUntil);
-            }
-
             lock (_gate)
             {
+                // Under the lock, so a concurrent forced refresh cannot evict this fresh entry as if it were the rejected one.
+                if (credential.UsableUntil > _time.GetUtcNow())
+                {
+                    _cache.Set(CacheKey, credential, credential.UsableUntil);
+                }
+
+                if (trigger == "forced")
+                {
+                    _forcedGeneration = credential.Generation;
+                    _forcedAt = _time.GetUtcNow();
+                }
+
+                _lastFailure = null;
                 _current = credential;
                 _generation = credential.Generation;
                 _consecutiveFailures = 0;
@@ -204,6 +234,8 @@ internal sealed class DatabaseCredentialCache : IAsyncDisposable
             {
                 _inflight = null;
                 _lastError = e.Message;
+                _lastFailure = e;
+                _notBefore = credentialError?.RetryAfter is { } wait ? _time.GetUtcNow() + Clamp(wait, MaxRetryAfter) : default;
                 _consecutiveFailures++;
                 retryIn = Backoff(_consecutiveFailures, credentialError?.RetryAfter, MaxBackgroundDelay);
                 current = _current;
@@ -245,7 +277,9 @@ internal sealed class DatabaseCredentialCache : IAsyncDisposable
             catch (Exception e)
             {
                 LakebaseTelemetry.RecordCredentialRequest(trigger, succeeded: false, _time.GetElapsedTime(started).TotalSeconds);
-                if (e is not LakebaseCredentialException { IsTransient: true } transient || attempt >= attempts)
+                // A Retry-After longer than an open can wait is honoured by not retrying now.
+                if (e is not LakebaseCredentialException { IsTransient: true } transient || attempt >= attempts
+                    || transient.RetryAfter > MaxForegroundDelay)
                 {
                     throw;
                 }
@@ -292,11 +326,14 @@ internal sealed class DatabaseCredentialCache : IAsyncDisposable
         }
     }
 
+    private static TimeSpan Clamp(TimeSpan value, TimeSpan max) => value < max ? value : max;
+
+    // Retry-After is honoured as asked (up to 10 minutes); without it, exponential backoff capped at max.
     private static TimeSpan Backoff(int attempt, TimeSpan? retryAfter, TimeSpan max)
     {
         if (retryAfter is { } asked && asked > TimeSpan.Zero)
         {
-            return asked < max ? asked : max;
+            return Clamp(asked, MaxRetryAfter);
         }
 
         // Exponential from 500 ms with +-20 % jitter, so many instances recovering together don't retry in step.

@@ -16,7 +16,7 @@ namespace Lakebase.EntityFrameworkCore.Credentials;
 internal sealed class DatabaseCredentialClient(Func<HttpClient> httpClient, Uri workspaceUrl, IWorkspaceTokenSource tokens, LakebaseEndpointName endpoint, TimeProvider timeProvider)
 {
     // The credential API answers well within this; a hung request must not hold a connection open for long.
-    private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(10);
 
     // Database tokens live 60 minutes; used only if the answer omits its expiry.
     private static readonly TimeSpan DocumentedTokenLifetime = TimeSpan.FromMinutes(60);
@@ -76,7 +76,17 @@ internal sealed class DatabaseCredentialClient(Func<HttpClient> httpClient, Uri 
         // A 401 may mean the cached workspace token was revoked early: fetch a new one once before giving up.
         for (var attempt = 1; ; attempt++)
         {
-            var bearer = await tokens.GetTokenAsync(timeout.Token).ConfigureAwait(false);
+            string bearer;
+            try
+            {
+                bearer = await tokens.GetTokenAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Our own attempt timeout, not the caller's cancellation: a hung token endpoint is a transient outage.
+                throw DatabricksApiErrors.Unreachable("obtain a workspace token", _target, _workspace, e);
+            }
+
             using var request = new HttpRequestMessage(method, url);
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
             if (json is not null)

@@ -112,7 +112,8 @@ public class LakebaseDbContextOptionsBuilder
 
     /// <summary>
     /// Further configuration of the Npgsql data source (type mappings such as <c>MapEnum</c>, plugins). The data source
-    /// is built once per distinct configuration; this callback must not depend on per-call state.
+    /// is built once per distinct configuration, and callbacks are compared as delegates: a lambda that captures
+    /// per-call values builds a new data source (and pool) each time, so capture only what is fixed.
     /// </summary>
     public virtual LakebaseDbContextOptionsBuilder ConfigureDataSource(Action<NpgsqlDataSourceBuilder> configure) => Set(s => s.ConfigureDataSource += configure ?? throw new ArgumentNullException(nameof(configure)));
 

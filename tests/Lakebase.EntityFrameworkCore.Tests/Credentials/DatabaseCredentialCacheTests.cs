@@ -138,6 +138,37 @@ public sealed class DatabaseCredentialCacheTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_retry_after_longer_than_an_open_can_wait_is_honoured_by_not_asking_again_until_then()
+    {
+        _api.Failure = () => FakeCredentialApi.Unavailable(TimeSpan.FromSeconds(30));
+        await Assert.ThrowsAsync<LakebaseCredentialException>(() => _cache.GetPasswordAsync(Ct).AsTask());
+        Assert.Equal(1, _api.Requests); // no retry inside the open: the workspace asked for 30 s
+
+        _api.Failure = null;
+        await Assert.ThrowsAsync<LakebaseCredentialException>(() => _cache.GetPasswordAsync(Ct).AsTask());
+        Assert.Equal(1, _api.Requests); // nor from the next open
+
+        _clock.Advance(TimeSpan.FromSeconds(31));
+        await WaitUntil(() => _cache.Generation == 1); // the background retry, scheduled at Retry-After
+        Assert.Equal("token-2", await _cache.GetPasswordAsync(Ct));
+    }
+
+    [Fact]
+    public async Task A_credential_forced_moments_ago_is_not_forced_again()
+    {
+        await _cache.GetPasswordAsync(Ct);
+        Assert.True(await _cache.ForceRefreshAsync(_cache.Generation, Ct));
+        Assert.Equal(2, _api.Requests);
+
+        Assert.False(await _cache.ForceRefreshAsync(_cache.Generation, Ct)); // rejected again at once: the token is not the problem
+        Assert.Equal(2, _api.Requests);
+
+        _clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.True(await _cache.ForceRefreshAsync(_cache.Generation, Ct));
+        Assert.Equal(3, _api.Requests);
+    }
+
+    [Fact]
     public async Task Concurrent_forced_refreshes_for_the_same_rejected_credential_make_one_request()
     {
         await _cache.GetPasswordAsync(Ct);

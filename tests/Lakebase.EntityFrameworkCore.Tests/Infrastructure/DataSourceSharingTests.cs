@@ -32,6 +32,17 @@ public sealed class DataSourceSharingTests
     }
 
     [Fact]
+    public void Data_source_callbacks_closing_over_different_values_get_different_data_sources()
+    {
+        var tenantA = DataSourceFor(Oauth("secret-1"), lb => lb.ConfigureDataSource(SearchPath("tenant_a")));
+        var tenantB = DataSourceFor(Oauth("secret-1"), lb => lb.ConfigureDataSource(SearchPath("tenant_b")));
+        Assert.NotSame(tenantA, tenantB);
+        Assert.Equal("tenant_b", new NpgsqlConnectionStringBuilder(tenantB.ConnectionString).SearchPath);
+
+        static Action<NpgsqlDataSourceBuilder> SearchPath(string schema) => b => b.ConnectionStringBuilder.SearchPath = schema;
+    }
+
+    [Fact]
     public void The_provider_options_callback_does_not_split_the_pool()
     {
         var suffix = Guid.NewGuid().ToString("N");

@@ -76,6 +76,14 @@ public sealed class ActionableErrorTests(EmulatorFixture fixture) : IDisposable
         Assert.Contains("client id (a UUID)", error.Message);
         Assert.Equal(2, fixture.Emulator.Counters.CredentialsMintedFor(principal.ClientId)); // one forced refresh, then a clear error
         Assert.DoesNotContain("lbdb_", error.ToString(), StringComparison.Ordinal);
+
+        // More opens soon after get the same advice without forcing ever more credentials out of the API.
+        for (var i = 0; i < 3; i++)
+        {
+            await Assert.ThrowsAsync<LakebaseAuthenticationException>(() => db.WhoAmIAsync(Ct));
+        }
+
+        Assert.Equal(2, fixture.Emulator.Counters.CredentialsMintedFor(principal.ClientId));
     }
 
     [Fact]

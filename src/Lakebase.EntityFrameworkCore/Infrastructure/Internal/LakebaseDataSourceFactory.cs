@@ -51,7 +51,8 @@ internal static class LakebaseDataSourceFactory
         if (host is null)
         {
             // Configuration time, once per data source: the one-line UseLakebase(endpoint, oauth) needs no host.
-            host = client.GetEndpointHostAsync(CancellationToken.None).GetAwaiter().GetResult();
+            // Task.Run: a caller on a synchronization context must not deadlock on a user token provider's awaits.
+            host = Task.Run(() => client.GetEndpointHostAsync(CancellationToken.None)).GetAwaiter().GetResult();
             LakebaseLog.EndpointHostResolved(logger, request.Endpoint.Name, host);
         }
 

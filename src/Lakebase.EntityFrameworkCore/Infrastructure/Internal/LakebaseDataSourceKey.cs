@@ -19,7 +19,8 @@ internal sealed record LakebaseDataSourceKey(
     TimeProvider TimeProvider,
     ILoggerFactory LoggerFactory,
     object? HttpClient,
-    string DataSourceConfiguration,
+    // Compared as delegates (target and method): two closures over different values never share a pool.
+    Delegate? DataSourceConfiguration,
     bool RetryOnFailure)
 {
     public static string Fingerprint(string secret) =>

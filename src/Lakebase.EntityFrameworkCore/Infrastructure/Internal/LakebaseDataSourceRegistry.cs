@@ -51,15 +51,17 @@ internal sealed class LakebaseDataSourceRegistry
     /// </summary>
     public LakebaseDataSource GetOrCreate(string endpoint, LakebaseOAuthOptions oauth, LakebaseSettings settings, CoreOptionsExtension? core)
     {
-        // The EF provider options are applied per call, not to the data source: a capturing lambda there must not defeat the fast path.
+        // Keyed on the application's singletons, not on the (per-scope) service provider EF Core hands us, and without
+        // the EF provider options, which are applied per call, not to the data source.
+        var collaborators = Collaborators.Resolve(settings, core);
         var call = new Call(endpoint, oauth.WorkspaceHost, oauth.ClientId, oauth.ClientSecret, oauth.Token, oauth.TokenProvider,
-            settings.NpgsqlOptions is null ? settings : settings with { NpgsqlOptions = null }, core?.ApplicationServiceProvider, core?.LoggerFactory);
+            settings.NpgsqlOptions is null ? settings : settings with { NpgsqlOptions = null }, collaborators);
         if (_calls.TryGetValue(call, out var known) && !known.IsDisposed)
         {
             return known;
         }
 
-        var dataSource = GetOrCreate(LakebaseEndpointName.Parse(endpoint), oauth, settings, core);
+        var dataSource = GetOrCreate(LakebaseEndpointName.Parse(endpoint), oauth, settings, collaborators);
         if (_calls.Count >= MaxRememberedCalls)
         {
             _calls.Clear();
@@ -69,10 +71,9 @@ internal sealed class LakebaseDataSourceRegistry
         return dataSource;
     }
 
-    private LakebaseDataSource GetOrCreate(LakebaseEndpointName endpoint, LakebaseOAuthOptions oauth, LakebaseSettings settings, CoreOptionsExtension? core)
+    private LakebaseDataSource GetOrCreate(LakebaseEndpointName endpoint, LakebaseOAuthOptions oauth, LakebaseSettings settings, Collaborators collaborators)
     {
         var workspaceUrl = oauth.Validate();
-        var services = core?.ApplicationServiceProvider;
         var connection = LakebaseConnectionSettings.Resolve(settings, oauth, Environment.GetEnvironmentVariable);
         var request = new LakebaseDataSourceRequest(
             endpoint,
@@ -80,12 +81,12 @@ internal sealed class LakebaseDataSourceRegistry
             oauth,
             settings,
             connection,
-            settings.TimeProvider ?? services?.GetService<TimeProvider>() ?? TimeProvider.System,
-            settings.LoggerFactory ?? core?.LoggerFactory ?? services?.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance,
+            collaborators.TimeProvider,
+            collaborators.LoggerFactory,
             settings.HttpClient,
-            settings.HttpClient is null ? services?.GetService<IHttpClientFactory>() : null);
+            collaborators.HttpClientFactory);
         var key = KeyFor(request);
-        var lifetime = services?.GetService<IHostApplicationLifetime>();
+        var lifetime = collaborators.Lifetime;
 
         Registration registration;
         var warnAboutMany = false;
@@ -135,8 +136,6 @@ internal sealed class LakebaseDataSourceRegistry
             LakebaseAuthenticationMethod.BearerToken => $"bearer:{LakebaseDataSourceKey.Fingerprint(oauth.Token!)}",
             _ => "provider",
         };
-        var configure = request.Settings.ConfigureDataSource?.GetInvocationList()
-            .Select(d => $"{d.Method.DeclaringType?.FullName}.{d.Method.Name}") ?? [];
         var settings = request.Settings;
         return new LakebaseDataSourceKey(
             request.WorkspaceUrl.ToString(),
@@ -148,7 +147,7 @@ internal sealed class LakebaseDataSourceRegistry
             request.TimeProvider,
             request.LoggerFactory,
             (object?)request.HttpClient ?? request.HttpClientFactory,
-            string.Join(";", configure),
+            request.Settings.ConfigureDataSource,
             settings.RetryOnFailure);
     }
 
@@ -208,10 +207,23 @@ internal sealed class LakebaseDataSourceRegistry
         string? Token,
         object? TokenProvider,
         LakebaseSettings Settings,
-        IServiceProvider? ApplicationServices,
-        ILoggerFactory? LoggerFactory)
+        Collaborators Collaborators)
     {
         public override string ToString() => Endpoint;
+    }
+
+    /// <summary>The application singletons a data source uses: from the settings, else EF Core's, else the app's.</summary>
+    private sealed record Collaborators(TimeProvider TimeProvider, ILoggerFactory LoggerFactory, IHttpClientFactory? HttpClientFactory, IHostApplicationLifetime? Lifetime)
+    {
+        public static Collaborators Resolve(LakebaseSettings settings, CoreOptionsExtension? core)
+        {
+            var services = core?.ApplicationServiceProvider;
+            return new Collaborators(
+                settings.TimeProvider ?? services?.GetService<TimeProvider>() ?? TimeProvider.System,
+                settings.LoggerFactory ?? core?.LoggerFactory ?? services?.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance,
+                settings.HttpClient is null ? services?.GetService<IHttpClientFactory>() : null,
+                services?.GetService<IHostApplicationLifetime>());
+        }
     }
 
     /// <summary>One data source and who holds it: hosts (released on stop) or nobody in particular (pinned).</summary>
