@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using Lakebase.EntityFrameworkCore.Diagnostics;
+using Lakebase.Npgsql;
+using Lakebase.Npgsql.Diagnostics;
 
 namespace Lakebase.Benchmarks.Measurement;
 

@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Lakebase.Benchmarks.Data;
 using Lakebase.EntityFrameworkCore.Infrastructure;
+using Lakebase.Npgsql;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 

@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
-using Lakebase.EntityFrameworkCore.Credentials;
+using Lakebase.Npgsql;
+using Lakebase.Npgsql.Credentials;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Lakebase.Benchmarks.Micro;

@@ -65,7 +65,7 @@ internal static class RefreshStormScenario
         var lifetime = settings.StormTokenLifetime;
         var lead = settings.StormRefreshBeforeExpiry < lifetime / 4 ? settings.StormRefreshBeforeExpiry : lifetime / 4;
         var releaseAt = variant is LakebaseVariant lakebase
-            ? lakebase.DataSource.GetStatus().NextRefreshAt ?? throw new InvalidOperationException("UseLakebase scheduled no refresh after the first open.")
+            ? lakebase.DataSource.GetCredentialStatus().NextRefreshAt ?? throw new InvalidOperationException("UseLakebase scheduled no refresh after the first open.")
             : warmedAt + lifetime - lead;
 
         // Contexts and options are built before the burst so only the opens compete.

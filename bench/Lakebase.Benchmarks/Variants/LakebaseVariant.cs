@@ -1,7 +1,9 @@
 using Lakebase.Benchmarks.Data;
 using Lakebase.Benchmarks.Environment;
 using Lakebase.EntityFrameworkCore.Infrastructure;
+using Lakebase.Npgsql;
 using Lakebase.EntityFrameworkCore.Infrastructure.Internal;
+using Lakebase.Npgsql.Configuration;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 

@@ -1,4 +1,5 @@
 using Lakebase.EntityFrameworkCore.Connection;
+using Lakebase.Npgsql;
 using Npgsql;
 
 namespace Lakebase.Benchmarks.Variants;

@@ -1,25 +1,19 @@
+using Lakebase.Npgsql;
 using Microsoft.Extensions.Options;
-using TodoApp.Configuration;
-using TodoApp.Data;
 
 namespace TodoApp.Database;
 
 public static class DatabaseServiceCollectionExtensions
 {
-    /// <summary>The "Lakebase" options with their validation, the startup steps, and <see cref="TodoDbContext"/> on UseLakebase.</summary>
-    public static IServiceCollection AddTodoDatabase(this IServiceCollection services, IConfiguration configuration)
+    /// <summary>
+    /// The no-configuration default: when the "Lakebase" settings and the environment name no Databricks workspace,
+    /// <see cref="DatabaseStartup"/> starts <see cref="LocalEmulator"/> and its settings fill the "Lakebase" options.
+    /// </summary>
+    public static IServiceCollection AddLocalEmulatorFallback(this IServiceCollection services)
     {
-        services.AddOptions<LakebaseOptions>().Bind(configuration.GetSection(LakebaseOptions.SectionName));
-        services.AddSingleton<IValidateOptions<LakebaseOptions>, LakebaseOptionsValidator>();
-        services.AddSingleton<DatabaseTargetAccessor>();
         services.AddSingleton<LocalEmulator>();
+        services.AddSingleton<IConfigureOptions<LakebaseOptions>>(provider => provider.GetRequiredService<LocalEmulator>());
         services.AddSingleton<DatabaseStartup>();
-
-        // Options are built once (singleton) from the target chosen at startup; contexts stay scoped per request.
-        services.AddDbContext<TodoDbContext>(
-            (provider, options) => provider.GetRequiredService<DatabaseTargetAccessor>().Target.Configure(options),
-            contextLifetime: ServiceLifetime.Scoped,
-            optionsLifetime: ServiceLifetime.Singleton);
         return services;
     }
 }

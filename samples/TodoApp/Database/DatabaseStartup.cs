@@ -1,13 +1,12 @@
+using Lakebase.Npgsql;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
-using TodoApp.Configuration;
 using TodoApp.Data;
 
 namespace TodoApp.Database;
 
 /// <summary>
-/// Runs before the app serves: validates the "Lakebase" settings (failing fast with every problem listed), starts the
-/// local emulator when nothing is configured, and applies migrations where that is the policy.
+/// Runs before the app serves: starts the local emulator when nothing is configured, checks the "Lakebase" settings
+/// (failing fast with every problem listed), and applies migrations where that is the policy.
 /// </summary>
 /// <remarks>
 /// Migration policy: the local emulator is always migrated (it is the developer's own database). Real Lakebase is
@@ -16,32 +15,30 @@ namespace TodoApp.Database;
 /// (<c>dotnet ef database update</c> or migrations/sql/migrate.sql). Otherwise the app only warns about pending ones.
 /// </remarks>
 public sealed partial class DatabaseStartup(
-    IOptions<LakebaseOptions> options,
+    IConfiguration configuration,
     LocalEmulator localEmulator,
-    DatabaseTargetAccessor accessor,
     IServiceScopeFactory scopes,
     ILogger<DatabaseStartup> logger)
 {
-    public async Task<DatabaseTarget> InitializeAsync(CancellationToken cancellationToken)
+    /// <summary>Returns a description of where the todos live (no secrets).</summary>
+    public async Task<string> InitializeAsync(CancellationToken cancellationToken)
     {
-        var settings = options.Value; // throws OptionsValidationException listing every problem
-        DatabaseTarget target;
-        if (settings.UsesLocalEmulator)
+        var section = configuration.GetSection(LakebaseOptions.DefaultSectionName);
+        var usesLocalEmulator = !(section.Get<LakebaseOptions>() ?? new LakebaseOptions()).HasWorkspaceSettings();
+        if (usesLocalEmulator)
         {
-            LogStartingEmulator(logger, localEmulator.ResolveDataDirectory(settings.Emulator));
-            target = await localEmulator.StartAsync(settings.Emulator, cancellationToken);
+            var dataDirectory = localEmulator.ResolveDataDirectory(section["Emulator:DataDirectory"]);
+            LogStartingEmulator(logger, dataDirectory);
+            await localEmulator.StartAsync(dataDirectory, cancellationToken);
         }
-        else
-        {
-            target = DatabaseTarget.FromOptions(settings);
-        }
-
-        accessor.Set(target);
-        LogTarget(logger, target.Describe(), target.OAuth.Method.ToString());
 
         await using var scope = scopes.CreateAsyncScope();
+        var dataSource = scope.ServiceProvider.GetRequiredService<LakebaseDataSource>(); // validates the settings
+        var target = $"{(usesLocalEmulator ? "local Lakebase emulator" : "Databricks Lakebase")} ({dataSource})";
+        LogTarget(logger, target);
+
         var db = scope.ServiceProvider.GetRequiredService<TodoDbContext>();
-        if (target.IsLocalEmulator || settings.MigrateOnStartup)
+        if (usesLocalEmulator || section.GetValue<bool>("MigrateOnStartup"))
         {
             await db.Database.MigrateAsync(cancellationToken); // logs each migration it applies
             LogMigrated(logger);
@@ -74,8 +71,8 @@ public sealed partial class DatabaseStartup(
     [LoggerMessage(1, LogLevel.Information, "No Lakebase settings found: starting the local Lakebase emulator with its data in {DataDirectory} (delete it to start over).")]
     private static partial void LogStartingEmulator(ILogger logger, string dataDirectory);
 
-    [LoggerMessage(2, LogLevel.Information, "Todos are stored in the {Target}, authenticating as {Method}.")]
-    private static partial void LogTarget(ILogger logger, string target, string method);
+    [LoggerMessage(2, LogLevel.Information, "Todos are stored in the {Target}.")]
+    private static partial void LogTarget(ILogger logger, string target);
 
     [LoggerMessage(3, LogLevel.Information, "The database schema is up to date.")]
     private static partial void LogMigrated(ILogger logger);

@@ -1,29 +1,31 @@
 using Lakebase.Emulator;
-using Lakebase.EntityFrameworkCore.Infrastructure;
-using TodoApp.Configuration;
+using Lakebase.Npgsql;
+using Microsoft.Extensions.Options;
 
 namespace TodoApp.Database;
 
 /// <summary>
 /// The no-configuration default: a local Lakebase (workspace OAuth + credential API + TLS PostgreSQL that only accepts
-/// minted tokens) started inside the app, so that the app runs through exactly the same UseLakebase path as in
-/// production. Owned by the DI container, which stops it when the app stops.
+/// minted tokens) started inside the app, so that the app runs through exactly the same Lakebase data source as in
+/// production. Once started, its settings fill the "Lakebase" options. Owned by the DI container, which stops it when
+/// the app stops.
 /// </summary>
-public sealed class LocalEmulator(IHostEnvironment environment, ILoggerFactory loggerFactory) : IAsyncDisposable
+public sealed class LocalEmulator(IHostEnvironment environment, ILoggerFactory loggerFactory) : IConfigureOptions<LakebaseOptions>, IAsyncDisposable
 {
     private LakebaseEmulator? _emulator;
+
+    public bool IsRunning => _emulator is not null;
 
     /// <summary>
     /// The emulator's database folder. Persistent, under the content root (samples/TodoApp/.lakebase-emulator,
     /// git-ignored): todos survive restarts, it is easy to find and to delete, and it is a path the PostgreSQL server
     /// user can reach (run as root, the server runs as `postgres`, which cannot enter /root/.local/share).
     /// </summary>
-    public string ResolveDataDirectory(LocalEmulatorOptions options) =>
-        Path.GetFullPath(options.DataDirectory, environment.ContentRootPath);
+    public string ResolveDataDirectory(string? configured) =>
+        Path.GetFullPath(string.IsNullOrWhiteSpace(configured) ? ".lakebase-emulator" : configured, environment.ContentRootPath);
 
-    public async Task<DatabaseTarget> StartAsync(LocalEmulatorOptions options, CancellationToken cancellationToken)
+    public async Task StartAsync(string dataDirectory, CancellationToken cancellationToken)
     {
-        var dataDirectory = ResolveDataDirectory(options);
         try
         {
             _emulator = await LakebaseEmulator.StartAsync(
@@ -39,23 +41,28 @@ public sealed class LocalEmulator(IHostEnvironment environment, ILoggerFactory l
                 "Deleting the folder starts over). Or set LAKEBASE_ENDPOINT, DATABRICKS_HOST and credentials to use Databricks Lakebase.",
                 exception);
         }
+    }
 
-        var principal = _emulator.DefaultPrincipal;
-        return new DatabaseTarget(
-            _emulator.EndpointName,
-            new LakebaseOAuthOptions
-            {
-                WorkspaceHost = _emulator.WorkspaceUrl.ToString(),
-                ClientId = principal.ClientId,
-                ClientSecret = principal.ClientSecret,
-            },
-            _emulator.Host,
-            _emulator.Port,
-            _emulator.Database,
-            Username: null,
-            Npgsql.SslMode.Require,
-            "TodoApp",
-            IsLocalEmulator: true);
+    /// <summary>Points the "Lakebase" options at the running emulator; nothing when it is not running.</summary>
+    public void Configure(LakebaseOptions options)
+    {
+        if (_emulator is not { } emulator)
+        {
+            return;
+        }
+
+        var principal = emulator.DefaultPrincipal;
+        options.Endpoint = emulator.EndpointName;
+        options.WorkspaceHost = emulator.WorkspaceUrl.ToString();
+        options.ClientId = principal.ClientId;
+        options.ClientSecret = principal.ClientSecret;
+        options.Host = emulator.Host;
+        options.Port = emulator.Port;
+        options.Database = emulator.Database;
+        options.SslMode = "require";
+
+        // The emulator is the whole configuration: a developer's PG* variables must not redirect it.
+        options.ReadEnvironment = false;
     }
 
     public ValueTask DisposeAsync() => _emulator?.DisposeAsync() ?? ValueTask.CompletedTask;

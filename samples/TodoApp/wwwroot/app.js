@@ -132,14 +132,13 @@ async function checkHealth() {
   const health = document.getElementById("health");
   try {
     const { body } = await api("GET", "/health");
-    const database = body.checks.database;
-    const data = database.data || {};
-    const where = data.localEmulator ? "the local Lakebase emulator" : "Databricks Lakebase";
-    const credential = data.credential;
-    const until = credential && credential.expiresAt
-      ? ` · credential ${credential.state.toLowerCase()} until ${new Date(credential.expiresAt).toLocaleTimeString()}`
+    const lakebase = body.checks.lakebase;
+    const data = lakebase.data || {};
+    const where = body.localEmulator ? "the local Lakebase emulator" : "Databricks Lakebase";
+    const until = data.expires_at
+      ? ` · credential ${String(data.state).toLowerCase()} until ${new Date(data.expires_at).toLocaleTimeString()}`
       : "";
-    health.textContent = `${database.status === "Unhealthy" ? "Cannot reach" : "Connected to"} ${where}${until}`;
+    health.textContent = `${lakebase.status === "Unhealthy" ? "Cannot reach" : "Connected to"} ${where}${until}`;
   } catch {
     health.textContent = "Health unknown";
   }

@@ -1,4 +1,5 @@
-using Lakebase.EntityFrameworkCore.Diagnostics;
+using Lakebase.Npgsql;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using Npgsql.EntityFrameworkCore.PostgreSQL;
@@ -9,6 +10,9 @@ namespace Lakebase.EntityFrameworkCore.Connection;
 /// Npgsql's retrying strategy plus what Lakebase adds: sessions terminated by a compute that suspended or restarted
 /// (57P01 admin_shutdown, 57P02, 57P03 cannot_connect_now while it starts). A credential request that failed is
 /// not retried here: the credential cache already retried it within the open, and the user should see its error.
+/// Inside a transaction the application began itself (<c>BeginTransaction()</c>, <c>TransactionScope</c>) an
+/// operation runs once, without retry, instead of throwing as EF Core's retrying strategies do: code ported from
+/// <c>UseNpgsql</c> works unchanged, and a retry that could replay half a transaction never happens.
 /// </summary>
 public class LakebaseRetryingExecutionStrategy : NpgsqlRetryingExecutionStrategy
 {
@@ -28,7 +32,33 @@ public class LakebaseRetryingExecutionStrategy : NpgsqlRetryingExecutionStrategy
     {
     }
 
+    // RetriesOnFailure is deliberately not overridden: EF Core compiles (and caches) queries as buffered or streaming
+    // from it, so it must not change with the transaction a particular call happens to run in.
+
+    /// <inheritdoc />
+    public override TResult Execute<TState, TResult>(
+        TState state,
+        Func<DbContext, TState, TResult> operation,
+        Func<DbContext, TState, ExecutionResult<TResult>>? verifySucceeded) =>
+        InUserTransaction() ? operation(Dependencies.CurrentContext.Context, state) : base.Execute(state, operation, verifySucceeded);
+
+    /// <inheritdoc />
+    public override Task<TResult> ExecuteAsync<TState, TResult>(
+        TState state,
+        Func<DbContext, TState, CancellationToken, Task<TResult>> operation,
+        Func<DbContext, TState, CancellationToken, Task<ExecutionResult<TResult>>>? verifySucceeded,
+        CancellationToken cancellationToken = default) =>
+        InUserTransaction() ? operation(Dependencies.CurrentContext.Context, state, cancellationToken) : base.ExecuteAsync(state, operation, verifySucceeded, cancellationToken);
+
     /// <inheritdoc />
     protected override bool ShouldRetryOn(Exception? exception) =>
         exception is not LakebaseException && exception?.InnerException is not LakebaseException && base.ShouldRetryOn(exception);
+
+    // A transaction EF Core did not begin for this operation: the application's own, or an ambient one.
+    private bool InUserTransaction()
+    {
+        var database = Dependencies.CurrentContext.Context?.Database;
+        return database is not null
+            && (database.CurrentTransaction is not null || System.Transactions.Transaction.Current is not null);
+    }
 }

@@ -1,4 +1,4 @@
-using Lakebase.EntityFrameworkCore.Credentials;
+using Lakebase.Npgsql;
 using Lakebase.EntityFrameworkCore.Infrastructure.Internal;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 
@@ -18,7 +18,7 @@ public static class LakebaseDatabaseFacadeExtensions
     public static LakebaseCredentialStatus? GetLakebaseCredentialStatus(this DatabaseFacade database)
     {
         ArgumentNullException.ThrowIfNull(database);
-        return database.GetService<IDbContextOptions>().FindExtension<LakebaseOptionsExtension>()?.DataSource.GetStatus();
+        return database.GetService<IDbContextOptions>().FindExtension<LakebaseOptionsExtension>()?.DataSource.GetCredentialStatus();
     }
 
     /// <summary>Whether this context is configured with <c>UseLakebase</c>.</summary>

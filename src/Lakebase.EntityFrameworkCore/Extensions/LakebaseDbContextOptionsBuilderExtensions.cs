@@ -1,8 +1,10 @@
 using Lakebase.EntityFrameworkCore.Connection;
-using Lakebase.EntityFrameworkCore.Diagnostics;
 using Lakebase.EntityFrameworkCore.Infrastructure;
 using Lakebase.EntityFrameworkCore.Infrastructure.Internal;
+using Lakebase.Npgsql;
+using Lakebase.Npgsql.Configuration;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 // ReSharper disable once CheckNamespace
 namespace Microsoft.EntityFrameworkCore;
@@ -10,18 +12,64 @@ namespace Microsoft.EntityFrameworkCore;
 /// <summary>Lakebase-specific extension methods for <see cref="DbContextOptionsBuilder"/>.</summary>
 public static class LakebaseDbContextOptionsBuilderExtensions
 {
-    /// <summary>The environment variables read for the endpoint name, in order.</summary>
-    private static readonly string[] EndpointVariables = ["LAKEBASE_ENDPOINT", "ENDPOINT_NAME"];
+    /// <summary>
+    /// Configures the context to use the <see cref="LakebaseDataSource"/> registered in the application's container
+    /// with <c>services.AddLakebaseDataSource(...)</c>, as <c>UseNpgsql()</c> does with a registered data source. The
+    /// container owns the data source (one pool, one credential cache) and disposes it.
+    /// </summary>
+    /// <param name="optionsBuilder">The builder being used to configure the context.</param>
+    /// <param name="configure">EF Core options: retrying execution strategy, Npgsql provider options.</param>
+    /// <param name="serviceKey">The key of a keyed data source (<c>AddKeyedLakebaseDataSource</c>), or <see langword="null"/>.</param>
+    /// <returns>The options builder, so that further configuration can be chained.</returns>
+    /// <exception cref="LakebaseConfigurationException">No Lakebase data source is registered, or a connection setting was given here.</exception>
+    public static DbContextOptionsBuilder UseLakebase(
+        this DbContextOptionsBuilder optionsBuilder,
+        Action<LakebaseDbContextOptionsBuilder>? configure = null,
+        object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(optionsBuilder);
+        var settings = new LakebaseEfSettings();
+        configure?.Invoke(new LakebaseDbContextOptionsBuilder(settings, ownsDataSource: false));
+
+        var services = optionsBuilder.Options.FindExtension<CoreOptionsExtension>()?.ApplicationServiceProvider;
+        var dataSource = services?.GetKeyedService<LakebaseDataSource>(serviceKey)
+            ?? throw new LakebaseConfigurationException(
+                "UseLakebase() uses the Lakebase data source registered in the application's container, but " +
+                (services is null ? "this context has no application service provider (it was not configured through AddDbContext)" : $"none is registered{(serviceKey is null ? string.Empty : $" under the key '{serviceKey}'")}") +
+                ". Register one with services.AddLakebaseDataSource() (configuration section \"Lakebase\"), or call UseLakebase(endpoint, oauthOptions) to let EF Core build one.");
+        return Apply(optionsBuilder, dataSource, settings);
+    }
+
+    /// <summary>
+    /// Configures the context to use a <see cref="LakebaseDataSource"/> you built (with <see cref="LakebaseDataSourceBuilder"/>)
+    /// and own.
+    /// </summary>
+    /// <param name="optionsBuilder">The builder being used to configure the context.</param>
+    /// <param name="dataSource">The data source.</param>
+    /// <param name="configure">EF Core options: retrying execution strategy, Npgsql provider options.</param>
+    /// <returns>The options builder, so that further configuration can be chained.</returns>
+    public static DbContextOptionsBuilder UseLakebase(
+        this DbContextOptionsBuilder optionsBuilder,
+        LakebaseDataSource dataSource,
+        Action<LakebaseDbContextOptionsBuilder>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(optionsBuilder);
+        ArgumentNullException.ThrowIfNull(dataSource);
+        var settings = new LakebaseEfSettings();
+        configure?.Invoke(new LakebaseDbContextOptionsBuilder(settings, ownsDataSource: false));
+        return Apply(optionsBuilder, dataSource, settings);
+    }
 
     /// <summary>
     /// Configures the context to connect to a Databricks Lakebase Autoscaling endpoint with short-lived OAuth database
     /// credentials that are cached, refreshed in the background before they expire, and replaced (with one retry of
-    /// the open) when the server rejects one.
+    /// the open) when the server rejects one. EF Core builds and shares the data source: one per distinct configuration
+    /// in the process, disposed when the host stops. No network call is made while options are built.
     /// </summary>
     /// <param name="optionsBuilder">The builder being used to configure the context.</param>
     /// <param name="endpoint">The endpoint name, <c>projects/{project}/branches/{branch}/endpoints/{endpoint}</c>.</param>
     /// <param name="oauthOptions">How to authenticate to the workspace (see <see cref="LakebaseOAuthOptions.FromEnvironment()"/>).</param>
-    /// <param name="configure">Connection settings, tuning and Npgsql options.</param>
+    /// <param name="configure">Connection settings, tuning and EF Core options.</param>
     /// <returns>The options builder, so that further configuration can be chained.</returns>
     /// <exception cref="LakebaseConfigurationException">The endpoint name or the options are malformed or incomplete.</exception>
     public static DbContextOptionsBuilder UseLakebase(
@@ -33,27 +81,39 @@ public static class LakebaseDbContextOptionsBuilderExtensions
         ArgumentNullException.ThrowIfNull(optionsBuilder);
         ArgumentNullException.ThrowIfNull(oauthOptions);
 
-        var settings = new LakebaseSettings();
-        configure?.Invoke(new LakebaseDbContextOptionsBuilder(settings));
+        var settings = new LakebaseEfSettings();
+        configure?.Invoke(new LakebaseDbContextOptionsBuilder(settings, ownsDataSource: true));
 
         var core = optionsBuilder.Options.FindExtension<CoreOptionsExtension>();
-        var dataSource = LakebaseDataSourceRegistry.Shared.GetOrCreate(endpoint ?? string.Empty, oauthOptions, settings, core);
-
-        optionsBuilder.UseNpgsql(dataSource.NpgsqlDataSource, npgsql =>
-        {
-            if (settings.RetryOnFailure)
-            {
-                var maxRetryCount = settings.MaxRetryCount ?? LakebaseConnectionDefaults.MaxRetryCount;
-                var maxRetryDelay = settings.MaxRetryDelay ?? LakebaseConnectionDefaults.MaxRetryDelay;
-                npgsql.ExecutionStrategy(dependencies => new LakebaseRetryingExecutionStrategy(dependencies, maxRetryCount, maxRetryDelay));
-            }
-
-            settings.NpgsqlOptions?.Invoke(npgsql);
-        });
-        optionsBuilder.AddInterceptors(dataSource.Interceptor);
-        ((IDbContextOptionsBuilderInfrastructure)optionsBuilder).AddOrUpdateExtension(dataSource.OptionsExtension);
-        return optionsBuilder;
+        var dataSource = LakebaseDataSourceRegistry.Shared.GetOrCreate(endpoint ?? string.Empty, oauthOptions, settings.DataSource, core);
+        return Apply(optionsBuilder, dataSource, settings);
     }
+
+    /// <summary>Configures the context to use the container's Lakebase data source; see <see cref="UseLakebase(DbContextOptionsBuilder, Action{LakebaseDbContextOptionsBuilder}?, object?)"/>.</summary>
+    /// <typeparam name="TContext">The type of context being configured.</typeparam>
+    /// <param name="optionsBuilder">The builder being used to configure the context.</param>
+    /// <param name="configure">EF Core options.</param>
+    /// <param name="serviceKey">The key of a keyed data source, or <see langword="null"/>.</param>
+    /// <returns>The options builder.</returns>
+    public static DbContextOptionsBuilder<TContext> UseLakebase<TContext>(
+        this DbContextOptionsBuilder<TContext> optionsBuilder,
+        Action<LakebaseDbContextOptionsBuilder>? configure = null,
+        object? serviceKey = null)
+        where TContext : DbContext =>
+        (DbContextOptionsBuilder<TContext>)UseLakebase((DbContextOptionsBuilder)optionsBuilder, configure, serviceKey);
+
+    /// <summary>Configures the context to use a data source you own; see <see cref="UseLakebase(DbContextOptionsBuilder, LakebaseDataSource, Action{LakebaseDbContextOptionsBuilder}?)"/>.</summary>
+    /// <typeparam name="TContext">The type of context being configured.</typeparam>
+    /// <param name="optionsBuilder">The builder being used to configure the context.</param>
+    /// <param name="dataSource">The data source.</param>
+    /// <param name="configure">EF Core options.</param>
+    /// <returns>The options builder.</returns>
+    public static DbContextOptionsBuilder<TContext> UseLakebase<TContext>(
+        this DbContextOptionsBuilder<TContext> optionsBuilder,
+        LakebaseDataSource dataSource,
+        Action<LakebaseDbContextOptionsBuilder>? configure = null)
+        where TContext : DbContext =>
+        (DbContextOptionsBuilder<TContext>)UseLakebase((DbContextOptionsBuilder)optionsBuilder, dataSource, configure);
 
     /// <summary>
     /// Configures the context to connect to a Databricks Lakebase Autoscaling endpoint.
@@ -63,7 +123,7 @@ public static class LakebaseDbContextOptionsBuilderExtensions
     /// <param name="optionsBuilder">The builder being used to configure the context.</param>
     /// <param name="endpoint">The endpoint name, <c>projects/{project}/branches/{branch}/endpoints/{endpoint}</c>.</param>
     /// <param name="oauthOptions">How to authenticate to the workspace.</param>
-    /// <param name="configure">Connection settings, tuning and Npgsql options.</param>
+    /// <param name="configure">Connection settings, tuning and EF Core options.</param>
     /// <returns>The options builder, so that further configuration can be chained.</returns>
     public static DbContextOptionsBuilder<TContext> UseLakebase<TContext>(
         this DbContextOptionsBuilder<TContext> optionsBuilder,
@@ -80,16 +140,40 @@ public static class LakebaseDbContextOptionsBuilderExtensions
     /// <c>IDesignTimeDbContextFactory</c> for <c>dotnet ef</c>.
     /// </summary>
     /// <param name="optionsBuilder">The builder being used to configure the context.</param>
-    /// <param name="configure">Connection settings, tuning and Npgsql options.</param>
+    /// <param name="configure">Connection settings, tuning and EF Core options.</param>
     /// <returns>The options builder, so that further configuration can be chained.</returns>
     /// <exception cref="LakebaseConfigurationException">A required variable is missing or malformed.</exception>
     public static DbContextOptionsBuilder UseLakebaseFromEnvironment(
         this DbContextOptionsBuilder optionsBuilder,
         Action<LakebaseDbContextOptionsBuilder>? configure = null)
     {
-        var endpoint = EndpointVariables.Select(Environment.GetEnvironmentVariable).FirstOrDefault(v => !string.IsNullOrWhiteSpace(v))
+        var endpoint = LakebaseEnvironment.EndpointVariables.Select(Environment.GetEnvironmentVariable).FirstOrDefault(v => !string.IsNullOrWhiteSpace(v))
             ?? throw new LakebaseConfigurationException(
                 $"No Lakebase endpoint: set LAKEBASE_ENDPOINT (or ENDPOINT_NAME) to the endpoint name, {LakebaseEndpointName.ExpectedFormat}.");
         return optionsBuilder.UseLakebase(endpoint, LakebaseOAuthOptions.FromEnvironment(), configure);
+    }
+
+    private static DbContextOptionsBuilder Apply(DbContextOptionsBuilder optionsBuilder, LakebaseDataSource dataSource, LakebaseEfSettings settings)
+    {
+        optionsBuilder.UseNpgsql(dataSource, npgsql =>
+        {
+            if (settings.RetryOnFailure)
+            {
+                var maxRetryCount = settings.MaxRetryCount ?? LakebaseConnectionDefaults.MaxRetryCount;
+                var maxRetryDelay = settings.MaxRetryDelay ?? LakebaseConnectionDefaults.MaxRetryDelay;
+                npgsql.ExecutionStrategy(dependencies => new LakebaseRetryingExecutionStrategy(dependencies, maxRetryCount, maxRetryDelay));
+            }
+
+            settings.NpgsqlOptions?.Invoke(npgsql);
+        });
+
+        var core = optionsBuilder.Options.FindExtension<CoreOptionsExtension>();
+        if (core?.Interceptors?.Contains(LakebaseAuthenticationRetryInterceptor.Instance) != true)
+        {
+            optionsBuilder.AddInterceptors(LakebaseAuthenticationRetryInterceptor.Instance);
+        }
+
+        ((IDbContextOptionsBuilderInfrastructure)optionsBuilder).AddOrUpdateExtension(dataSource.OptionsExtension());
+        return optionsBuilder;
     }
 }

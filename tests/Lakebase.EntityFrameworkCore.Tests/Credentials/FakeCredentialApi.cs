@@ -1,5 +1,6 @@
-using Lakebase.EntityFrameworkCore.Credentials;
-using Lakebase.EntityFrameworkCore.Diagnostics;
+using Lakebase.Npgsql;
+using Lakebase.Npgsql.Credentials;
+using Lakebase.Npgsql.Diagnostics;
 
 namespace Lakebase.EntityFrameworkCore.Tests.Credentials;
 

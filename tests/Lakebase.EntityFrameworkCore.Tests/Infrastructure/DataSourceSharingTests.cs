@@ -1,5 +1,7 @@
 using Lakebase.EntityFrameworkCore.Infrastructure;
+using Lakebase.Npgsql;
 using Lakebase.EntityFrameworkCore.Infrastructure.Internal;
+using Lakebase.Npgsql.Configuration;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 

@@ -1,6 +1,8 @@
-using Lakebase.EntityFrameworkCore.Diagnostics;
+using Lakebase.Npgsql;
+using Lakebase.Npgsql.Diagnostics;
 using Lakebase.EntityFrameworkCore.Infrastructure;
 using Lakebase.EntityFrameworkCore.Infrastructure.Internal;
+using Lakebase.Npgsql.Configuration;
 using Npgsql;
 
 namespace Lakebase.EntityFrameworkCore.Tests.Infrastructure;

@@ -1,4 +1,5 @@
-using Lakebase.EntityFrameworkCore.Diagnostics;
+using Lakebase.Npgsql;
+using Lakebase.Npgsql.Diagnostics;
 using Lakebase.EntityFrameworkCore.Infrastructure;
 
 namespace Lakebase.EntityFrameworkCore.Tests.Infrastructure;

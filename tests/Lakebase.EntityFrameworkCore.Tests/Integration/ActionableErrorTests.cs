@@ -1,4 +1,5 @@
-using Lakebase.EntityFrameworkCore.Diagnostics;
+using Lakebase.Npgsql;
+using Lakebase.Npgsql.Diagnostics;
 using Lakebase.Testing;
 using Microsoft.EntityFrameworkCore;
 
@@ -59,7 +60,7 @@ public sealed class ActionableErrorTests(EmulatorFixture fixture) : IDisposable
     public void A_malformed_endpoint_fails_at_configuration_time()
     {
         var error = Assert.Throws<LakebaseConfigurationException>(() =>
-            new DbContextOptionsBuilder<ProbeDb>().UseLakebase("ep-local-emulator", new Lakebase.EntityFrameworkCore.Infrastructure.LakebaseOAuthOptions()));
+            new DbContextOptionsBuilder<ProbeDb>().UseLakebase("ep-local-emulator", new LakebaseOAuthOptions()));
         Assert.Contains("projects/<project-id>/branches/<branch-id>/endpoints/<endpoint-id>", error.Message);
     }
 

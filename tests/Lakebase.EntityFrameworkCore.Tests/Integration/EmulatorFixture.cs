@@ -1,5 +1,6 @@
 using Lakebase.Emulator;
 using Lakebase.EntityFrameworkCore.Infrastructure;
+using Lakebase.Npgsql;
 using Lakebase.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;

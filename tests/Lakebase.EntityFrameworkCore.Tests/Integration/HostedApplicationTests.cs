@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Lakebase.EntityFrameworkCore.Infrastructure.Internal;
+using Lakebase.Npgsql.Configuration;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -24,7 +25,7 @@ public sealed class HostedApplicationTests(EmulatorFixture fixture) : IDisposabl
         using var host = builder.Build();
         await host.StartAsync(Ct);
 
-        Npgsql.NpgsqlDataSource? first = null;
+        global::Npgsql.NpgsqlDataSource? first = null;
         for (var request = 0; request < 5; request++)
         {
             await using var scope = host.Services.CreateAsyncScope();
@@ -36,7 +37,7 @@ public sealed class HostedApplicationTests(EmulatorFixture fixture) : IDisposabl
         }
 
         Assert.Equal(1, fixture.Emulator.Counters.CredentialsMintedFor(principal.ClientId));
-        Assert.Contains(fixture.Logs.Entries, e => e.Category == "Lakebase.EntityFrameworkCore" && e.EventId.Name == "CredentialRefreshed"); // the app's own logger saw it
+        Assert.Contains(fixture.Logs.Entries, e => e.Category == "Lakebase" && e.EventId.Name == "CredentialRefreshed"); // the app's own logger saw it
 
         var dataSourcesBefore = LakebaseDataSourceRegistry.Shared.Count;
         await host.StopAsync(Ct);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Lakebase.EntityFrameworkCore.Infrastructure;
+using Lakebase.Npgsql;
 using Microsoft.EntityFrameworkCore;
 
 namespace Lakebase.EntityFrameworkCore.Tests.Integration;
@@ -85,7 +86,7 @@ public sealed class ResilienceTests(EmulatorFixture fixture, ITestOutputHelper o
         // EF Core's own advice, around the dead pooled connection Npgsql found.
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => db.WhoAmIAsync(Ct));
         Assert.Contains("likely due to a transient failure", error.Message);
-        Assert.IsType<Npgsql.NpgsqlException>(error.InnerException, exactMatch: false);
+        Assert.IsType<global::Npgsql.NpgsqlException>(error.InnerException, exactMatch: false);
 
         void Configure(LakebaseDbContextOptionsBuilder lb) => lb.Database(database).MaxPoolSize(4).DisableRetryOnFailure();
     }

@@ -2,11 +2,13 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
 
+using Lakebase.Npgsql.Configuration;
+
 namespace Lakebase.EntityFrameworkCore.Infrastructure.Internal;
 
 /// <summary>
-/// What makes two <c>UseLakebase</c> calls share a data source: the same workspace, identity, endpoint, connection
-/// string and collaborators. Secrets enter only as one-way fingerprints, so two secrets never share a pool
+/// What makes two container-less <c>UseLakebase</c> calls share a data source: the same workspace, identity, endpoint, connection
+/// string and collaborators (not the EF Core options, which the data source never uses). Secrets enter only as one-way fingerprints, so two secrets never share a pool
 /// (unlike efcore.pg's connection-string-keyed cache, efcore.pg#3513) and the key itself reveals nothing.
 /// </summary>
 internal sealed record LakebaseDataSourceKey(
@@ -20,8 +22,7 @@ internal sealed record LakebaseDataSourceKey(
     ILoggerFactory LoggerFactory,
     object? HttpClient,
     // Compared as delegates (target and method): two closures over different values never share a pool.
-    Delegate? DataSourceConfiguration,
-    bool RetryOnFailure)
+    Delegate? DataSourceConfiguration)
 {
     public static string Fingerprint(string secret) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(secret)), 0, 12);

@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
-using Lakebase.EntityFrameworkCore.Diagnostics;
+using Lakebase.Npgsql;
+using Lakebase.Npgsql.Configuration;
+using Lakebase.Npgsql.Connection;
+using Lakebase.Npgsql.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -9,11 +12,12 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Lakebase.EntityFrameworkCore.Infrastructure.Internal;
 
 /// <summary>
-/// The process-wide set of Lakebase data sources. <c>UseLakebase</c> runs for every DbContext options build (per
-/// scope with <c>AddDbContext</c>), so it must find the existing data source cheaply and never build a second pool
-/// for the same configuration. A data source obtained through a host (<c>AddDbContext</c> in an app with
-/// <see cref="IHostApplicationLifetime"/>) is disposed when the last such host stops; one obtained without a host
-/// lives until the process exits.
+/// The data sources of <c>UseLakebase(endpoint, oauth)</c>, which builds its own data source instead of taking one from
+/// the container (design-time factories, consoles, and the one-line <c>AddDbContext</c> form). That call runs for every
+/// DbContext options build, so it must find the existing data source cheaply and never build a second pool for the same
+/// configuration. A data source obtained through a host (<see cref="IHostApplicationLifetime"/>) is disposed when the
+/// last such host stops; one obtained without a host lives until the process exits. In an application with a
+/// container, <c>AddLakebaseDataSource</c> + <c>UseLakebase()</c> gives the container the ownership instead.
 /// </summary>
 internal sealed class LakebaseDataSourceRegistry
 {
@@ -47,21 +51,21 @@ internal sealed class LakebaseDataSourceRegistry
 
     /// <summary>
     /// The data source for these inputs. <c>PG*</c> environment variables are read when a combination of inputs is
-    /// first seen, not on every call.
+    /// first seen, not on every call. No network call is made.
     /// </summary>
     public LakebaseDataSource GetOrCreate(string endpoint, LakebaseOAuthOptions oauth, LakebaseSettings settings, CoreOptionsExtension? core)
     {
-        // Keyed on the application's singletons, not on the (per-scope) service provider EF Core hands us, and without
-        // the EF provider options, which are applied per call, not to the data source.
+        // Keyed on the application's singletons, not on the (per-scope) service provider EF Core hands us.
         var collaborators = Collaborators.Resolve(settings, core);
-        var call = new Call(endpoint, oauth.WorkspaceHost, oauth.ClientId, oauth.ClientSecret, oauth.Token, oauth.TokenProvider,
-            settings.NpgsqlOptions is null ? settings : settings with { NpgsqlOptions = null }, collaborators);
+        var call = new Call(endpoint, oauth.WorkspaceHost, oauth.ClientId, oauth.ClientSecret, oauth.Token, oauth.TokenProvider, settings, collaborators);
         if (_calls.TryGetValue(call, out var known) && !known.IsDisposed)
         {
             return known;
         }
 
-        var dataSource = GetOrCreate(LakebaseEndpointName.Parse(endpoint), oauth, settings, collaborators);
+        var request = LakebaseDataSourceRequest.Create(
+            endpoint, oauth, settings, collaborators.TimeProvider, collaborators.LoggerFactory, settings.HttpClient is null ? collaborators.HttpClientFactory : null);
+        var dataSource = GetOrCreate(request, collaborators.Lifetime);
         if (_calls.Count >= MaxRememberedCalls)
         {
             _calls.Clear();
@@ -71,30 +75,16 @@ internal sealed class LakebaseDataSourceRegistry
         return dataSource;
     }
 
-    private LakebaseDataSource GetOrCreate(LakebaseEndpointName endpoint, LakebaseOAuthOptions oauth, LakebaseSettings settings, Collaborators collaborators)
+    private LakebaseDataSource GetOrCreate(LakebaseDataSourceRequest request, IHostApplicationLifetime? lifetime)
     {
-        var workspaceUrl = oauth.Validate();
-        var connection = LakebaseConnectionSettings.Resolve(settings, oauth, Environment.GetEnvironmentVariable);
-        var request = new LakebaseDataSourceRequest(
-            endpoint,
-            workspaceUrl,
-            oauth,
-            settings,
-            connection,
-            collaborators.TimeProvider,
-            collaborators.LoggerFactory,
-            settings.HttpClient,
-            collaborators.HttpClientFactory);
         var key = KeyFor(request);
-        var lifetime = collaborators.Lifetime;
-
         Registration registration;
         var warnAboutMany = false;
         lock (_gate)
         {
-            if (!_registrations.TryGetValue(key, out registration!) || registration.IsFaulted)
+            if (!_registrations.TryGetValue(key, out registration!) || registration.DataSource.IsDisposed)
             {
-                registration = new Registration(request);
+                registration = new Registration(new LakebaseDataSource(new LakebaseDataSourceParts(request)));
                 _registrations[key] = registration;
                 warnAboutMany = _registrations.Count > ManyDataSourcesThreshold && !_warnedAboutMany;
                 _warnedAboutMany |= warnAboutMany;
@@ -108,23 +98,7 @@ internal sealed class LakebaseDataSourceRegistry
             LakebaseLog.ManyDataSourcesCreated(request.LoggerFactory.CreateLogger(LakebaseLog.Category), ManyDataSourcesThreshold + 1);
         }
 
-        // Built outside the lock (it may look up the host over HTTP); Lazy makes concurrent callers share one build.
-        try
-        {
-            return registration.DataSource;
-        }
-        catch
-        {
-            lock (_gate)
-            {
-                if (_registrations.TryGetValue(key, out var current) && ReferenceEquals(current, registration))
-                {
-                    _registrations.Remove(key);
-                }
-            }
-
-            throw;
-        }
+        return registration.DataSource;
     }
 
     private static LakebaseDataSourceKey KeyFor(LakebaseDataSourceRequest request)
@@ -146,9 +120,8 @@ internal sealed class LakebaseDataSourceRegistry
             LakebaseTuning.From(settings),
             request.TimeProvider,
             request.LoggerFactory,
-            (object?)request.HttpClient ?? request.HttpClientFactory,
-            request.Settings.ConfigureDataSource,
-            settings.RetryOnFailure);
+            (object?)settings.HttpClient ?? request.HttpClientFactory,
+            settings.ConfigureDataSource);
     }
 
     private void Release(LakebaseDataSourceKey key, Registration registration, IHostApplicationLifetime lifetime)
@@ -165,7 +138,7 @@ internal sealed class LakebaseDataSourceRegistry
 
         if (dispose)
         {
-            registration.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            registration.DataSource.DisposeAsync().AsTask().GetAwaiter().GetResult();
             foreach (var (call, dataSource) in _calls)
             {
                 if (dataSource.IsDisposed)
@@ -189,7 +162,7 @@ internal sealed class LakebaseDataSourceRegistry
         {
             try
             {
-                registration.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(2));
+                registration.DataSource.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(2));
             }
             catch (AggregateException)
             {
@@ -227,26 +200,12 @@ internal sealed class LakebaseDataSourceRegistry
     }
 
     /// <summary>One data source and who holds it: hosts (released on stop) or nobody in particular (pinned).</summary>
-    private sealed class Registration(LakebaseDataSourceRequest request) : IAsyncDisposable
+    private sealed class Registration(LakebaseDataSource dataSource)
     {
-        private readonly Lazy<LakebaseDataSource> _dataSource = new(() => LakebaseDataSourceFactory.Create(request));
         private readonly HashSet<IHostApplicationLifetime> _hosts = new(ReferenceEqualityComparer.Instance);
         private bool _pinned;
 
-        public LakebaseDataSource DataSource => _dataSource.Value;
-
-        public bool IsFaulted
-        {
-            get
-            {
-                if (!_dataSource.IsValueCreated)
-                {
-                    return false;
-                }
-
-                return _dataSource.Value.IsDisposed;
-            }
-        }
+        public LakebaseDataSource DataSource => dataSource;
 
         // Called under the registry's lock.
         public void Attach(IHostApplicationLifetime? lifetime, Action release)
@@ -263,7 +222,5 @@ internal sealed class LakebaseDataSourceRegistry
 
         // Called under the registry's lock; true when nobody holds the data source any more.
         public bool Detach(IHostApplicationLifetime lifetime) => _hosts.Remove(lifetime) && _hosts.Count == 0 && !_pinned;
-
-        public ValueTask DisposeAsync() => _dataSource.IsValueCreated ? _dataSource.Value.DisposeAsync() : ValueTask.CompletedTask;
     }
 }

@@ -1,11 +1,13 @@
+using Lakebase.Npgsql;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Lakebase.EntityFrameworkCore.Infrastructure.Internal;
 
 /// <summary>
-/// Records on the DbContext options which Lakebase data source a context uses, so that diagnostics
-/// (<c>Database.GetLakebaseCredentialStatus()</c>) and EF Core's own logs can find and describe it.
+/// Records on the DbContext options which Lakebase data source a context uses, so that the authentication retry acts
+/// with that context's own credential, and diagnostics (<c>Database.GetLakebaseCredentialStatus()</c>) and EF Core's
+/// logs can find and describe it.
 /// </summary>
 internal sealed class LakebaseOptionsExtension(LakebaseDataSource dataSource) : IDbContextOptionsExtension
 {
@@ -31,7 +33,7 @@ internal sealed class LakebaseOptionsExtension(LakebaseDataSource dataSource) : 
 
         public override bool IsDatabaseProvider => false;
 
-        public override string LogFragment => $"using Lakebase {Extension.DataSource.Description} ";
+        public override string LogFragment => $"using Lakebase {Extension.DataSource} ";
 
         // The Npgsql extension already keys EF's internal service provider on the data source instance.
         public override int GetServiceProviderHashCode() => 0;
@@ -39,6 +41,6 @@ internal sealed class LakebaseOptionsExtension(LakebaseDataSource dataSource) : 
         public override bool ShouldUseSameServiceProvider(DbContextOptionsExtensionInfo other) => other is ExtensionInfo;
 
         public override void PopulateDebugInfo(IDictionary<string, string> debugInfo) =>
-            debugInfo["Lakebase:DataSource"] = Extension.DataSource.Description;
+            debugInfo["Lakebase:DataSource"] = Extension.DataSource.ToString();
     }
 }

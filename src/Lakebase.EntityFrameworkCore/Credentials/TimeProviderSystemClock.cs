@@ -1,9 +1,0 @@
-using Microsoft.Extensions.Internal;
-
-namespace Lakebase.EntityFrameworkCore.Credentials;
-
-/// <summary>Lets <c>MemoryCache</c> expire entries on the injected <see cref="TimeProvider"/>, not the wall clock.</summary>
-internal sealed class TimeProviderSystemClock(TimeProvider timeProvider) : ISystemClock
-{
-    public DateTimeOffset UtcNow => timeProvider.GetUtcNow();
-}

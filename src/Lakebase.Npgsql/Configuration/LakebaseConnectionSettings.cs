@@ -1,0 +1,114 @@
+using Lakebase.Npgsql.Connection;
+using Lakebase.Npgsql.Diagnostics;
+using Npgsql;
+
+namespace Lakebase.Npgsql.Configuration;
+
+/// <summary>
+/// The connection values in force: the builder's, else the <c>PG*</c> environment variables (as Databricks Apps
+/// inject them), else <see cref="LakebaseConnectionDefaults"/>. The host may still be unknown; it is then looked up.
+/// </summary>
+internal sealed record LakebaseConnectionSettings(
+    string? Host,
+    int Port,
+    string Database,
+    string Username,
+    SslMode SslMode,
+    string ApplicationName)
+{
+    public static LakebaseConnectionSettings Resolve(LakebaseSettings settings, LakebaseOAuthOptions oauth, Func<string, string?> getVariable)
+    {
+        string? Env(string name) => settings.ReadEnvironment && getVariable(name) is { Length: > 0 } value ? value.Trim() : null;
+
+        var problems = new List<string>();
+        var port = settings.Port ?? ParsePort(Env("PGPORT"), problems) ?? LakebaseConnectionDefaults.Port;
+        var sslMode = settings.SslMode ?? ParseSslMode(Env("PGSSLMODE"), problems) ?? LakebaseConnectionDefaults.SslMode;
+        if (sslMode is SslMode.Disable or SslMode.Allow)
+        {
+            problems.Add($"SSL mode '{sslMode}' would connect without TLS, which Lakebase refuses: use Require (the default) or VerifyFull, and remove PGSSLMODE=disable/allow.");
+        }
+
+        var username = settings.Username ?? Env("PGUSER") ?? oauth.ClientId;
+        if (username is null)
+        {
+            problems.Add("No database user: with a personal access token or a token provider, set Username(...) or PGUSER to your Databricks user e-mail (the Postgres role the token logs in as).");
+        }
+        else if (oauth.Method == LakebaseAuthenticationMethod.ServicePrincipal && oauth.ClientId is { } clientId
+            && !string.Equals(username, clientId, StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add($"The database user '{username}' is not the service principal's client id '{clientId}': a Lakebase token logs in only as the principal it was issued to. " +
+                "Remove the Username(...)/PGUSER override (the client id is the default) or set it to the client id, not the principal's display name.");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new LakebaseConfigurationException(
+                "The Lakebase connection settings are not usable:" + Environment.NewLine + string.Join(Environment.NewLine, problems.Select(p => " - " + p)));
+        }
+
+        return new LakebaseConnectionSettings(
+            settings.Host ?? Env("PGHOST"),
+            port,
+            settings.Database ?? Env("PGDATABASE") ?? LakebaseConnectionDefaults.Database,
+            username!,
+            sslMode,
+            settings.ApplicationName ?? Env("PGAPPNAME") ?? LakebaseConnectionDefaults.ApplicationName);
+    }
+
+    /// <summary>The Npgsql connection string (no password: that comes from the credential cache on every open).</summary>
+    public NpgsqlConnectionStringBuilder ToConnectionStringBuilder(string host, LakebaseSettings settings) => new()
+    {
+        Host = host,
+        Port = Port,
+        Database = Database,
+        Username = Username,
+        SslMode = SslMode,
+        ApplicationName = ApplicationName,
+        ConnectionLifetime = Seconds(settings.ConnectionLifetime ?? LakebaseConnectionDefaults.ConnectionLifetime),
+        ConnectionIdleLifetime = Seconds(settings.ConnectionIdleLifetime ?? LakebaseConnectionDefaults.ConnectionIdleLifetime),
+        TcpKeepAlive = true,
+        TcpKeepAliveTime = Seconds(settings.TcpKeepAlive ?? LakebaseConnectionDefaults.TcpKeepAlive),
+        TcpKeepAliveInterval = Seconds(settings.TcpKeepAlive ?? LakebaseConnectionDefaults.TcpKeepAlive),
+        Timeout = Math.Min(Seconds(settings.ConnectTimeout ?? LakebaseConnectionDefaults.ConnectTimeout), 1024),
+        // Lakebase offers no GSSAPI; Npgsql's default (Prefer) costs a round trip per open and, like libpq, repeats
+        // the whole login once when it fails, so a rejected token would be tried twice.
+        GssEncryptionMode = GssEncryptionMode.Disable,
+        MaxPoolSize = settings.MaxPoolSize ?? 100,
+        MinPoolSize = settings.MinPoolSize ?? 0,
+    };
+
+    private static int Seconds(TimeSpan value) => (int)Math.Max(1, Math.Ceiling(value.TotalSeconds));
+
+    private static int? ParsePort(string? value, List<string> problems)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (int.TryParse(value, out var port) && port is > 0 and <= 65535)
+        {
+            return port;
+        }
+
+        problems.Add($"PGPORT '{value}' is not a port number (1-65535); Lakebase listens on 5432.");
+        return null;
+    }
+
+    private static SslMode? ParseSslMode(string? value, List<string> problems)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        // libpq spells them with dashes (verify-full); Npgsql's enum does not.
+        if (Enum.TryParse<SslMode>(value.Replace("-", string.Empty, StringComparison.Ordinal), ignoreCase: true, out var mode))
+        {
+            return mode;
+        }
+
+        problems.Add($"PGSSLMODE '{value}' is not an SSL mode: use require (the default), verify-ca or verify-full.");
+        return null;
+    }
+}

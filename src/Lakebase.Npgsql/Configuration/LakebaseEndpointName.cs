@@ -1,0 +1,85 @@
+using System.Diagnostics.CodeAnalysis;
+using Lakebase.Npgsql.Diagnostics;
+
+namespace Lakebase.Npgsql;
+
+/// <summary>
+/// The name of a Lakebase Autoscaling endpoint (a compute): <c>projects/{project}/branches/{branch}/endpoints/{endpoint}</c>.
+/// </summary>
+public sealed record LakebaseEndpointName
+{
+    /// <summary>The expected shape, as shown in error messages.</summary>
+    public const string ExpectedFormat = "projects/<project-id>/branches/<branch-id>/endpoints/<endpoint-id>";
+
+    private LakebaseEndpointName(string projectId, string branchId, string endpointId)
+    {
+        ProjectId = projectId;
+        BranchId = branchId;
+        EndpointId = endpointId;
+    }
+
+    /// <summary>The project id.</summary>
+    public string ProjectId { get; }
+
+    /// <summary>The branch id.</summary>
+    public string BranchId { get; }
+
+    /// <summary>The endpoint id (the first label of the endpoint's host name, e.g. <c>ep-…</c>).</summary>
+    public string EndpointId { get; }
+
+    /// <summary>The full resource name.</summary>
+    public string Name => $"projects/{ProjectId}/branches/{BranchId}/endpoints/{EndpointId}";
+
+    /// <summary>Parses an endpoint name.</summary>
+    /// <exception cref="LakebaseConfigurationException">The name is not of the form <see cref="ExpectedFormat"/>; the message says why.</exception>
+    public static LakebaseEndpointName Parse(string? name) =>
+        TryParse(name, out var parsed, out var problem) ? parsed : throw new LakebaseConfigurationException(problem);
+
+    /// <summary>Tries to parse an endpoint name.</summary>
+    public static bool TryParse(string? name, [NotNullWhen(true)] out LakebaseEndpointName? endpoint) => TryParse(name, out endpoint, out _);
+
+    private static bool TryParse(string? name, [NotNullWhen(true)] out LakebaseEndpointName? endpoint, out string problem)
+    {
+        endpoint = null;
+        var given = name?.Trim() ?? string.Empty;
+        var parts = given.Split('/');
+        if (parts.Length == 6 && parts[0] == "projects" && parts[2] == "branches" && parts[4] == "endpoints"
+            && IsId(parts[1]) && IsId(parts[3]) && IsId(parts[5]))
+        {
+            endpoint = new LakebaseEndpointName(parts[1], parts[3], parts[5]);
+            problem = string.Empty;
+            return true;
+        }
+
+        problem = $"The Lakebase endpoint name '{given}' is not valid: expected '{ExpectedFormat}'. {HintFor(given)}".TrimEnd();
+        return false;
+    }
+
+    private static bool IsId(string part) =>
+        part.Length > 0 && part.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+
+    private static string HintFor(string given)
+    {
+        if (given.Length == 0)
+        {
+            return "Pass the endpoint name to UseLakebase, or set LAKEBASE_ENDPOINT. Find it in the Lakebase UI under the branch's computes, or with 'databricks postgres list-endpoints'.";
+        }
+
+        if (given.Contains('.', StringComparison.Ordinal) && !given.Contains('/', StringComparison.Ordinal))
+        {
+            return "That looks like a host name. The endpoint id is the first label of the host name (e.g. 'ep-…'); the endpoint name also needs the project and branch ids.";
+        }
+
+        if (!given.Contains('/', StringComparison.Ordinal))
+        {
+            return "That looks like a bare id. Give the full resource name including the project and branch ids.";
+        }
+
+        return given.StartsWith('/') || given.EndsWith('/')
+            ? "Remove the leading or trailing '/'."
+            : "Check the segment names ('projects', 'branches', 'endpoints') and that no id is empty.";
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => Name;
+}

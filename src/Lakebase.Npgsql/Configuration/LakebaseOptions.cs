@@ -1,0 +1,96 @@
+using Lakebase.Npgsql.Configuration;
+
+namespace Lakebase.Npgsql;
+
+/// <summary>
+/// A Lakebase data source's settings as bound from configuration (the <c>"Lakebase"</c> section by default), for
+/// <c>services.AddLakebaseDataSource()</c>. Values left unset come from the environment variables Databricks tooling and
+/// Databricks Apps set: <c>LAKEBASE_ENDPOINT</c> (or <c>ENDPOINT_NAME</c>), the workspace authentication of
+/// <see cref="LakebaseOAuthOptions.FromEnvironment()"/> (<c>DATABRICKS_*</c>, <c>~/.databrickscfg</c>), and <c>PG*</c>.
+/// </summary>
+/// <remarks>Keep secrets (<see cref="ClientSecret"/>, <see cref="Token"/>) out of appsettings.json: use the environment or a secret store.</remarks>
+public sealed class LakebaseOptions
+{
+    /// <summary>The default configuration section, <c>"Lakebase"</c>.</summary>
+    public const string DefaultSectionName = "Lakebase";
+
+    /// <summary>The endpoint name, <c>projects/{project}/branches/{branch}/endpoints/{endpoint}</c> (<c>LAKEBASE_ENDPOINT</c>).</summary>
+    public string? Endpoint { get; set; }
+
+    /// <summary>The workspace URL (<c>DATABRICKS_HOST</c>).</summary>
+    public string? WorkspaceHost { get; set; }
+
+    /// <summary>The service principal's client id (<c>DATABRICKS_CLIENT_ID</c>).</summary>
+    public string? ClientId { get; set; }
+
+    /// <summary>The service principal's OAuth secret (<c>DATABRICKS_CLIENT_SECRET</c>). Never logged.</summary>
+    public string? ClientSecret { get; set; }
+
+    /// <summary>A workspace bearer token such as a personal access token (<c>DATABRICKS_TOKEN</c>). Never logged.</summary>
+    public string? Token { get; set; }
+
+    /// <summary>The endpoint's host name (<c>PGHOST</c>); looked up from the workspace API on the first open when unset.</summary>
+    public string? Host { get; set; }
+
+    /// <summary>The port (<c>PGPORT</c>, default 5432).</summary>
+    public int? Port { get; set; }
+
+    /// <summary>The database (<c>PGDATABASE</c>, default <c>databricks_postgres</c>).</summary>
+    public string? Database { get; set; }
+
+    /// <summary>The PostgreSQL role (<c>PGUSER</c>); the client id by default.</summary>
+    public string? Username { get; set; }
+
+    /// <summary>
+    /// The SSL mode in libpq's or Npgsql's spelling (<c>PGSSLMODE</c>): <c>verify-full</c> (the default) or
+    /// <c>verify-ca</c>; <c>require</c> is read as <c>verify-full</c>, as Databricks' own drivers read it.
+    /// </summary>
+    public string? SslMode { get; set; }
+
+    /// <summary>A PEM file with the root certificate(s) to trust instead of the system's (<c>PGSSLROOTCERT</c>).</summary>
+    public string? RootCertificate { get; set; }
+
+    /// <summary>Shown in <c>pg_stat_activity</c> (<c>PGAPPNAME</c>).</summary>
+    public string? ApplicationName { get; set; }
+
+    /// <summary>How long a physical connection lives (default 45 minutes).</summary>
+    public TimeSpan? ConnectionLifetime { get; set; }
+
+    /// <summary>How long an idle pooled connection is kept (default 60 seconds).</summary>
+    public TimeSpan? ConnectionIdleLifetime { get; set; }
+
+    /// <summary>TCP keepalive interval (default 30 seconds).</summary>
+    public TimeSpan? TcpKeepAlive { get; set; }
+
+    /// <summary>How long an open may take, cold start and credential request included (default 30 seconds).</summary>
+    public TimeSpan? ConnectTimeout { get; set; }
+
+    /// <summary>The largest number of pooled physical connections (default 100).</summary>
+    public int? MaxPoolSize { get; set; }
+
+    /// <summary>Physical connections kept open when idle (default 0, so the compute can suspend).</summary>
+    public int? MinPoolSize { get; set; }
+
+    /// <summary>How long before its expiry a credential is refreshed in the background (default 5 minutes).</summary>
+    public TimeSpan? RefreshBeforeExpiry { get; set; }
+
+    /// <summary>Whether unset values are read from the environment variables (default true).</summary>
+    public bool ReadEnvironment { get; set; } = true;
+
+    /// <summary>
+    /// Whether any Databricks setting is present, in these options or (when <see cref="ReadEnvironment"/>) in the
+    /// environment; applications use it to fall back to a local emulator when nothing is configured.
+    /// </summary>
+    /// <returns>True when an endpoint or workspace setting is present.</returns>
+    public bool HasWorkspaceSettings() => HasWorkspaceSettings(Environment.GetEnvironmentVariable);
+
+    internal bool HasWorkspaceSettings(Func<string, string?> getVariable)
+    {
+        var withEnvironment = ReadEnvironment ? LakebaseEnvironment.Apply(Clone(), getVariable) : this;
+        return Set(withEnvironment.Endpoint) || Set(withEnvironment.WorkspaceHost) || Set(withEnvironment.ClientSecret) || Set(withEnvironment.Token);
+    }
+
+    internal LakebaseOptions Clone() => (LakebaseOptions)MemberwiseClone();
+
+    private static bool Set(string? value) => !string.IsNullOrWhiteSpace(value);
+}

@@ -1,0 +1,87 @@
+using System.Runtime.ExceptionServices;
+using Lakebase.Npgsql.Credentials;
+using Lakebase.Npgsql.Diagnostics;
+using Npgsql;
+
+namespace Lakebase.Npgsql.Connection;
+
+/// <summary>
+/// Opens a connection so that a login Lakebase rejects (SQLSTATE 28P01 or 28000: a revoked or rotated token) is retried
+/// exactly once with a freshly forced credential of the data source that served it. Every other error passes through;
+/// the credential cache's own errors are unwrapped from Npgsql's, since they say what to fix.
+/// </summary>
+internal static class AuthenticationRetry
+{
+    public static async Task OpenAsync(LakebaseDataSource dataSource, NpgsqlConnection connection, bool async, CancellationToken cancellationToken)
+    {
+        var credentials = dataSource.Credentials;
+        var generation = credentials.Generation;
+        var use = CredentialUse.Begin();
+        try
+        {
+            await OpenOnceAsync(connection, async, cancellationToken).ConfigureAwait(false);
+            dataSource.RecordLogin(failure: null);
+            return;
+        }
+        catch (PostgresException e) when (IsAuthenticationFailure(e))
+        {
+            var logger = dataSource.Parts.Logger;
+            LakebaseLog.AuthenticationFailedRetrying(logger, dataSource.Username, e.SqlState);
+            LakebaseTelemetry.AuthenticationRetries.Add(1);
+
+            // The credential the failed login used; if the password was never asked for (a pooled connection), the
+            // one that was current when the open began.
+            var rejected = use.Generation >= 0 ? use.Generation : generation;
+            var refresh = credentials.ForceRefreshAsync(rejected, cancellationToken);
+            var replaced = async ? await refresh.ConfigureAwait(false) : refresh.GetAwaiter().GetResult();
+            if (!replaced)
+            {
+                throw Failure(dataSource, e);
+            }
+        }
+        catch (NpgsqlException e) when (e.InnerException is LakebaseException inner)
+        {
+            ExceptionDispatchInfo.Throw(inner);
+        }
+        finally
+        {
+            CredentialUse.End();
+        }
+
+        try
+        {
+            await OpenOnceAsync(connection, async, cancellationToken).ConfigureAwait(false);
+            dataSource.RecordLogin(failure: null);
+        }
+        catch (PostgresException e) when (IsAuthenticationFailure(e))
+        {
+            throw Failure(dataSource, e);
+        }
+        catch (NpgsqlException e) when (e.InnerException is LakebaseException inner)
+        {
+            ExceptionDispatchInfo.Throw(inner);
+        }
+    }
+
+    public static bool IsAuthenticationFailure(Exception exception) =>
+        exception is PostgresException { SqlState: PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification };
+
+    private static Task OpenOnceAsync(NpgsqlConnection connection, bool async, CancellationToken cancellationToken)
+    {
+        if (async)
+        {
+            return connection.OpenAsync(cancellationToken);
+        }
+
+        connection.Open();
+        return Task.CompletedTask;
+    }
+
+    private static LakebaseAuthenticationException Failure(LakebaseDataSource dataSource, PostgresException error)
+    {
+        LakebaseLog.AuthenticationFailedAfterRefresh(dataSource.Parts.Logger, dataSource.Username, error.SqlState);
+        dataSource.RecordLogin($"SQLSTATE {error.SqlState}: {error.MessageText}");
+        var parts = dataSource.Parts;
+        return LakebaseAuthenticationFailure.Create(dataSource.Username, $"{error.Data["Host"] ?? parts.Connection.Host ?? "the endpoint"}:{parts.Connection.Port}/{parts.Connection.Database}", error);
+    }
+}

@@ -1,0 +1,207 @@
+using System.Data.Common;
+using Lakebase.Npgsql.Connection;
+using Lakebase.Npgsql.Credentials;
+using Npgsql;
+
+namespace Lakebase.Npgsql;
+
+/// <summary>
+/// A Databricks Lakebase endpoint as an ADO.NET data source: one Npgsql pool whose password is the current OAuth
+/// database credential, refreshed in the background. Opens through this data source (<see cref="OpenConnectionAsync"/>,
+/// <see cref="OpenAsync(NpgsqlConnection, CancellationToken)"/>, or Dapper on a connection opened that way) retry once
+/// with a fresh credential when Lakebase rejects a login (SQLSTATE 28P01/28000, e.g. a revoked token).
+/// </summary>
+/// <remarks>
+/// Register one with <c>services.AddLakebaseDataSource(...)</c> (the container owns and disposes it) or build one with
+/// <see cref="LakebaseDataSourceBuilder"/>. Building it makes no network call: when no host is configured the
+/// endpoint's host is looked up on the first open.
+/// </remarks>
+public sealed class LakebaseDataSource : DbDataSource
+{
+    private readonly LakebaseDataSourceParts _parts;
+    private readonly EndpointHostResolver _host;
+    private readonly object _buildGate = new();
+    private NpgsqlDataSource? _npgsql;
+    private int _disposed;
+
+    internal LakebaseDataSource(LakebaseDataSourceParts parts)
+    {
+        _parts = parts;
+        _host = new EndpointHostResolver(parts);
+        if (parts.Connection.Host is { } host)
+        {
+            _npgsql = parts.BuildNpgsqlDataSource(host);
+        }
+    }
+
+    /// <summary>The endpoint name, <c>projects/{project}/branches/{branch}/endpoints/{endpoint}</c>.</summary>
+    public string Endpoint => _parts.Endpoint.Name;
+
+    /// <summary>The PostgreSQL role connections log in as.</summary>
+    public string Username => _parts.Connection.Username;
+
+    /// <summary>The connection string without a password (the host reads <c>(looked up on first open)</c> until it is known).</summary>
+    public override string ConnectionString => (_npgsql?.ConnectionString) ?? _parts.DescribeConnection(host: null);
+
+    /// <summary>
+    /// The underlying Npgsql data source (its pool), for libraries that want an <see cref="NpgsqlDataSource"/>. Opens made
+    /// directly through it get the credential cache but not the retry after a rejected login. When the host is not known
+    /// yet this looks it up, waiting at most the connect timeout.
+    /// </summary>
+    public NpgsqlDataSource NpgsqlDataSource => GetNpgsqlDataSource();
+
+    internal DatabaseCredentialCache Credentials => _parts.Credentials;
+
+    internal LakebaseDataSourceParts Parts => _parts;
+
+    internal bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    /// <summary>Why the last login was refused even with a fresh credential; cleared by the next successful open.</summary>
+    internal string? LastLoginFailure { get; private set; }
+
+    internal void RecordLogin(string? failure)
+    {
+        if (failure is not null || LastLoginFailure is not null)
+        {
+            LastLoginFailure = failure;
+        }
+    }
+
+    /// <summary>The state of the database credential (expiry, last refresh, source, last error). Contains no secret.</summary>
+    /// <returns>A snapshot.</returns>
+    public LakebaseCredentialStatus GetCredentialStatus() => _parts.Credentials.GetStatus(Username, _parts.Source);
+
+    /// <summary>Creates an unopened connection. Open it with <see cref="OpenAsync(NpgsqlConnection, CancellationToken)"/> to get the retry after a rejected login.</summary>
+    /// <returns>A new connection.</returns>
+    public new NpgsqlConnection CreateConnection() => GetNpgsqlDataSource().CreateConnection();
+
+    /// <summary>Opens a new connection, retrying once with a fresh credential if the login is rejected.</summary>
+    /// <returns>An open connection.</returns>
+    public new NpgsqlConnection OpenConnection()
+    {
+        var connection = CreateConnection();
+        try
+        {
+            Open(connection);
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Opens a new connection, retrying once with a fresh credential if the login is rejected.</summary>
+    /// <param name="cancellationToken">Cancels the open, including any wait for a credential or the host lookup.</param>
+    /// <returns>An open connection.</returns>
+    public new async ValueTask<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken = default)
+    {
+        var dataSource = await GetNpgsqlDataSourceAsync(cancellationToken).ConfigureAwait(false);
+        var connection = dataSource.CreateConnection();
+        try
+        {
+            await OpenAsync(connection, cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Opens a connection created by this data source, retrying once with a fresh credential if the login is rejected.</summary>
+    /// <param name="connection">A closed connection from <see cref="CreateConnection"/>.</param>
+    public void Open(NpgsqlConnection connection) =>
+        AuthenticationRetry.OpenAsync(this, connection, async: false, CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <summary>Opens a connection created by this data source, retrying once with a fresh credential if the login is rejected.</summary>
+    /// <param name="connection">A closed connection from <see cref="CreateConnection"/>.</param>
+    /// <param name="cancellationToken">Cancels the open.</param>
+    /// <returns>A task that completes when the connection is open.</returns>
+    public Task OpenAsync(NpgsqlConnection connection, CancellationToken cancellationToken = default) =>
+        AuthenticationRetry.OpenAsync(this, connection, async: true, cancellationToken);
+
+    /// <summary>Describes the data source without secrets.</summary>
+    /// <returns>Endpoint, user and server.</returns>
+    public override string ToString() => _parts.Description(_npgsql is null ? null : _parts.Connection.Host ?? _host.Resolved);
+
+    /// <inheritdoc />
+    protected override DbConnection CreateDbConnection() => CreateConnection();
+
+    /// <inheritdoc />
+    protected override DbConnection OpenDbConnection() => OpenConnection();
+
+    /// <inheritdoc />
+    protected override async ValueTask<DbConnection> OpenDbConnectionAsync(CancellationToken cancellationToken = default) =>
+        await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            DisposeAsyncCore().AsTask().GetAwaiter().GetResult();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    /// <inheritdoc />
+    protected override async ValueTask DisposeAsyncCore()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        NpgsqlDataSource? npgsql;
+        lock (_buildGate)
+        {
+            npgsql = _npgsql;
+        }
+
+        if (npgsql is not null)
+        {
+            await npgsql.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await _parts.DisposeAsync().ConfigureAwait(false);
+    }
+
+    internal NpgsqlDataSource GetNpgsqlDataSource()
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        if (Volatile.Read(ref _npgsql) is { } built)
+        {
+            return built;
+        }
+
+        // Synchronous callers (EF Core creates its DbConnection synchronously) wait for the lookup, bounded by the
+        // connect timeout; Task.Run keeps a caller's synchronization context out of the lookup's awaits.
+        var host = Task.Run(() => _host.GetAsync(CancellationToken.None)).WaitAsync(_parts.ConnectTimeout).GetAwaiter().GetResult();
+        return Build(host);
+    }
+
+    internal async ValueTask<NpgsqlDataSource> GetNpgsqlDataSourceAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        if (Volatile.Read(ref _npgsql) is { } built)
+        {
+            return built;
+        }
+
+        var host = await _host.GetAsync(cancellationToken).ConfigureAwait(false);
+        return Build(host);
+    }
+
+    private NpgsqlDataSource Build(string host)
+    {
+        lock (_buildGate)
+        {
+            ObjectDisposedException.ThrowIf(IsDisposed, this);
+            return _npgsql ??= _parts.BuildNpgsqlDataSource(host);
+        }
+    }
+}

@@ -1,0 +1,100 @@
+using System.Net;
+using System.Text.Json;
+using Lakebase.Npgsql.Diagnostics;
+
+namespace Lakebase.Npgsql.Credentials;
+
+/// <summary>
+/// Turns a failed workspace API answer into a <see cref="LakebaseCredentialException"/> whose message tells the user
+/// what to fix. Classification uses the HTTP status and <c>error_code</c> only, never the message text.
+/// </summary>
+internal static class DatabricksApiErrors
+{
+    public static async Task<LakebaseCredentialException> FromResponseAsync(HttpResponseMessage response, string operation, string target, string workspace, CancellationToken cancellationToken)
+    {
+        var (errorCode, serverMessage) = await ReadErrorAsync(response, cancellationToken).ConfigureAwait(false);
+        var status = response.StatusCode;
+        var retryAfter = RetryAfter(response);
+        var said = serverMessage is null ? string.Empty : $" Databricks said: \"{serverMessage}\".";
+        var code = errorCode is null ? $"HTTP {(int)status}" : $"HTTP {(int)status} {errorCode}";
+
+        var (reason, fix) = status switch
+        {
+            _ when errorCode is "invalid_client" or "unauthorized_client" => (LakebaseCredentialError.InvalidClient,
+                "Check DATABRICKS_CLIENT_ID (the service principal's application id, a UUID) and DATABRICKS_CLIENT_SECRET (an OAuth secret generated for that service principal, not expired)."),
+            HttpStatusCode.Unauthorized => (LakebaseCredentialError.Unauthenticated,
+                "The workspace rejected the bearer token. For a personal access token (DATABRICKS_TOKEN) check that it has not expired or been revoked and belongs to this workspace; for a service principal check DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET."),
+            HttpStatusCode.Forbidden => (LakebaseCredentialError.PermissionDenied,
+                "If the message mentions the workspace-access entitlement, enable \"Workspace access\" for the service principal (workspace settings > Identity and access > Service principals > Entitlements). Otherwise grant the principal permission to use the Lakebase project."),
+            HttpStatusCode.NotFound => (LakebaseCredentialError.EndpointNotFound,
+                $"Check the endpoint name: it must be {LakebaseEndpointName.ExpectedFormat}, the endpoint id is the first label of the host name (ep-...), and DATABRICKS_HOST must be the workspace that owns the project."),
+            HttpStatusCode.BadRequest => (LakebaseCredentialError.InvalidRequest,
+                $"Check the endpoint name ({LakebaseEndpointName.ExpectedFormat}) and the requested settings."),
+            HttpStatusCode.TooManyRequests => (LakebaseCredentialError.RateLimited,
+                "The workspace is rate limiting credential requests; this library retries honouring Retry-After."),
+            HttpStatusCode.ServiceUnavailable or HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout => (LakebaseCredentialError.Unavailable,
+                "The workspace is temporarily unavailable; this library retries. If it persists, check the Databricks status page."),
+            _ => (LakebaseCredentialError.Unknown, "Unexpected answer from the workspace."),
+        };
+
+        return new LakebaseCredentialException(
+            reason,
+            $"Could not {operation} for {target} at {workspace} ({code}). {fix}{said}",
+            status,
+            errorCode,
+            retryAfter);
+    }
+
+    public static LakebaseCredentialException Unreachable(string operation, string target, string workspace, Exception exception) =>
+        new(
+            LakebaseCredentialError.Unavailable,
+            $"Could not {operation} for {target}: the workspace at {workspace} did not answer ({exception.GetType().Name}: {exception.Message}). Check DATABRICKS_HOST and the network path to the workspace.",
+            innerException: exception);
+
+    public static LakebaseCredentialException InvalidResponse(string operation, string target, string workspace, string problem) =>
+        new(
+            LakebaseCredentialError.InvalidResponse,
+            $"Could not {operation} for {target}: the answer from {workspace} could not be read ({problem}). Check that DATABRICKS_HOST is the workspace URL, not another service.");
+
+    private static TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        var header = response.Headers.RetryAfter;
+        if (header?.Delta is { } delta)
+        {
+            return delta;
+        }
+
+        return header?.Date is { } date ? date - DateTimeOffset.UtcNow : null;
+    }
+
+    private static async Task<(string? ErrorCode, string? Message)> ReadErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            if (string.IsNullOrWhiteSpace(body))
+            {
+                return (null, null);
+            }
+
+            using var document = JsonDocument.Parse(body);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return (null, null);
+            }
+
+            // REST APIs answer {error_code, message}; the OAuth token endpoint answers {error, error_description}.
+            var code = Text(root, "error_code") ?? Text(root, "error");
+            var message = Text(root, "message") ?? Text(root, "error_description");
+            return (code, message is { Length: > 300 } ? message[..300] + "..." : message);
+        }
+        catch (JsonException)
+        {
+            return (null, null);
+        }
+    }
+
+    private static string? Text(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+}

@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Logging;
+
+namespace Lakebase.Npgsql.Diagnostics;
+
+/// <summary>
+/// Every log message this library writes, source-generated. Arguments are endpoint names, times, counts and
+/// error classifications: never a secret or a token.
+/// </summary>
+internal static partial class LakebaseLog
+{
+    /// <summary>The logger category every component logs under, so one filter line controls all of it.</summary>
+    public const string Category = "Lakebase";
+
+    [LoggerMessage(1, LogLevel.Debug, "Generated a database credential for {Target} ({Trigger}); it expires at {ExpiresAt:O}, next refresh at {RefreshAt:O}.", EventName = "CredentialRefreshed")]
+    public static partial void CredentialRefreshed(ILogger logger, string target, string trigger, DateTimeOffset expiresAt, DateTimeOffset refreshAt);
+
+    [LoggerMessage(2, LogLevel.Warning, "Could not refresh the database credential for {Target} ({Reason}); the cached credential stays in use until {UsableUntil:O}. Retrying in {RetryIn}.", EventName = "CredentialRefreshFailedServingCached")]
+    public static partial void CredentialRefreshFailedServingCached(ILogger logger, string target, LakebaseCredentialError reason, DateTimeOffset usableUntil, TimeSpan retryIn, Exception exception);
+
+    [LoggerMessage(3, LogLevel.Error, "Could not obtain a database credential for {Target} ({Reason}) and no valid cached credential exists. Retrying in {RetryIn}.", EventName = "CredentialRefreshFailed")]
+    public static partial void CredentialRefreshFailed(ILogger logger, string target, LakebaseCredentialError reason, TimeSpan retryIn, Exception exception);
+
+    [LoggerMessage(4, LogLevel.Warning, "Lakebase refused the login for user {User} (SQLSTATE {SqlState}); forcing a credential refresh and retrying the open once.", EventName = "AuthenticationFailedRetrying")]
+    public static partial void AuthenticationFailedRetrying(ILogger logger, string user, string? sqlState);
+
+    [LoggerMessage(5, LogLevel.Error, "Lakebase refused the login for user {User} again with a fresh credential (SQLSTATE {SqlState}).", EventName = "AuthenticationFailedAfterRefresh")]
+    public static partial void AuthenticationFailedAfterRefresh(ILogger logger, string user, string? sqlState);
+
+    [LoggerMessage(6, LogLevel.Debug, "Credential request for {Target} failed transiently ({Reason}); attempt {Attempt} of {MaxAttempts}, waiting {Delay}.", EventName = "CredentialRequestRetrying")]
+    public static partial void CredentialRequestRetrying(ILogger logger, string target, LakebaseCredentialError reason, int attempt, int maxAttempts, TimeSpan delay);
+
+    [LoggerMessage(7, LogLevel.Debug, "Obtained a workspace OAuth token from {TokenEndpoint}; it expires at {ExpiresAt:O}.", EventName = "WorkspaceTokenIssued")]
+    public static partial void WorkspaceTokenIssued(ILogger logger, string tokenEndpoint, DateTimeOffset expiresAt);
+
+    [LoggerMessage(8, LogLevel.Information, "Resolved the host of Lakebase endpoint {Target}: {Host}.", EventName = "EndpointHostResolved")]
+    public static partial void EndpointHostResolved(ILogger logger, string target, string host);
+
+    [LoggerMessage(9, LogLevel.Debug, "Created a Lakebase data source for {Target} as {User} at {Host}:{Port}/{Database}.", EventName = "DataSourceCreated")]
+    public static partial void DataSourceCreated(ILogger logger, string target, string user, string host, int port, string database);
+
+    [LoggerMessage(10, LogLevel.Warning, "More than {Count} Lakebase data sources are alive in this process. Each holds its own connection pool and credential; this usually means UseLakebase receives different settings or a new token delegate on every call. Create LakebaseOAuthOptions once and reuse it.", EventName = "ManyDataSourcesCreated")]
+    public static partial void ManyDataSourcesCreated(ILogger logger, int count);
+}

@@ -1,0 +1,66 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Lakebase.Npgsql.Credentials;
+
+namespace Lakebase.Npgsql;
+
+/// <summary>
+/// The library's metrics and traces, in one place. Subscribe to the meter and activity source named <see cref="Name"/>
+/// (OpenTelemetry: <c>AddLakebaseInstrumentation()</c> on the tracer and meter provider builders).
+/// </summary>
+public static class LakebaseTelemetry
+{
+    /// <summary>The name of the <see cref="Meter"/> and the <see cref="ActivitySource"/>.</summary>
+    public const string Name = "Lakebase";
+
+    internal static readonly ActivitySource ActivitySource = new(Name);
+
+    internal static readonly Meter Meter = new(Name);
+
+    /// <summary>Database credential requests made to the workspace, tagged by trigger and outcome.</summary>
+    internal static readonly Counter<long> CredentialRequests = Meter.CreateCounter<long>(
+        "lakebase.credential.requests", unit: "{request}", description: "Database credential requests made to the Databricks workspace.");
+
+    internal static readonly Histogram<double> CredentialRequestDuration = Meter.CreateHistogram<double>(
+        "lakebase.credential.request.duration", unit: "s", description: "Duration of database credential requests, retries included.");
+
+    /// <summary>Opens that failed authentication and were retried once after a forced refresh.</summary>
+    internal static readonly Counter<long> AuthenticationRetries = Meter.CreateCounter<long>(
+        "lakebase.connection.authentication_retries", unit: "{retry}", description: "Connection opens retried after a forced credential refresh.");
+
+    // Live caches, observed by the gauges below; a cache adds itself when created and removes itself when disposed.
+    private static readonly ConcurrentDictionary<DatabaseCredentialCache, byte> LiveCaches = new();
+
+    private static readonly ObservableGauge<double> TimeToExpiry = Meter.CreateObservableGauge(
+        "lakebase.credential.time_to_expiry", () => Observe(static s => s.TimeToExpiry), unit: "s",
+        description: "Time left until the cached database credential expires (negative once expired).");
+
+    private static readonly ObservableGauge<double> CredentialAge = Meter.CreateObservableGauge(
+        "lakebase.credential.age", () => Observe(static s => s.Age), unit: "s",
+        description: "Time since the cached database credential was obtained.");
+
+    internal static void RecordCredentialRequest(string trigger, bool succeeded, double seconds)
+    {
+        var tags = new TagList { { "trigger", trigger }, { "outcome", succeeded ? "success" : "failure" } };
+        CredentialRequests.Add(1, tags);
+        CredentialRequestDuration.Record(seconds, tags);
+    }
+
+    internal static void Track(DatabaseCredentialCache cache) => LiveCaches.TryAdd(cache, 0);
+
+    internal static void Untrack(DatabaseCredentialCache cache) => LiveCaches.TryRemove(cache, out _);
+
+    private static IEnumerable<Measurement<double>> Observe(Func<DatabaseCredentialCache.Timing, TimeSpan?> select)
+    {
+        _ = TimeToExpiry;
+        _ = CredentialAge;
+        foreach (var cache in LiveCaches.Keys)
+        {
+            if (select(cache.GetTiming()) is { } value)
+            {
+                yield return new Measurement<double>(value.TotalSeconds, new KeyValuePair<string, object?>("lakebase.endpoint", cache.Target));
+            }
+        }
+    }
+}

@@ -1,0 +1,167 @@
+using System.Data.Common;
+using Lakebase.Npgsql;
+using Lakebase.Npgsql.Configuration;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+// ReSharper disable once CheckNamespace
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>
+/// Registers a <see cref="LakebaseDataSource"/> that the container owns: built once, on first use, and disposed with the
+/// container (its pool, credential cache and refresh timer included). Also registers it as <see cref="DbDataSource"/>,
+/// its pool as <see cref="NpgsqlDataSource"/>, and connections, as Npgsql.DependencyInjection does, unless those are
+/// already registered.
+/// </summary>
+public static class LakebaseServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers a Lakebase data source configured from a configuration section (default <c>"Lakebase"</c>), with unset
+    /// values taken from the environment (<c>LAKEBASE_ENDPOINT</c>, <c>DATABRICKS_*</c>, <c>PG*</c>). The settings are
+    /// validated when the host starts (<c>ValidateOnStart</c>); nothing calls the network until the first open.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configurationSectionPath">The configuration section bound to <see cref="LakebaseOptions"/>.</param>
+    /// <param name="configureOptions">Changes to the bound options, applied after binding.</param>
+    /// <param name="configureDataSource">Further configuration with access to the container (for example a token provider resolved from it); called once.</param>
+    /// <returns>The service collection.</returns>
+    public static IServiceCollection AddLakebaseDataSource(
+        this IServiceCollection services,
+        string configurationSectionPath = LakebaseOptions.DefaultSectionName,
+        Action<LakebaseOptions>? configureOptions = null,
+        Action<IServiceProvider, LakebaseDataSourceBuilder>? configureDataSource = null) =>
+        AddFromOptions(services, serviceKey: null, configurationSectionPath, configureOptions, configureDataSource);
+
+    /// <summary>
+    /// Registers a keyed Lakebase data source configured from a configuration section; see
+    /// <see cref="AddLakebaseDataSource(IServiceCollection, string, Action{LakebaseOptions}?, Action{IServiceProvider, LakebaseDataSourceBuilder}?)"/>.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="serviceKey">The key the data source (and its <see cref="DbDataSource"/>, <see cref="NpgsqlDataSource"/>) is registered under.</param>
+    /// <param name="configurationSectionPath">The configuration section bound to <see cref="LakebaseOptions"/>.</param>
+    /// <param name="configureOptions">Changes to the bound options, applied after binding.</param>
+    /// <param name="configureDataSource">Further configuration with access to the container; called once.</param>
+    /// <returns>The service collection.</returns>
+    public static IServiceCollection AddKeyedLakebaseDataSource(
+        this IServiceCollection services,
+        object serviceKey,
+        string configurationSectionPath = LakebaseOptions.DefaultSectionName,
+        Action<LakebaseOptions>? configureOptions = null,
+        Action<IServiceProvider, LakebaseDataSourceBuilder>? configureDataSource = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceKey);
+        return AddFromOptions(services, serviceKey, configurationSectionPath, configureOptions, configureDataSource);
+    }
+
+    /// <summary>Registers a Lakebase data source configured in code.</summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="endpoint">The endpoint name, <c>projects/{project}/branches/{branch}/endpoints/{endpoint}</c>.</param>
+    /// <param name="oauthOptions">How to authenticate to the workspace.</param>
+    /// <param name="configure">Connection settings and tuning.</param>
+    /// <returns>The service collection.</returns>
+    public static IServiceCollection AddLakebaseDataSource(
+        this IServiceCollection services,
+        string endpoint,
+        LakebaseOAuthOptions oauthOptions,
+        Action<LakebaseDataSourceBuilder>? configure = null) =>
+        AddFromCode(services, serviceKey: null, endpoint, oauthOptions, configure);
+
+    /// <summary>Registers a keyed Lakebase data source configured in code.</summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="serviceKey">The key the data source is registered under.</param>
+    /// <param name="endpoint">The endpoint name.</param>
+    /// <param name="oauthOptions">How to authenticate to the workspace.</param>
+    /// <param name="configure">Connection settings and tuning.</param>
+    /// <returns>The service collection.</returns>
+    public static IServiceCollection AddKeyedLakebaseDataSource(
+        this IServiceCollection services,
+        object serviceKey,
+        string endpoint,
+        LakebaseOAuthOptions oauthOptions,
+        Action<LakebaseDataSourceBuilder>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceKey);
+        return AddFromCode(services, serviceKey, endpoint, oauthOptions, configure);
+    }
+
+    private static IServiceCollection AddFromOptions(
+        IServiceCollection services,
+        object? serviceKey,
+        string configurationSectionPath,
+        Action<LakebaseOptions>? configureOptions,
+        Action<IServiceProvider, LakebaseDataSourceBuilder>? configureDataSource)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentException.ThrowIfNullOrWhiteSpace(configurationSectionPath);
+        var optionsName = OptionsName(serviceKey);
+
+        // Bound when first asked for (ValidateOnStart or the first resolve), never while registering.
+        var options = services.AddOptions<LakebaseOptions>(optionsName)
+            .Configure<IServiceProvider>((o, provider) => provider.GetService<IConfiguration>()?.GetSection(configurationSectionPath).Bind(o));
+        if (configureOptions is not null)
+        {
+            options.Configure(configureOptions);
+        }
+
+        options.ValidateOnStart();
+        services.AddSingleton<IValidateOptions<LakebaseOptions>>(
+            new LakebaseOptionsValidator(optionsName, configurationSectionPath, Environment.GetEnvironmentVariable));
+
+        return AddDataSource(services, serviceKey, provider =>
+        {
+            var bound = provider.GetRequiredService<IOptionsMonitor<LakebaseOptions>>().Get(optionsName);
+            var builder = bound.CreateBuilder(Environment.GetEnvironmentVariable);
+            configureDataSource?.Invoke(provider, builder);
+            return builder;
+        });
+    }
+
+    private static IServiceCollection AddFromCode(
+        IServiceCollection services,
+        object? serviceKey,
+        string endpoint,
+        LakebaseOAuthOptions oauthOptions,
+        Action<LakebaseDataSourceBuilder>? configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(oauthOptions);
+        return AddDataSource(services, serviceKey, _ =>
+        {
+            var builder = new LakebaseDataSourceBuilder(endpoint, oauthOptions);
+            configure?.Invoke(builder);
+            return builder;
+        });
+    }
+
+    private static IServiceCollection AddDataSource(IServiceCollection services, object? serviceKey, Func<IServiceProvider, LakebaseDataSourceBuilder> createBuilder)
+    {
+        services.AddHttpClient(LakebaseConnectionDefaults.HttpClientName);
+        services.TryAddSingleton(TimeProvider.System);
+
+        LakebaseDataSource Create(IServiceProvider provider)
+        {
+            var builder = createBuilder(provider);
+            var settings = builder.CollectedSettings;
+            settings.TimeProvider ??= provider.GetService<TimeProvider>();
+            settings.LoggerFactory ??= provider.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
+            builder.HttpClientFactory = provider.GetService<IHttpClientFactory>();
+            return builder.Build();
+        }
+
+        // The container disposes what its factories create; LakebaseDataSource and NpgsqlDataSource both tolerate a
+        // second dispose, so the aliases below are safe.
+        services.AddKeyedSingleton(serviceKey, (provider, _) => Create(provider));
+        services.TryAddKeyedSingleton<DbDataSource>(serviceKey, (provider, key) => provider.GetRequiredKeyedService<LakebaseDataSource>(key));
+        services.TryAddKeyedSingleton(serviceKey, (provider, key) => provider.GetRequiredKeyedService<LakebaseDataSource>(key).NpgsqlDataSource);
+        services.TryAddKeyedTransient(serviceKey, (provider, key) => provider.GetRequiredKeyedService<LakebaseDataSource>(key).CreateConnection());
+        services.TryAddKeyedTransient<DbConnection>(serviceKey, (provider, key) => provider.GetRequiredKeyedService<NpgsqlConnection>(key));
+        return services;
+    }
+
+    private static string OptionsName(object? serviceKey) => serviceKey is null ? Microsoft.Extensions.Options.Options.DefaultName : $"Lakebase:{serviceKey}";
+}
