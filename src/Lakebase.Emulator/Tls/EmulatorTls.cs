@@ -24,7 +24,8 @@ internal sealed class EmulatorTls : IDisposable
         ServerCertificate = serverCertificate;
         _ownsServerCertificate = ownsServerCertificate;
 
-        // The CA goes with the leaf in the handshake, so a client that trusts only the CA can build the chain.
+        // The chain is built once, offline. .NET leaves a self-signed root out of the handshake (as TLS allows), so
+        // clients verify the leaf against the CA file they were given: sslrootcert, NODE_EXTRA_CA_CERTS, SSL_CERT_FILE.
         ServerContext = SslStreamCertificateContext.Create(serverCertificate, [authority.Certificate], offline: true);
     }
 
