@@ -54,8 +54,7 @@ public sealed class IdentityApiTests(EmulatorFixture fixture)
         Assert.Equal(userName, me["emails"]![0]!["value"]!.GetValue<string>());
 
         // The name SCIM gives is the one the database accepts, with a token minted for the PAT holder.
-        await using var connection = await Client.OpenAsync(Emulator, Emulator.MintDatabaseToken(user).Token, user);
-        Assert.Equal(userName, await Client.ScalarAsync(connection, "SELECT current_user"));
+        Assert.Equal(userName, await Client.CurrentUserAsync(Emulator, Emulator.MintDatabaseToken(user).Token, user));
     }
 
     [Fact]

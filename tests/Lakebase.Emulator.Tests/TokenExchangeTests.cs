@@ -32,8 +32,7 @@ public sealed class TokenExchangeTests(EmulatorFixture fixture) : IDisposable
         using var credential = await Client.RequestCredentialAsync(fixture.Http, Emulator, body["access_token"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.OK, credential.StatusCode);
         var token = (await Client.ReadJsonAsync(credential))["token"]!.GetValue<string>();
-        await using var connection = await Client.OpenAsync(Emulator, token, principal);
-        Assert.Equal(principal.ClientId, await Client.ScalarAsync(connection, "SELECT current_user"));
+        Assert.Equal(principal.ClientId, await Client.CurrentUserAsync(Emulator, token, principal));
     }
 
     [Fact]
