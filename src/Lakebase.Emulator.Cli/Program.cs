@@ -62,10 +62,17 @@ foreach (var (name, value) in emulator.GetEnvironmentVariables())
     Console.WriteLine($"export {name}={ShellQuote(value)}");
 }
 
+// Node's TLS ignores PGSSLROOTCERT; Databricks' Node driver verifies against Node's trust store plus this file.
+var ca = ShellQuote(emulator.CaCertificatePath);
+Console.WriteLine($"export NODE_EXTRA_CA_CERTS={ca}");
+Console.WriteLine("# Node (@databricks/lakebase) accepts only PGSSLMODE=require|prefer|disable; its require verifies the certificate:");
+Console.WriteLine("#   PGSSLMODE=require node app.mjs");
+Console.WriteLine($"# Other tools (curl, Python, Go): trust the emulator's CA with SSL_CERT_FILE={ca} (it replaces their default CA bundle).");
+
 var token = emulator.MintDatabaseToken(lifetime: cli.TokenTtl is { } t && t < TimeSpan.FromMinutes(10) ? TimeSpan.FromHours(1) : null);
 Console.WriteLine();
-Console.WriteLine($"# psql with a fresh database token (valid until {token.ExpiresAt:u}):");
-Console.WriteLine($"PGPASSWORD={ShellQuote(token.Token)} psql \"host={emulator.Host} port={emulator.Port} dbname={emulator.Database} user={emulator.DefaultPrincipal.ClientId} sslmode=require\"");
+Console.WriteLine($"# psql with a fresh database token (valid until {token.ExpiresAt:u}), verifying the server certificate:");
+Console.WriteLine($"PGPASSWORD={ShellQuote(token.Token)} psql \"host=localhost port={emulator.Port} dbname={emulator.Database} user={emulator.DefaultPrincipal.ClientId} sslmode=verify-full sslrootcert={ConninfoValue(emulator.CaCertificatePath)}\"");
 Console.WriteLine();
 Console.WriteLine($"# Admin: curl -X POST {emulator.WorkspaceUrl}emulator/faults -d '{{\"api_latency_ms\":200}}'   (also revoke-tokens, drop-sessions, restart, suspend; GET counters)");
 Console.WriteLine("# Running until Ctrl+C.");
@@ -85,3 +92,9 @@ static string ShellQuote(string value) =>
     value.All(c => char.IsAsciiLetterOrDigit(c) || "-_./:@=".Contains(c, StringComparison.Ordinal))
         ? value
         : "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+// A libpq conninfo value: single-quoted (backslash escapes) when it has spaces or quotes.
+static string ConninfoValue(string value) =>
+    value.Any(c => char.IsWhiteSpace(c) || c is '\'' or '\\')
+        ? "'" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "'"
+        : value;

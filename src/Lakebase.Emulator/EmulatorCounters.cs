@@ -12,6 +12,7 @@ public sealed class EmulatorCounters
     private long _workspaceTokensIssued;
     private long _loginsAccepted;
     private long _loginsRejected;
+    private long _tooManyRequests;
     private int _liveSessions;
 
     /// <summary>Credential API requests received (Autoscaling and Provisioned), including failed ones.</summary>
@@ -29,6 +30,9 @@ public sealed class EmulatorCounters
     /// <summary>PostgreSQL logins refused (bad, expired, revoked or foreign token; plaintext connections).</summary>
     public long LoginsRejected => Interlocked.Read(ref _loginsRejected);
 
+    /// <summary>429 answers served by the workspace API: the credential rate limit and injected 429 failures.</summary>
+    public long TooManyRequests => Interlocked.Read(ref _tooManyRequests);
+
     /// <summary>Sessions currently relayed to the private server (a gauge: <see cref="Reset"/> leaves it alone).</summary>
     public int LiveSessions => Volatile.Read(ref _liveSessions);
 
@@ -45,6 +49,7 @@ public sealed class EmulatorCounters
         Interlocked.Exchange(ref _workspaceTokensIssued, 0);
         Interlocked.Exchange(ref _loginsAccepted, 0);
         Interlocked.Exchange(ref _loginsRejected, 0);
+        Interlocked.Exchange(ref _tooManyRequests, 0);
         _mintedPerPrincipal.Clear();
     }
 
@@ -61,6 +66,8 @@ public sealed class EmulatorCounters
     internal void LoginAccepted() => Interlocked.Increment(ref _loginsAccepted);
 
     internal void LoginRejected() => Interlocked.Increment(ref _loginsRejected);
+
+    internal void TooManyRequestsServed() => Interlocked.Increment(ref _tooManyRequests);
 
     internal void SessionOpened() => Interlocked.Increment(ref _liveSessions);
 

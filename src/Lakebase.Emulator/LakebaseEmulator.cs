@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Lakebase.Emulator.Cluster;
 using Lakebase.Emulator.Compute;
 using Lakebase.Emulator.Credentials;
+using Lakebase.Emulator.Federation;
 using Lakebase.Emulator.Postgres;
 using Lakebase.Emulator.Tls;
 using Lakebase.Emulator.Workspace;
@@ -31,7 +32,7 @@ public sealed class LakebaseEmulator : IAsyncDisposable
     private PostgresFront? _front;
     private WorkspaceApi? _workspace;
     private SuspendMonitor? _suspendMonitor;
-    private X509Certificate2? _certificate;
+    private EmulatorTls? _tls;
     private EmulatedPrincipal? _defaultPrincipal;
     private int _disposed;
 
@@ -44,6 +45,7 @@ public sealed class LakebaseEmulator : IAsyncDisposable
         PrincipalRegistry = new PrincipalRegistry(options.DataDirectory is null ? null : Path.Combine(Path.GetFullPath(options.DataDirectory), PrincipalsFileName));
         WorkspaceTokens = new WorkspaceTokenStore(options.TimeProvider, PrincipalRegistry);
         _databaseTokens = new DatabaseTokenStore(options.TimeProvider);
+        Federation = new OidcFederation(options.TimeProvider);
         _compute = new ComputeState(options.ColdStartDelay);
     }
 
@@ -55,6 +57,22 @@ public sealed class LakebaseEmulator : IAsyncDisposable
 
     /// <summary>The Provisioned instance name accepted by <c>/api/2.0/database/credentials</c>.</summary>
     public string InstanceName => _options.InstanceName;
+
+    /// <summary>The OAuth token endpoint, <c>{WorkspaceUrl}/oidc/v1/token</c>: also the audience Databricks SDKs request for workload identity federation tokens.</summary>
+    public Uri TokenEndpoint => new(WorkspaceUrl, "oidc/v1/token");
+
+    /// <summary>
+    /// The PEM file of the CA that signs the PostgreSQL front's certificate: <c>sslrootcert</c> / <c>PGSSLROOTCERT</c>,
+    /// <c>NODE_EXTRA_CA_CERTS</c>, <c>SSL_CERT_FILE</c>. In <see cref="LakebaseEmulatorOptions.DataDirectory"/> (the same
+    /// CA in every run) or in a temporary directory deleted on dispose.
+    /// </summary>
+    public string CaCertificatePath => _tls?.CaCertificatePath ?? throw NotStarted();
+
+    /// <summary>The CA that signs the PostgreSQL front's certificate (with its private key: do not hand it out).</summary>
+    public X509Certificate2 CaCertificate => _tls?.Authority.Certificate ?? throw NotStarted();
+
+    /// <summary>The certificate the PostgreSQL front presents (issued by <see cref="CaCertificate"/> unless <see cref="LakebaseEmulatorOptions.ServerCertificate"/> is set).</summary>
+    public X509Certificate2 ServerCertificate => _tls?.ServerCertificate ?? throw NotStarted();
 
     /// <summary>The PostgreSQL host: always <c>127.0.0.1</c>.</summary>
     public string Host => "127.0.0.1";
@@ -96,6 +114,8 @@ public sealed class LakebaseEmulator : IAsyncDisposable
 
     internal WorkspaceTokenStore WorkspaceTokens { get; }
 
+    internal OidcFederation Federation { get; }
+
     /// <summary>Starts an emulator: private PostgreSQL server, workspace API and TLS front, each on a free port unless configured.</summary>
     /// <param name="options">Settings; <see langword="null"/> for the defaults.</param>
     /// <param name="cancellationToken">Cancels the start (everything started so far is stopped).</param>
@@ -128,9 +148,9 @@ public sealed class LakebaseEmulator : IAsyncDisposable
         var clusterStarting = Task.Run(() => cluster.StartAsync(cancellationToken), cancellationToken);
 
         RegisterInitialPrincipals();
-        _certificate = SelfSignedCertificate.Create();
+        _tls = EmulatorTls.Create(_options.DataDirectory, _options.ServerCertificate);
         _front = PostgresFront.Start(_options.PostgresPort, new FrontContext(
-            _certificate, _databaseTokens, Counters, _compute, _options.ColdStartDelay, cluster.SocketPath,
+            _tls.ServerContext, _databaseTokens, Counters, _compute, _options.ColdStartDelay, cluster.SocketPath,
             _loggerFactory.CreateLogger("Lakebase.Emulator.Postgres")));
         _workspace = await WorkspaceApi.StartAsync(this, _options.WorkspacePort, _options.WorkspaceTokenLifetime, _loggerFactory, cancellationToken).ConfigureAwait(false);
 
@@ -262,8 +282,10 @@ public sealed class LakebaseEmulator : IAsyncDisposable
 
     /// <summary>
     /// The environment a Lakebase app expects (DATABRICKS_HOST, DATABRICKS_CLIENT_ID, DATABRICKS_CLIENT_SECRET or
-    /// DATABRICKS_TOKEN, LAKEBASE_ENDPOINT, ENDPOINT_NAME, PGHOST, PGPORT, PGDATABASE, PGUSER, PGSSLMODE=require).
-    /// These are local fake credentials.
+    /// DATABRICKS_TOKEN, LAKEBASE_ENDPOINT, ENDPOINT_NAME, PGHOST, PGPORT, PGDATABASE, PGUSER), with verified TLS:
+    /// PGSSLMODE=verify-full and PGSSLROOTCERT=<see cref="CaCertificatePath"/> (libpq and Npgsql read both).
+    /// These are local fake credentials. Databricks' Node driver accepts only require/prefer/disable as PGSSLMODE
+    /// (its require verifies, against <c>NODE_EXTRA_CA_CERTS</c>): see the emulator README.
     /// </summary>
     /// <param name="principal">Whose credentials; <see langword="null"/> for <see cref="DefaultPrincipal"/>.</param>
     public IReadOnlyDictionary<string, string> GetEnvironmentVariables(EmulatedPrincipal? principal = null)
@@ -289,8 +311,31 @@ public sealed class LakebaseEmulator : IAsyncDisposable
         variables["PGPORT"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         variables["PGDATABASE"] = Database;
         variables["PGUSER"] = principal.ClientId;
-        variables["PGSSLMODE"] = "require";
+        variables["PGSSLMODE"] = "verify-full";
+        variables["PGSSLROOTCERT"] = CaCertificatePath;
         return variables;
+    }
+
+    /// <summary>
+    /// Adds a federation policy for the RFC 8693 token exchange at <see cref="TokenEndpoint"/>: an OIDC ID token
+    /// signed (RS256) by <paramref name="signingKeyPem"/>'s key, from <paramref name="issuer"/>, for
+    /// <paramref name="audience"/>, not expired, is exchanged for a workspace token of the principal
+    /// <paramref name="principalForSubject"/> returns for its <c>sub</c> claim (<see langword="null"/>: refused).
+    /// <see cref="TestOidcProvider"/> mints such tokens in tests.
+    /// </summary>
+    /// <param name="issuer">The exact <c>iss</c> claim, e.g. <c>https://token.actions.githubusercontent.com</c>.</param>
+    /// <param name="signingKeyPem">The issuer's RSA public key as PEM (e.g. <see cref="TestOidcProvider.ExportPublicKeyPem"/>).</param>
+    /// <param name="audience">The audience the token must carry; Databricks SDKs default to <see cref="TokenEndpoint"/>.</param>
+    /// <param name="principalForSubject">Maps the subject to a registered principal.</param>
+    public void TrustOidcIssuer(string issuer, string signingKeyPem, string audience, Func<string, EmulatedPrincipal?> principalForSubject)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(issuer);
+        ArgumentException.ThrowIfNullOrWhiteSpace(signingKeyPem);
+        ArgumentException.ThrowIfNullOrWhiteSpace(audience);
+        ArgumentNullException.ThrowIfNull(principalForSubject);
+        var key = System.Security.Cryptography.RSA.Create();
+        key.ImportFromPem(signingKeyPem);
+        Federation.Trust(new TrustedOidcIssuer(issuer, key, audience, principalForSubject));
     }
 
     /// <summary>Every database token minted so far stops working for new logins (28P01); open sessions live on.</summary>
@@ -362,7 +407,7 @@ public sealed class LakebaseEmulator : IAsyncDisposable
             await _cluster.DisposeAsync().ConfigureAwait(false);
         }
 
-        _certificate?.Dispose();
+        _tls?.Dispose();
         _setupLock.Dispose();
     }
 

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 
 namespace Lakebase.Emulator;
@@ -18,9 +19,10 @@ public sealed class LakebaseEmulatorOptions
     public string InstanceName { get; set; } = "local-instance";
 
     /// <summary>
-    /// Where the emulator keeps its PostgreSQL cluster and registered principals. <see langword="null"/>: a temporary
-    /// directory deleted on dispose. Set: a persistent directory, reused when it already holds a cluster; the
-    /// principals (client ids and secrets) of the previous run are kept in it so their roles keep working.
+    /// Where the emulator keeps its PostgreSQL cluster, registered principals and TLS CA. <see langword="null"/>: a
+    /// temporary directory deleted on dispose. Set: a persistent directory, reused when it already holds a cluster; the
+    /// principals (client ids and secrets) of the previous run are kept in it so their roles keep working, and so is
+    /// the CA (<c>lakebase-emulator-ca.pem</c>, key in <c>lakebase-emulator-ca.key</c>, mode 0600), so a client's trust in it survives restarts.
     /// </summary>
     public string? DataDirectory { get; set; }
 
@@ -50,6 +52,13 @@ public sealed class LakebaseEmulatorOptions
 
     /// <summary>Where the emulator logs; <see langword="null"/> logs nowhere. Tokens and secrets are never logged.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>
+    /// For tests: a certificate (with private key) the PostgreSQL front presents instead of one issued by the
+    /// emulator's CA, e.g. from <see cref="EmulatorCertificateAuthority.Create"/> (another CA) or with other names
+    /// (<see cref="EmulatorCertificateAuthority.IssueServerCertificate"/>), to see clients refuse it. Not disposed by the emulator.
+    /// </summary>
+    public X509Certificate2? ServerCertificate { get; set; }
 
     /// <summary>The principals to register at start. Empty: one default service principal is created.</summary>
     public IList<EmulatedPrincipal> Principals { get; } = new List<EmulatedPrincipal>();

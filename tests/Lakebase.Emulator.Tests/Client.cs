@@ -87,6 +87,13 @@ internal static class Client
         return await command.ExecuteScalarAsync(Ct);
     }
 
+    /// <summary>Logs in with <paramref name="password"/> as <paramref name="principal"/> and returns what the server calls the session user.</summary>
+    public static async Task<string> CurrentUserAsync(LakebaseEmulator emulator, string password, EmulatedPrincipal? principal = null)
+    {
+        await using var connection = await OpenAsync(emulator, password, principal);
+        return (string)(await ScalarAsync(connection, "SELECT current_user"))!;
+    }
+
     public static async Task<PostgresException> LoginFailsAsync(LakebaseEmulator emulator, string password, EmulatedPrincipal? principal = null, SslMode sslMode = SslMode.Require, string? user = null)
     {
         await using var connection = Connection(emulator, password, principal, sslMode, user);

@@ -111,8 +111,7 @@ public sealed class WorkspaceApiTests(EmulatorFixture fixture)
         using var response = await Client.RequestCredentialAsync(Http, Emulator, user.PersonalAccessToken);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var token = (await Client.ReadJsonAsync(response))["token"]!.GetValue<string>();
-        await using var connection = await Client.OpenAsync(Emulator, token, user);
-        Assert.Equal(user.ClientId, await Client.ScalarAsync(connection, "SELECT current_user"));
+        Assert.Equal(user.ClientId, await Client.CurrentUserAsync(Emulator, token, user));
     }
 
     [Fact]

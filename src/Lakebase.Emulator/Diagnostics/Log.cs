@@ -56,6 +56,12 @@ internal static partial class Log
     [LoggerMessage(31, LogLevel.Debug, "Minted a database credential for {ClientId}, expires {ExpiresAt:O}")]
     public static partial void CredentialMinted(ILogger logger, string clientId, DateTimeOffset expiresAt);
 
+    [LoggerMessage(34, LogLevel.Information, "Token exchange refused: {Reason}")]
+    public static partial void TokenExchangeRefused(ILogger logger, string reason);
+
+    [LoggerMessage(35, LogLevel.Information, "Credential API rate limit: answered 429 to {Path}")]
+    public static partial void RateLimited(ILogger logger, string path);
+
     [LoggerMessage(32, LogLevel.Information, "Workspace API {Method} {Path} answered {StatusCode} {ErrorCode}")]
     public static partial void ApiError(ILogger logger, string method, string path, int statusCode, string errorCode);
 

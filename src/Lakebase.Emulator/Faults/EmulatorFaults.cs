@@ -15,6 +15,7 @@ public sealed class EmulatorFaults
     private TimeSpan? _failureRetryAfter;
     private bool _outage;
     private DateTimeOffset? _outageEndsAt;
+    private TokenBucket? _credentialRateLimit;
 
     internal EmulatorFaults(TimeProvider clock) => _clock = clock;
 
@@ -88,7 +89,46 @@ public sealed class EmulatorFaults
         }
     }
 
-    /// <summary>Clears every fault: latency, pending failures, outage and the token lifetime override.</summary>
+    /// <summary>The credential API's rate limit set by <see cref="RateLimitCredentials"/>: requests per minute and burst; <see langword="null"/> when off.</summary>
+    public (double RequestsPerMinute, int Burst)? CredentialRateLimit
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _credentialRateLimit is { } bucket ? (bucket.RatePerMinute, bucket.Burst) : null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Rate-limits the credential APIs (Autoscaling and Provisioned) with a token bucket, as the workspace does: up to
+    /// <paramref name="burst"/> requests at once, refilled at <paramref name="requestsPerMinute"/> on the emulator's
+    /// <see cref="TimeProvider"/>. A request over the limit gets 429 <c>REQUEST_LIMIT_EXCEEDED</c> with a
+    /// <c>Retry-After</c> header (whole seconds until a request would pass). Replaces an earlier limit; the bucket starts full.
+    /// </summary>
+    /// <param name="requestsPerMinute">The sustained rate; greater than 0.</param>
+    /// <param name="burst">The bucket size; at least 1.</param>
+    public void RateLimitCredentials(double requestsPerMinute, int burst)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(requestsPerMinute);
+        ArgumentOutOfRangeException.ThrowIfLessThan(burst, 1);
+        lock (_gate)
+        {
+            _credentialRateLimit = new TokenBucket(requestsPerMinute, burst, _clock.GetUtcNow());
+        }
+    }
+
+    /// <summary>Removes the limit set by <see cref="RateLimitCredentials"/>.</summary>
+    public void ClearCredentialRateLimit()
+    {
+        lock (_gate)
+        {
+            _credentialRateLimit = null;
+        }
+    }
+
+    /// <summary>Clears every fault: latency, pending failures, outage, the credential rate limit and the token lifetime override.</summary>
     public void Reset()
     {
         ApiLatency = TimeSpan.Zero;
@@ -100,6 +140,16 @@ public sealed class EmulatorFaults
             _failureRetryAfter = null;
             _outage = false;
             _outageEndsAt = null;
+            _credentialRateLimit = null;
+        }
+    }
+
+    /// <summary>Takes one credential request from the rate limit: <see langword="null"/> to pass, else the Retry-After delay.</summary>
+    internal TimeSpan? TakeCredentialRequest()
+    {
+        lock (_gate)
+        {
+            return _credentialRateLimit?.TryTake(_clock.GetUtcNow());
         }
     }
 

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Lakebase.Emulator.Compute;
 using Lakebase.Emulator.Credentials;
@@ -106,7 +105,7 @@ internal sealed class FrontConnection(
                     var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
                     stream = ssl;
                     await ssl.AuthenticateAsServerAsync(
-                        new SslServerAuthenticationOptions { ServerCertificate = context.Certificate, ClientCertificateRequired = false },
+                        new SslServerAuthenticationOptions { ServerCertificateContext = context.Certificate, ClientCertificateRequired = false },
                         cancellationToken).ConfigureAwait(false);
                     tls = true;
                     continue;
@@ -310,9 +309,9 @@ internal sealed class FrontConnection(
     }
 }
 
-/// <summary>What every front connection shares.</summary>
+/// <summary>What every front connection shares. <see cref="Certificate"/> carries the chain up to the emulator CA.</summary>
 internal sealed record FrontContext(
-    X509Certificate2 Certificate,
+    SslStreamCertificateContext Certificate,
     DatabaseTokenStore Tokens,
     EmulatorCounters Counters,
     ComputeState Compute,

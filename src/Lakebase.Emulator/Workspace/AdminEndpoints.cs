@@ -27,6 +27,7 @@ internal sealed class AdminEndpoints(LakebaseEmulator emulator)
             ["workspace_tokens_issued"] = c.WorkspaceTokensIssued,
             ["logins_accepted"] = c.LoginsAccepted,
             ["logins_rejected"] = c.LoginsRejected,
+            ["too_many_requests"] = c.TooManyRequests,
             ["live_sessions"] = c.LiveSessions,
             ["suspended"] = emulator.IsSuspended,
         });
@@ -43,7 +44,8 @@ internal sealed class AdminEndpoints(LakebaseEmulator emulator)
     /// <summary>
     /// Body fields (all optional): <c>reset</c> (bool, applied first), <c>api_latency_ms</c>, <c>fail_next_requests</c>
     /// with <c>fail_status_code</c> and <c>retry_after_seconds</c>, <c>outage</c> (bool) with <c>outage_seconds</c>,
-    /// <c>token_ttl_seconds</c> (number, or null to clear).
+    /// <c>token_ttl_seconds</c> (number, or null to clear), <c>credential_rate_limit_per_minute</c> with
+    /// <c>credential_rate_limit_burst</c> (default 1; a null rate clears the limit).
     /// </summary>
     public async Task SetFaultsAsync(HttpContext context)
     {
@@ -75,6 +77,18 @@ internal sealed class AdminEndpoints(LakebaseEmulator emulator)
             if (body.ContainsKey("token_ttl_seconds"))
             {
                 faults.TokenLifetimeOverride = body["token_ttl_seconds"] is { } ttl ? TimeSpan.FromSeconds(ttl.GetValue<double>()) : null;
+            }
+
+            if (body.ContainsKey("credential_rate_limit_per_minute"))
+            {
+                if (body["credential_rate_limit_per_minute"] is { } rate)
+                {
+                    faults.RateLimitCredentials(rate.GetValue<double>(), body["credential_rate_limit_burst"]?.GetValue<int>() ?? 1);
+                }
+                else
+                {
+                    faults.ClearCredentialRateLimit();
+                }
             }
 
             if (body["fail_next_requests"] is { } count)
@@ -153,6 +167,8 @@ internal sealed class AdminEndpoints(LakebaseEmulator emulator)
             ["token_ttl_seconds"] = f.TokenLifetimeOverride?.TotalSeconds,
             ["pending_failures"] = f.PendingFailures,
             ["outage"] = f.OutageActive,
+            ["credential_rate_limit_per_minute"] = f.CredentialRateLimit?.RequestsPerMinute,
+            ["credential_rate_limit_burst"] = f.CredentialRateLimit?.Burst,
         };
     }
 

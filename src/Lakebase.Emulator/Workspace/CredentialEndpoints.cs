@@ -11,7 +11,7 @@ namespace Lakebase.Emulator.Workspace;
 /// The database credential APIs (Autoscaling <c>/api/2.0/postgres/credentials</c>, Provisioned
 /// <c>/api/2.0/database/credentials</c>) and the endpoint lookup <c>GET /api/2.0/postgres/{name}</c>.
 /// </summary>
-internal sealed class CredentialEndpoints(LakebaseEmulator emulator, FaultGate gate, ILogger logger)
+internal sealed class CredentialEndpoints(LakebaseEmulator emulator, FaultGate gate, BearerAuthentication authentication, ILogger logger)
 {
     private static readonly TimeSpan MinimumTtl = TimeSpan.FromSeconds(300);
     private static readonly TimeSpan MaximumTtl = TimeSpan.FromSeconds(3600);
@@ -19,8 +19,8 @@ internal sealed class CredentialEndpoints(LakebaseEmulator emulator, FaultGate g
     public async Task PostgresCredentialAsync(HttpContext context)
     {
         emulator.Counters.CredentialRequestReceived();
-        if (!await gate.PassAsync(context, oauthShape: false).ConfigureAwait(false)
-            || await AuthenticateAsync(context).ConfigureAwait(false) is not { } principal
+        if (!await gate.PassCredentialRequestAsync(context).ConfigureAwait(false)
+            || await authentication.AuthenticateAsync(context).ConfigureAwait(false) is not { } principal
             || await ReadObjectAsync(context).ConfigureAwait(false) is not { } body)
         {
             return;
@@ -60,27 +60,31 @@ internal sealed class CredentialEndpoints(LakebaseEmulator emulator, FaultGate g
     public async Task DatabaseCredentialAsync(HttpContext context)
     {
         emulator.Counters.CredentialRequestReceived();
-        if (!await gate.PassAsync(context, oauthShape: false).ConfigureAwait(false)
-            || await AuthenticateAsync(context).ConfigureAwait(false) is not { } principal
+        if (!await gate.PassCredentialRequestAsync(context).ConfigureAwait(false)
+            || await authentication.AuthenticateAsync(context).ConfigureAwait(false) is not { } principal
             || await ReadObjectAsync(context).ConfigureAwait(false) is not { } body)
         {
             return;
         }
 
-        if (body["instance_names"] is not JsonArray names || names.Count == 0
-            || names.Any(n => n is not JsonValue v || v.GetValueKind() != JsonValueKind.String))
+        // The SDKs send instance_names, claims (UC table permissions) or both; at least one is required.
+        var claims = body["claims"];
+        if (claims is not null && (claims is not JsonArray array || array.Any(c => c is not JsonObject)))
         {
-            await FailAsync(context, 400, "INVALID_PARAMETER_VALUE", "Field 'instance_names' must be a non-empty array of instance names.").ConfigureAwait(false);
+            await FailAsync(context, 400, "INVALID_PARAMETER_VALUE", "Field 'claims' must be an array of objects such as {\"permission_set\": \"READ_ONLY\", \"resources\": [...]}.").ConfigureAwait(false);
             return;
         }
 
-        foreach (var name in names.Select(n => n!.GetValue<string>()))
+        var hasNames = body["instance_names"] is not null;
+        if (!hasNames && claims is not JsonArray { Count: > 0 })
         {
-            if (name != emulator.InstanceName)
-            {
-                await FailAsync(context, 404, "RESOURCE_DOES_NOT_EXIST", $"Database instance '{name}' does not exist.").ConfigureAwait(false);
-                return;
-            }
+            await FailAsync(context, 400, "INVALID_PARAMETER_VALUE", "At least one of 'instance_names' or 'claims' must be specified.").ConfigureAwait(false);
+            return;
+        }
+
+        if (hasNames && !await CheckInstanceNamesAsync(context, body["instance_names"]).ConfigureAwait(false))
+        {
+            return;
         }
 
         var token = Mint(principal, ttl: null);
@@ -93,7 +97,7 @@ internal sealed class CredentialEndpoints(LakebaseEmulator emulator, FaultGate g
 
     public async Task GetEndpointAsync(HttpContext context, string name)
     {
-        if (await AuthenticateAsync(context).ConfigureAwait(false) is null
+        if (await authentication.AuthenticateAsync(context).ConfigureAwait(false) is null
             || !await CheckEndpointAsync(context, name).ConfigureAwait(false))
         {
             return;
@@ -117,7 +121,7 @@ internal sealed class CredentialEndpoints(LakebaseEmulator emulator, FaultGate g
 
     public async Task GetInstanceAsync(HttpContext context, string name)
     {
-        if (await AuthenticateAsync(context).ConfigureAwait(false) is null)
+        if (await authentication.AuthenticateAsync(context).ConfigureAwait(false) is null)
         {
             return;
         }
@@ -146,31 +150,25 @@ internal sealed class CredentialEndpoints(LakebaseEmulator emulator, FaultGate g
         return token;
     }
 
-    /// <summary>Resolves the bearer token to a principal with workspace access, or writes 401/403.</summary>
-    private async Task<EmulatedPrincipal?> AuthenticateAsync(HttpContext context)
+    private async Task<bool> CheckInstanceNamesAsync(HttpContext context, JsonNode? value)
     {
-        var header = context.Request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || header.Length <= "Bearer ".Length)
+        if (value is not JsonArray names || names.Count == 0
+            || names.Any(n => n is not JsonValue v || v.GetValueKind() != JsonValueKind.String))
         {
-            await FailAsync(context, 401, "UNAUTHENTICATED", "Credential was not sent or was of an unsupported type for this API.").ConfigureAwait(false);
-            return null;
+            await FailAsync(context, 400, "INVALID_PARAMETER_VALUE", "Field 'instance_names' must be a non-empty array of instance names.").ConfigureAwait(false);
+            return false;
         }
 
-        var principal = emulator.WorkspaceTokens.Resolve(header["Bearer ".Length..].Trim());
-        if (principal is null)
+        foreach (var name in names.Select(n => n!.GetValue<string>()))
         {
-            await FailAsync(context, 401, "UNAUTHENTICATED", "Invalid access token.").ConfigureAwait(false);
-            return null;
+            if (name != emulator.InstanceName)
+            {
+                await FailAsync(context, 404, "RESOURCE_DOES_NOT_EXIST", $"Database instance '{name}' does not exist.").ConfigureAwait(false);
+                return false;
+            }
         }
 
-        if (!principal.WorkspaceAccess)
-        {
-            await FailAsync(context, 403, "PERMISSION_DENIED",
-                $"{principal.ClientId} is not authorized: API is disabled for users without workspace-access entitlement").ConfigureAwait(false);
-            return null;
-        }
-
-        return principal;
+        return true;
     }
 
     private async Task<bool> CheckEndpointAsync(HttpContext context, string endpoint)

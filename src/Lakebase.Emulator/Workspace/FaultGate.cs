@@ -3,9 +3,29 @@ using Microsoft.Extensions.Logging;
 
 namespace Lakebase.Emulator.Workspace;
 
-/// <summary>Applies the injected latency and failures to an OIDC or credential request.</summary>
-internal sealed class FaultGate(EmulatorFaults faults, ILogger logger)
+/// <summary>Applies the injected latency and failures to an OIDC or credential request, and the credential rate limit.</summary>
+internal sealed class FaultGate(EmulatorFaults faults, EmulatorCounters counters, ILogger logger)
 {
+    /// <summary>The faults of <see cref="PassAsync"/>, then the credential API's rate limit.</summary>
+    public async Task<bool> PassCredentialRequestAsync(HttpContext context)
+    {
+        if (!await PassAsync(context, oauthShape: false).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        if (faults.TakeCredentialRequest() is not { } retryAfter)
+        {
+            return true;
+        }
+
+        counters.TooManyRequestsServed();
+        Log.RateLimited(logger, context.Request.Path);
+        await ApiResponses.ErrorAsync(context, 429, "REQUEST_LIMIT_EXCEEDED",
+            "The credential API rate limit was exceeded (emulated). Retry after the delay in the Retry-After header.", retryAfter).ConfigureAwait(false);
+        return false;
+    }
+
     /// <returns><see langword="true"/> when the request may proceed; otherwise the failure has been written.</returns>
     public async Task<bool> PassAsync(HttpContext context, bool oauthShape)
     {
@@ -21,6 +41,11 @@ internal sealed class FaultGate(EmulatorFaults faults, ILogger logger)
         }
 
         Log.FaultInjected(logger, context.Request.Path, failure.StatusCode);
+        if (failure.StatusCode == 429)
+        {
+            counters.TooManyRequestsServed();
+        }
+
         var code = ApiResponses.ErrorCodeFor(failure.StatusCode);
         var message = failure.Outage
             ? "The service is temporarily unavailable (emulated outage). Please retry later."

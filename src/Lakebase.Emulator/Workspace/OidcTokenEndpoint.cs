@@ -1,20 +1,28 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Lakebase.Emulator.Credentials;
+using Lakebase.Emulator.Federation;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
 namespace Lakebase.Emulator.Workspace;
 
-/// <summary><c>POST /oidc/v1/token</c>: the OAuth client-credentials (machine-to-machine) grant.</summary>
+/// <summary>
+/// <c>POST /oidc/v1/token</c>: the OAuth client-credentials grant (machine-to-machine; client id and secret in HTTP
+/// Basic auth or in the form, as RFC 6749 allows both) and the RFC 8693 token exchange of workload identity federation.
+/// </summary>
 internal sealed class OidcTokenEndpoint(
     PrincipalRegistry principals,
     WorkspaceTokenStore tokens,
+    OidcFederation federation,
     EmulatorCounters counters,
     FaultGate gate,
     TimeSpan tokenLifetime,
     ILogger logger)
 {
+    public const string TokenExchangeGrant = "urn:ietf:params:oauth:grant-type:token-exchange";
+    public const string JwtTokenType = "urn:ietf:params:oauth:token-type:jwt";
+
     public async Task HandleAsync(HttpContext context)
     {
         if (!await gate.PassAsync(context, oauthShape: true).ConfigureAwait(false))
@@ -39,12 +47,23 @@ internal sealed class OidcTokenEndpoint(
             return;
         }
 
-        if (form["grant_type"].ToString() != "client_credentials")
+        switch (form["grant_type"].ToString())
         {
-            await ApiResponses.OAuthErrorAsync(context, 400, "unsupported_grant_type", "Only grant_type=client_credentials is supported.").ConfigureAwait(false);
-            return;
+            case "client_credentials":
+                await ClientCredentialsAsync(context, form).ConfigureAwait(false);
+                break;
+            case TokenExchangeGrant:
+                await TokenExchangeAsync(context, form).ConfigureAwait(false);
+                break;
+            default:
+                await ApiResponses.OAuthErrorAsync(context, 400, "unsupported_grant_type",
+                    $"Only grant_type=client_credentials and grant_type={TokenExchangeGrant} are supported.").ConfigureAwait(false);
+                break;
         }
+    }
 
+    private async Task ClientCredentialsAsync(HttpContext context, IFormCollection form)
+    {
         var (clientId, clientSecret) = ReadClientCredentials(context.Request, form);
         var principal = clientId is null ? null : principals.Find(clientId);
         if (principal?.ClientSecret is not { } expected || clientSecret is null || !PrincipalRegistry.FixedTimeEquals(expected, clientSecret))
@@ -53,17 +72,62 @@ internal sealed class OidcTokenEndpoint(
             return;
         }
 
+        await IssueAsync(context, form, principal, tokenExchange: false).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// RFC 8693 as the Databricks SDKs send it: <c>subject_token</c> (an OIDC ID token), <c>subject_token_type</c>
+    /// = JWT, <c>scope</c>, and <c>client_id</c> (the service principal whose federation policy applies) unless
+    /// account-wide federation is meant. No client secret.
+    /// </summary>
+    private async Task TokenExchangeAsync(HttpContext context, IFormCollection form)
+    {
+        if (form["subject_token_type"].ToString() != JwtTokenType)
+        {
+            await ApiResponses.OAuthErrorAsync(context, 400, "invalid_request", $"subject_token_type must be {JwtTokenType}.").ConfigureAwait(false);
+            return;
+        }
+
+        if (form["subject_token"].ToString() is not { Length: > 0 } subjectToken)
+        {
+            await ApiResponses.OAuthErrorAsync(context, 400, "invalid_request", "subject_token is required.").ConfigureAwait(false);
+            return;
+        }
+
+        var result = federation.Validate(subjectToken);
+        var clientId = form["client_id"].ToString();
+        var error = result.Error
+            ?? (principals.Find(result.Principal!.ClientId) is null ? $"principal '{result.Principal.ClientId}' is not registered in the workspace" : null)
+            ?? (clientId.Length > 0 && clientId != result.Principal.ClientId ? $"the federation policy of client '{clientId}' does not allow this subject" : null);
+        if (error is not null)
+        {
+            Log.TokenExchangeRefused(logger, error);
+            await ApiResponses.OAuthErrorAsync(context, 400, "invalid_request", $"Token exchange failed: {error}.").ConfigureAwait(false);
+            return;
+        }
+
+        await IssueAsync(context, form, principals.Find(result.Principal!.ClientId)!, tokenExchange: true).ConfigureAwait(false);
+    }
+
+    private async Task IssueAsync(HttpContext context, IFormCollection form, EmulatedPrincipal principal, bool tokenExchange)
+    {
         var (token, _) = tokens.Issue(principal, tokenLifetime);
         counters.WorkspaceTokenIssued();
         Log.WorkspaceTokenIssued(logger, principal.ClientId);
         var scope = form["scope"].ToString();
-        await ApiResponses.JsonAsync(context, 200, new JsonObject
+        var body = new JsonObject
         {
             ["access_token"] = token,
             ["token_type"] = "Bearer",
             ["expires_in"] = (long)tokenLifetime.TotalSeconds,
             ["scope"] = string.IsNullOrEmpty(scope) ? "all-apis" : scope,
-        }).ConfigureAwait(false);
+        };
+        if (tokenExchange)
+        {
+            body["issued_token_type"] = "urn:ietf:params:oauth:token-type:access_token";
+        }
+
+        await ApiResponses.JsonAsync(context, 200, body).ConfigureAwait(false);
     }
 
     private static (string? ClientId, string? ClientSecret) ReadClientCredentials(HttpRequest request, IFormCollection form)

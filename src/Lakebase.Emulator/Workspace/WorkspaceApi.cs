@@ -41,9 +41,11 @@ internal sealed class WorkspaceApi : IAsyncDisposable
 
         var app = builder.Build();
         var logger = loggerFactory.CreateLogger("Lakebase.Emulator.Workspace");
-        var gate = new FaultGate(emulator.Faults, logger);
-        var oidc = new OidcTokenEndpoint(emulator.PrincipalRegistry, emulator.WorkspaceTokens, emulator.Counters, gate, workspaceTokenLifetime, logger);
-        var credentials = new CredentialEndpoints(emulator, gate, logger);
+        var gate = new FaultGate(emulator.Faults, emulator.Counters, logger);
+        var oidc = new OidcTokenEndpoint(emulator.PrincipalRegistry, emulator.WorkspaceTokens, emulator.Federation, emulator.Counters, gate, workspaceTokenLifetime, logger);
+        var authentication = new BearerAuthentication(emulator, logger);
+        var credentials = new CredentialEndpoints(emulator, gate, authentication, logger);
+        var scim = new ScimEndpoints(authentication);
         var admin = new AdminEndpoints(emulator);
 
         app.Use(async (context, next) =>
@@ -60,7 +62,9 @@ internal sealed class WorkspaceApi : IAsyncDisposable
             }
         });
 
+        app.MapGet(OidcDiscoveryEndpoint.Path, (HttpContext c) => OidcDiscoveryEndpoint.HandleAsync(c, emulator.WorkspaceUrl));
         app.MapPost("/oidc/v1/token", oidc.HandleAsync);
+        app.MapGet("/api/2.0/preview/scim/v2/Me", scim.MeAsync);
         app.MapPost("/api/2.0/postgres/credentials", credentials.PostgresCredentialAsync);
         app.MapPost("/api/2.0/database/credentials", credentials.DatabaseCredentialAsync);
         app.MapGet("/api/2.0/postgres/{**name}", (HttpContext c) => credentials.GetEndpointAsync(c, (string)c.Request.RouteValues["name"]!));

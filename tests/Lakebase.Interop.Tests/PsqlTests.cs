@@ -1,0 +1,83 @@
+using Lakebase.Testing;
+
+namespace Lakebase.Interop.Tests;
+
+/// <summary>libpq's psql with full verification (sslmode=verify-full) against the emulator's CA.</summary>
+[Collection(InteropCollection.Name)]
+public sealed class PsqlTests(InteropEmulatorFixture fixture)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static string Psql => ExternalProcess.Locate("psql", Directory.Exists("/usr/lib/postgresql")
+            ? Directory.GetDirectories("/usr/lib/postgresql").OrderDescending().Select(d => Path.Combine(d, "bin", "psql"))
+            : [])
+        ?? throw new InvalidOperationException("psql is not installed (apt-get install -y postgresql-client).");
+
+    [Fact]
+    public async Task Verify_full_with_the_printed_connection_line_returns_current_user()
+    {
+        var emulator = fixture.Emulator;
+        var token = emulator.MintDatabaseToken(fixture.ServicePrincipal).Token;
+        var result = await RunPsqlAsync(new Dictionary<string, string> { ["PGPASSWORD"] = token }, ConnectionLine(emulator, fixture.ServicePrincipal.ClientId, emulator.CaCertificatePath));
+
+        Assert.True(result.ExitCode == 0, result.StandardError);
+        Assert.Equal(fixture.ServicePrincipal.ClientId, result.StandardOutput.Trim());
+        SecretAssert.DoesNotLeak(result.AllOutput, ("database token", token));
+    }
+
+    [Fact]
+    public async Task Verify_full_from_the_printed_environment_alone()
+    {
+        var emulator = fixture.Emulator;
+        var token = emulator.MintDatabaseToken(fixture.ServicePrincipal).Token;
+        var env = new Dictionary<string, string>(emulator.GetEnvironmentVariables(fixture.ServicePrincipal)) { ["PGPASSWORD"] = token };
+
+        var result = await RunPsqlAsync(env, connectionLine: null);
+
+        Assert.True(result.ExitCode == 0, result.StandardError);
+        Assert.Equal(fixture.ServicePrincipal.ClientId, result.StandardOutput.Trim());
+    }
+
+    [Fact]
+    public async Task Certificate_from_another_ca_or_for_other_names_is_refused()
+    {
+        using var otherCa = EmulatorCertificateAuthority.Create("CN=Some Other CA");
+        using var foreign = otherCa.IssueServerCertificate();
+        await using (var emulator = await LakebaseEmulator.StartAsync(new LakebaseEmulatorOptions { ServerCertificate = foreign }, Ct))
+        {
+            var token = emulator.MintDatabaseToken().Token;
+            var result = await RunPsqlAsync(new Dictionary<string, string> { ["PGPASSWORD"] = token }, ConnectionLine(emulator, emulator.DefaultPrincipal.ClientId, emulator.CaCertificatePath));
+
+            Assert.Equal(2, result.ExitCode);
+            Assert.Contains("certificate verify failed", result.StandardError, StringComparison.Ordinal);
+            Assert.Equal(0, emulator.Counters.LoginsAccepted);
+            SecretAssert.DoesNotLeak(result.AllOutput, ("database token", token));
+        }
+
+        using var wrongNames = otherCa.IssueServerCertificate(dnsNames: ["db.example.test"], ipAddresses: []);
+        await using (var emulator = await LakebaseEmulator.StartAsync(new LakebaseEmulatorOptions { ServerCertificate = wrongNames }, Ct))
+        {
+            var otherCaFile = Path.Combine(Path.GetDirectoryName(emulator.CaCertificatePath)!, "other-ca.pem");
+            await File.WriteAllTextAsync(otherCaFile, otherCa.ExportCertificatePem(), Ct);
+            var result = await RunPsqlAsync(new Dictionary<string, string> { ["PGPASSWORD"] = emulator.MintDatabaseToken().Token }, ConnectionLine(emulator, emulator.DefaultPrincipal.ClientId, otherCaFile));
+
+            Assert.Equal(2, result.ExitCode);
+            Assert.Contains("does not match host name \"localhost\"", result.StandardError, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>The CLI's psql line: host=localhost, verify-full against the CA file.</summary>
+    private static string ConnectionLine(LakebaseEmulator emulator, string user, string rootCertificate) =>
+        $"host=localhost port={emulator.Port} dbname={emulator.Database} user={user} sslmode=verify-full sslrootcert={rootCertificate}";
+
+    private static Task<ProcessResult> RunPsqlAsync(Dictionary<string, string> environment, string? connectionLine)
+    {
+        // Nothing from the developer's shell or ~/.psqlrc / ~/.pgpass takes part (-X, and the environment is replaced).
+        environment["PGCONNECT_TIMEOUT"] = "10";
+        environment["HOME"] = Path.GetTempPath();
+        string[] arguments = ["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", "SELECT current_user"];
+        return ExternalProcess.RunAsync(Psql, connectionLine is null ? arguments : [.. arguments, connectionLine], Path.GetTempPath(), environment, Timeout);
+    }
+}
