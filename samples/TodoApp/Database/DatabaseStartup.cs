@@ -1,5 +1,8 @@
 using Lakebase.Npgsql;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.EntityFrameworkCore.Storage;
 using TodoApp.Data;
 
 namespace TodoApp.Database;
@@ -40,6 +43,12 @@ public sealed partial class DatabaseStartup(
         var db = scope.ServiceProvider.GetRequiredService<TodoDbContext>();
         if (usesLocalEmulator || section.GetValue<bool>("MigrateOnStartup"))
         {
+            if (!await MigrationsHistoryExistsAsync(db, cancellationToken))
+            {
+                // Migrate would create it too, but only after probing it: see MigrationsHistoryExistsAsync.
+                await db.Database.ExecuteSqlRawAsync(db.GetService<IHistoryRepository>().GetCreateIfNotExistsScript(), cancellationToken);
+            }
+
             await db.Database.MigrateAsync(cancellationToken); // logs each migration it applies
             LogMigrated(logger);
         }
@@ -55,7 +64,9 @@ public sealed partial class DatabaseStartup(
     {
         try
         {
-            var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+            var pending = await MigrationsHistoryExistsAsync(db, cancellationToken)
+                ? (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList()
+                : db.Database.GetMigrations().ToList();
             if (pending.Count > 0)
             {
                 LogPendingMigrations(logger, pending.Count, string.Join(", ", pending));
@@ -66,6 +77,20 @@ public sealed partial class DatabaseStartup(
             // Keep serving: /health reports the database as unreachable, and the problem may be transient.
             LogDatabaseUnreachable(logger, exception);
         }
+    }
+
+    /// <summary>
+    /// Whether the migrations history table exists, asked without touching it. The PostgreSQL provider finds out by
+    /// selecting from the table and catching "relation does not exist" (npgsql/efcore.pg#3407), and EF logs that failed
+    /// command as an Error ("fail: ... Failed executing DbCommand") on every fresh database, which reads like a fault.
+    /// </summary>
+    private static async Task<bool> MigrationsHistoryExistsAsync(TodoDbContext db, CancellationToken cancellationToken)
+    {
+        var relational = RelationalOptionsExtension.Extract(db.GetService<IDbContextOptions>());
+        var table = db.GetService<ISqlGenerationHelper>().DelimitIdentifier(
+            relational.MigrationsHistoryTableName ?? HistoryRepository.DefaultTableName, relational.MigrationsHistoryTableSchema);
+        // to_regclass resolves the name through search_path, as the provider's unqualified SELECT does.
+        return await db.Database.SqlQuery<bool>($"SELECT to_regclass({table}) IS NOT NULL AS \"Value\"").SingleAsync(cancellationToken);
     }
 
     [LoggerMessage(1, LogLevel.Information, "No Lakebase settings found: starting the local Lakebase emulator with its data in {DataDirectory} (delete it to start over).")]

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using TodoApp.Tests.Infrastructure;
 using TodoApp.Todos;
 
@@ -32,6 +33,20 @@ public sealed class EmbeddedEmulatorTests : IDisposable
         using var secondClient = second.CreateClient();
         var todos = await secondClient.GetFromJsonAsync<TodoPage>("/api/todos", ct);
         Assert.Contains(todos!.Items, t => t.Title == "Survives a restart");
+    }
+
+    [Fact]
+    public async Task The_first_start_on_a_fresh_emulator_logs_no_error()
+    {
+        // A fresh database has no migrations history yet; finding that out must not print a red "fail:" line.
+        await using var app = TodoAppFactory.WithEmbeddedEmulator(_dataDirectory);
+        using var client = app.CreateClient();
+        using var response = await client.GetAsync("/api/todos", TestContext.Current.CancellationToken);
+
+        response.EnsureSuccessStatusCode();
+        Assert.Contains(app.Logs.Entries, e => e.Message.Contains("Applying migration", StringComparison.Ordinal));
+        var errors = app.Logs.Entries.Where(e => e.Level >= LogLevel.Error).ToList();
+        Assert.True(errors.Count == 0, "Error-level log lines on a fresh start:" + Environment.NewLine + string.Join(Environment.NewLine, errors));
     }
 
     public void Dispose()

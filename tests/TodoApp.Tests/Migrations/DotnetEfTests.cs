@@ -1,4 +1,4 @@
-using System.Collections;
+using Lakebase.Testing;
 using TodoApp.Tests.Infrastructure;
 
 namespace TodoApp.Tests.Migrations;
@@ -69,7 +69,8 @@ public sealed class DotnetEfTests(EmulatorFixture emulator)
 
     private static async Task<ProcessRunner.Result> DotnetEfAsync(IReadOnlyDictionary<string, string?> environment, params string[] command)
     {
-        var restore = await ProcessRunner.RunAsync("dotnet", ["tool", "restore"], RepositoryLayout.Root, environment, ToolTimeout);
+        var ct = TestContext.Current.CancellationToken;
+        var restore = await ProcessRunner.RunAsync("dotnet", ["tool", "restore"], RepositoryLayout.Root, environment, ToolTimeout, ct);
         Assert.True(restore.ExitCode == 0, $"dotnet tool restore failed: {restore}");
 
         return await ProcessRunner.RunAsync(
@@ -77,7 +78,8 @@ public sealed class DotnetEfTests(EmulatorFixture emulator)
             ["ef", .. command, "--project", RepositoryLayout.MigrationsProject, "--no-build", "--configuration", RepositoryLayout.BuildConfiguration],
             RepositoryLayout.Root,
             environment,
-            ToolTimeout);
+            ToolTimeout,
+            ct);
     }
 
     /// <summary>The emulator CLI's variables (DATABRICKS_*, LAKEBASE_ENDPOINT, PG*), pointed at one database.</summary>
@@ -93,23 +95,6 @@ public sealed class DotnetEfTests(EmulatorFixture emulator)
         return environment;
     }
 
-    /// <summary>
-    /// Removes what would leak in from this process: Lakebase settings of the developer's shell, and the MSBuild
-    /// variables the test host sets, which would point `dotnet ef`'s own MSBuild at the wrong SDK pieces.
-    /// </summary>
-    private static Dictionary<string, string?> CleanEnvironment()
-    {
-        var environment = new Dictionary<string, string?>();
-        foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
-        {
-            var name = (string)entry.Key;
-            if (name.StartsWith("DATABRICKS_", StringComparison.Ordinal) || name.StartsWith("PG", StringComparison.Ordinal) ||
-                name is "LAKEBASE_ENDPOINT" or "ENDPOINT_NAME" || name.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase))
-            {
-                environment[name] = null;
-            }
-        }
-
-        return environment;
-    }
+    /// <summary>The environment without the developer's Lakebase settings or the test host's MSBuild variables.</summary>
+    private static Dictionary<string, string?> CleanEnvironment() => ProcessRunner.IsolatedEnvironment();
 }
