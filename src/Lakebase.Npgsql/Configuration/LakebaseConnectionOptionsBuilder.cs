@@ -110,6 +110,14 @@ public abstract class LakebaseConnectionOptionsBuilder<TBuilder>
     /// <returns>This builder.</returns>
     public TBuilder RefreshBeforeExpiry(TimeSpan lead) => Set(s => s.RefreshBeforeExpiry = Positive(lead, nameof(lead)));
 
+    /// <summary>
+    /// How the credential is kept fresh (default <see cref="LakebaseRefreshMode.Background"/>, a timer).
+    /// <see cref="LakebaseRefreshMode.Lazy"/> uses no timer, for CPU-throttled hosts: opens past the refresh point start it.
+    /// </summary>
+    /// <param name="mode">The mode.</param>
+    /// <returns>This builder.</returns>
+    public TBuilder RefreshMode(LakebaseRefreshMode mode) => Set(s => s.RefreshMode = Enum.IsDefined(mode) ? mode : throw new ArgumentOutOfRangeException(nameof(mode)));
+
     /// <summary>Whether unset connection values are read from the <c>PG*</c> environment variables (default true).</summary>
     /// <param name="read">False to ignore them.</param>
     /// <returns>This builder.</returns>

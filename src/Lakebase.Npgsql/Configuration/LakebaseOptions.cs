@@ -74,6 +74,9 @@ public sealed class LakebaseOptions
     /// <summary>How long before its expiry a credential is refreshed in the background (default 5 minutes).</summary>
     public TimeSpan? RefreshBeforeExpiry { get; set; }
 
+    /// <summary>How the credential is kept fresh: <c>Background</c> (the default, a timer) or <c>Lazy</c> (no timer, for CPU-throttled hosts).</summary>
+    public LakebaseRefreshMode? RefreshMode { get; set; }
+
     /// <summary>Whether unset values are read from the environment variables (default true).</summary>
     public bool ReadEnvironment { get; set; } = true;
 

@@ -29,6 +29,7 @@ internal static class LakebaseOptionsExtensions
         Apply(resolved.MaxPoolSize, builder.MaxPoolSize);
         Apply(resolved.MinPoolSize, builder.MinPoolSize);
         Apply(resolved.RefreshBeforeExpiry, builder.RefreshBeforeExpiry);
+        Apply(resolved.RefreshMode, builder.RefreshMode);
         return builder;
     }
 

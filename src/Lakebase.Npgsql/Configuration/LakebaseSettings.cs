@@ -38,6 +38,8 @@ internal sealed record LakebaseSettings
 
     public TimeSpan? RefreshBeforeExpiry { get; set; }
 
+    public LakebaseRefreshMode? RefreshMode { get; set; }
+
     public bool ReadEnvironment { get; set; } = true;
 
     public TimeProvider? TimeProvider { get; set; }
@@ -53,6 +55,6 @@ internal sealed record LakebaseSettings
         Host is not null || Port is not null || Database is not null || Username is not null || SslMode is not null
         || RootCertificate is not null || ApplicationName is not null || ConnectionLifetime is not null
         || ConnectionIdleLifetime is not null || TcpKeepAlive is not null || ConnectTimeout is not null
-        || MaxPoolSize is not null || MinPoolSize is not null || RefreshBeforeExpiry is not null || !ReadEnvironment
+        || MaxPoolSize is not null || MinPoolSize is not null || RefreshBeforeExpiry is not null || RefreshMode is not null || !ReadEnvironment
         || ConfigureDataSource is not null || TimeProvider is not null || LoggerFactory is not null || HttpClient is not null;
 }

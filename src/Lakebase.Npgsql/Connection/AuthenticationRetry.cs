@@ -20,6 +20,7 @@ internal static class AuthenticationRetry
         try
         {
             await OpenOnceAsync(connection, async, cancellationToken).ConfigureAwait(false);
+            Confirm(credentials, use);
             dataSource.RecordLogin(failure: null);
             return;
         }
@@ -48,9 +49,11 @@ internal static class AuthenticationRetry
             CredentialUse.End();
         }
 
+        var retryUse = CredentialUse.Begin();
         try
         {
             await OpenOnceAsync(connection, async, cancellationToken).ConfigureAwait(false);
+            Confirm(credentials, retryUse);
             dataSource.RecordLogin(failure: null);
         }
         catch (PostgresException e) when (IsAuthenticationFailure(e))
@@ -60,6 +63,20 @@ internal static class AuthenticationRetry
         catch (NpgsqlException e) when (e.InnerException is LakebaseException inner)
         {
             ExceptionDispatchInfo.Throw(inner);
+        }
+        finally
+        {
+            CredentialUse.End();
+        }
+    }
+
+    // Only an open that asked for a password (a new physical connection) says anything about the credential; pooled
+    // opens skip this, so the hot path pays one field read.
+    private static void Confirm(DatabaseCredentialCache credentials, CredentialUse use)
+    {
+        if (use.Generation > 0)
+        {
+            credentials.ConfirmLogin(use.Generation);
         }
     }
 

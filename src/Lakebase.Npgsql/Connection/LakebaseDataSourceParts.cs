@@ -55,11 +55,16 @@ internal sealed class LakebaseDataSourceParts : IAsyncDisposable
         };
 
         Source = tokens.Description;
-        Client = new DatabaseCredentialClient(httpClient, request.WorkspaceUrl, tokens, request.Endpoint, TimeProvider);
+        Client = new DatabaseCredentialClient(httpClient, request.WorkspaceUrl, tokens, request.Endpoint, TimeProvider, Logger);
         Credentials = new DatabaseCredentialCache(
             Client.GenerateAsync,
             $"Lakebase endpoint {request.Endpoint.Name}",
-            Settings.RefreshBeforeExpiry ?? LakebaseConnectionDefaults.RefreshBeforeExpiry,
+            new CredentialCachePolicy
+            {
+                ConnectTimeout = ConnectTimeout,
+                MinimumRefreshLead = Settings.RefreshBeforeExpiry ?? LakebaseConnectionDefaults.RefreshBeforeExpiry,
+                Mode = Settings.RefreshMode ?? LakebaseRefreshMode.Background,
+            },
             TimeProvider,
             Logger);
     }

@@ -5,16 +5,26 @@ using System.Text;
 using System.Text.Json;
 using Lakebase.Npgsql.Authentication;
 using Lakebase.Npgsql.Configuration;
+using Lakebase.Npgsql.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Lakebase.Npgsql.Credentials;
 
 /// <summary>
 /// The two workspace REST calls Lakebase needs: generate a database credential for an Autoscaling endpoint
 /// (<c>POST /api/2.0/postgres/credentials</c>) and read an endpoint's host (<c>GET /api/2.0/postgres/{name}</c>).
-/// One call is one attempt: retrying is the cache's decision.
+/// One call is one attempt: retrying is the cache's decision. Expiry times are converted to this machine's clock using
+/// the skew estimated from each answer's HTTP <c>Date</c> header.
 /// </summary>
-internal sealed class DatabaseCredentialClient(Func<HttpClient> httpClient, Uri workspaceUrl, IWorkspaceTokenSource tokens, LakebaseEndpointName endpoint, TimeProvider timeProvider)
+internal sealed class DatabaseCredentialClient(Func<HttpClient> httpClient, Uri workspaceUrl, IWorkspaceTokenSource tokens, LakebaseEndpointName endpoint, TimeProvider timeProvider, ILogger? logger = null)
 {
+    // The Date header has whole-second resolution and the answer spends a round trip in flight: smaller differences
+    // are noise (and the expiry safety margin absorbs them).
+    private static readonly TimeSpan SkewThreshold = TimeSpan.FromSeconds(5);
+
+    private long _loggedSkewSeconds;
+
     // The credential API answers well within this; a hung request must not hold a connection open for long.
     private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(10);
 
@@ -32,7 +42,9 @@ internal sealed class DatabaseCredentialClient(Func<HttpClient> httpClient, Uri 
     {
         const string operation = "generate a database credential";
         var body = JsonSerializer.Serialize(new Dictionary<string, string> { ["endpoint"] = endpoint.Name });
-        using var document = await SendAsync(HttpMethod.Post, _credentialsUrl, body, operation, cancellationToken).ConfigureAwait(false);
+        var answer = await SendAsync(HttpMethod.Post, _credentialsUrl, body, operation, cancellationToken).ConfigureAwait(false);
+        using var document = answer.Document;
+        var serverDate = answer.Date;
         var root = document.RootElement;
         var token = root.TryGetProperty("token", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
         if (string.IsNullOrEmpty(token))
@@ -41,11 +53,12 @@ internal sealed class DatabaseCredentialClient(Func<HttpClient> httpClient, Uri 
         }
 
         var issuedAt = timeProvider.GetUtcNow();
-        var expiresAt = ReadTime(root, "expire_time") ?? ReadTime(root, "expiration_time") ?? issuedAt + DocumentedTokenLifetime;
+        var skew = EstimateSkew(serverDate, issuedAt);
+        var expiresAt = (ReadTime(root, "expire_time") ?? ReadTime(root, "expiration_time"))?.Subtract(skew) ?? issuedAt + DocumentedTokenLifetime;
         if (expiresAt <= issuedAt)
         {
-            // Only a local clock far ahead of the workspace's gets here; the workspace just issued the token, so
-            // trust the documented lifetime rather than treat it as expired and ask again at once.
+            // The workspace just issued the token, so an expiry in the past means clocks we could not correct for
+            // (no Date header): trust the documented lifetime rather than treat it as expired and ask again at once.
             expiresAt = issuedAt + DocumentedTokenLifetime;
         }
 
@@ -55,7 +68,7 @@ internal sealed class DatabaseCredentialClient(Func<HttpClient> httpClient, Uri 
     public async Task<string> GetEndpointHostAsync(CancellationToken cancellationToken)
     {
         const string operation = "look up the endpoint's host";
-        using var document = await SendAsync(HttpMethod.Get, _endpointUrl, null, operation, cancellationToken).ConfigureAwait(false);
+        using var document = (await SendAsync(HttpMethod.Get, _endpointUrl, null, operation, cancellationToken).ConfigureAwait(false)).Document;
         var root = document.RootElement;
         if (root.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.Object
             && status.TryGetProperty("hosts", out var hosts) && hosts.ValueKind == JsonValueKind.Object
@@ -68,7 +81,25 @@ internal sealed class DatabaseCredentialClient(Func<HttpClient> httpClient, Uri 
         throw DatabricksApiErrors.InvalidResponse(operation, _target, _workspace, "no status.hosts.host; set the host explicitly with Host(...) or PGHOST");
     }
 
-    private async Task<JsonDocument> SendAsync(HttpMethod method, Uri url, string? json, string operation, CancellationToken cancellationToken)
+    /// <summary>The workspace's clock minus this machine's, from the answer's Date header; zero when within the header's precision.</summary>
+    private TimeSpan EstimateSkew(DateTimeOffset? serverDate, DateTimeOffset receivedAt)
+    {
+        if (serverDate is not { } date || (date - receivedAt).Duration() < SkewThreshold)
+        {
+            return TimeSpan.Zero;
+        }
+
+        var skew = date - receivedAt;
+        var seconds = (long)skew.TotalSeconds;
+        if (Math.Abs(seconds - Interlocked.Exchange(ref _loggedSkewSeconds, seconds)) >= SkewThreshold.TotalSeconds)
+        {
+            LakebaseLog.ClockSkewDetected(logger ?? NullLogger.Instance, _workspace, skew);
+        }
+
+        return skew;
+    }
+
+    private async Task<(JsonDocument Document, DateTimeOffset? Date)> SendAsync(HttpMethod method, Uri url, string? json, string operation, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(AttemptTimeout);
@@ -119,7 +150,7 @@ internal sealed class DatabaseCredentialClient(Func<HttpClient> httpClient, Uri 
                 try
                 {
                     await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
-                    return await JsonDocument.ParseAsync(stream, cancellationToken: timeout.Token).ConfigureAwait(false);
+                    return (await JsonDocument.ParseAsync(stream, cancellationToken: timeout.Token).ConfigureAwait(false), response.Headers.Date);
                 }
                 catch (JsonException)
                 {

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
 
+using Lakebase.Npgsql;
 using Lakebase.Npgsql.Configuration;
 
 namespace Lakebase.EntityFrameworkCore.Infrastructure.Internal;
@@ -38,7 +39,8 @@ internal readonly record struct LakebaseTuning(
     TimeSpan? ConnectTimeout,
     int? MaxPoolSize,
     int? MinPoolSize,
-    TimeSpan? RefreshBeforeExpiry)
+    TimeSpan? RefreshBeforeExpiry,
+    LakebaseRefreshMode? RefreshMode)
 {
     public static LakebaseTuning From(LakebaseSettings settings) => new(
         settings.ConnectionLifetime,
@@ -47,5 +49,6 @@ internal readonly record struct LakebaseTuning(
         settings.ConnectTimeout,
         settings.MaxPoolSize,
         settings.MinPoolSize,
-        settings.RefreshBeforeExpiry);
+        settings.RefreshBeforeExpiry,
+        settings.RefreshMode);
 }
