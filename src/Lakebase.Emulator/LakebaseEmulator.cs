@@ -116,6 +116,9 @@ public sealed class LakebaseEmulator : IAsyncDisposable
 
     internal OidcFederation Federation { get; }
 
+    /// <summary>The emulator's clock (<see cref="LakebaseEmulatorOptions.TimeProvider"/>).</summary>
+    internal TimeProvider TimeProvider => _options.TimeProvider;
+
     /// <summary>Starts an emulator: private PostgreSQL server, workspace API and TLS front, each on a free port unless configured.</summary>
     /// <param name="options">Settings; <see langword="null"/> for the defaults.</param>
     /// <param name="cancellationToken">Cancels the start (everything started so far is stopped).</param>

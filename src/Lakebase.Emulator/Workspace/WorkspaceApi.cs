@@ -50,6 +50,14 @@ internal sealed class WorkspaceApi : IAsyncDisposable
 
         app.Use(async (context, next) =>
         {
+            // Every answer's Date header reads the emulator's clock (Kestrel's reads the machine's), so clients that
+            // estimate clock skew from it see the workspace's time, fake clocks included.
+            context.Response.OnStarting(() =>
+            {
+                context.Response.Headers.Date = emulator.TimeProvider.GetUtcNow().ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+                return Task.CompletedTask;
+            });
+
             // Bad input must never take the emulator down, nor leak a stack trace.
             try
             {

@@ -2,7 +2,7 @@ using Lakebase.Npgsql;
 using Lakebase.Npgsql.Credentials;
 using Lakebase.Npgsql.Diagnostics;
 
-namespace Lakebase.EntityFrameworkCore.Tests.Credentials;
+namespace Lakebase.Npgsql.Tests.Credentials;
 
 /// <summary>
 /// Stands in for the credential REST call in cache unit tests: counts requests, mints numbered tokens with a fixed
@@ -20,12 +20,23 @@ internal sealed class FakeCredentialApi(TimeProvider clock, TimeSpan lifetime)
     /// <summary>Requests wait for this before answering (to hold concurrent callers in flight).</summary>
     public TaskCompletionSource? Gate { get; set; }
 
+    /// <summary>Whether the last request's cancellation token was cancelled (the caller's deadline passed).</summary>
+    public bool LastRequestCancelled { get; private set; }
+
     public async Task<DatabaseCredential> FetchAsync(CancellationToken cancellationToken)
     {
         var number = Interlocked.Increment(ref _requests);
         if (Gate is { } gate)
         {
-            await gate.Task.WaitAsync(cancellationToken);
+            try
+            {
+                await gate.Task.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                LastRequestCancelled = true;
+                throw;
+            }
         }
 
         if (Failure is { } failure)
@@ -39,6 +50,9 @@ internal sealed class FakeCredentialApi(TimeProvider clock, TimeSpan lifetime)
 
     public static LakebaseCredentialException Unavailable(TimeSpan? retryAfter = null) =>
         new(LakebaseCredentialError.Unavailable, "workspace unavailable (test)", System.Net.HttpStatusCode.ServiceUnavailable, "TEMPORARILY_UNAVAILABLE", retryAfter);
+
+    public static LakebaseCredentialException RateLimited(TimeSpan retryAfter) =>
+        new(LakebaseCredentialError.RateLimited, "rate limited (test)", System.Net.HttpStatusCode.TooManyRequests, "REQUEST_LIMIT_EXCEEDED", retryAfter);
 
     public static LakebaseCredentialException PermissionDenied() =>
         new(LakebaseCredentialError.PermissionDenied, "permission denied (test)", System.Net.HttpStatusCode.Forbidden, "PERMISSION_DENIED");

@@ -3,14 +3,15 @@ using Lakebase.Npgsql.Credentials;
 using Lakebase.Npgsql.Diagnostics;
 using Lakebase.Testing;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 
-namespace Lakebase.EntityFrameworkCore.Tests.Credentials;
+namespace Lakebase.Npgsql.Tests.Credentials;
 
-/// <summary>The cache's timing rules, on a manual clock: hours of token life pass in milliseconds.</summary>
+/// <summary>The cache's basic behaviour, on a fake clock: hours of token life pass in milliseconds.</summary>
 public sealed class DatabaseCredentialCacheTests : IAsyncDisposable
 {
     private static readonly TimeSpan Hour = TimeSpan.FromHours(1);
-    private readonly ManualTimeProvider _clock = new();
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
     private readonly CapturingLoggerProvider _logs = new();
     private readonly FakeCredentialApi _api;
     private readonly DatabaseCredentialCache _cache;
@@ -19,7 +20,7 @@ public sealed class DatabaseCredentialCacheTests : IAsyncDisposable
     {
         _api = new FakeCredentialApi(_clock, Hour);
         using var factory = LoggerFactory.Create(b => b.AddProvider(_logs).SetMinimumLevel(LogLevel.Trace));
-        _cache = new DatabaseCredentialCache(_api.FetchAsync, "test endpoint", TimeSpan.FromMinutes(5), _clock, factory.CreateLogger("test"));
+        _cache = new DatabaseCredentialCache(_api.FetchAsync, "test endpoint", new CredentialCachePolicy { Jitter = false }, _clock, factory.CreateLogger("test"));
     }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -56,12 +57,12 @@ public sealed class DatabaseCredentialCacheTests : IAsyncDisposable
     {
         Assert.Equal("token-1", await _cache.GetPasswordAsync(Ct));
         var status = _cache.GetStatus("u", "s");
-        Assert.Equal(_clock.GetUtcNow() + Hour - TimeSpan.FromMinutes(5), status.NextRefreshAt);
+        Assert.Equal(_clock.GetUtcNow() + (Hour * 0.8), status.NextRefreshAt); // without jitter: at 80 % of the lifetime
 
-        _clock.Advance(TimeSpan.FromMinutes(54));
+        _clock.Advance(TimeSpan.FromMinutes(47));
         Assert.Equal(1, _api.Requests);
 
-        _clock.Advance(TimeSpan.FromMinutes(1)); // the refresh point: 5 minutes before expiry
+        _clock.Advance(TimeSpan.FromMinutes(1)); // the refresh point
         await WaitUntil(() => _cache.Generation == 2);
 
         Assert.Equal(2, _api.Requests);
@@ -75,7 +76,7 @@ public sealed class DatabaseCredentialCacheTests : IAsyncDisposable
         await _cache.GetPasswordAsync(Ct);
         _api.Failure = () => FakeCredentialApi.Unavailable();
 
-        _clock.Advance(TimeSpan.FromMinutes(55));
+        _clock.Advance(TimeSpan.FromMinutes(48));
         await WaitUntil(() => _api.Requests == 2 && _cache.GetStatus("u", "s").State == LakebaseCredentialState.RefreshFailing);
 
         // Stale-while-error: every open still gets the cached, still-valid token.
@@ -150,23 +151,8 @@ public sealed class DatabaseCredentialCacheTests : IAsyncDisposable
         Assert.Equal(1, _api.Requests); // nor from the next open
 
         _clock.Advance(TimeSpan.FromSeconds(31));
-        await WaitUntil(() => _cache.Generation == 1); // the background retry, scheduled at Retry-After
-        Assert.Equal("token-2", await _cache.GetPasswordAsync(Ct));
-    }
-
-    [Fact]
-    public async Task A_credential_forced_moments_ago_is_not_forced_again()
-    {
-        await _cache.GetPasswordAsync(Ct);
-        Assert.True(await _cache.ForceRefreshAsync(_cache.Generation, Ct));
+        Assert.Equal("token-2", await _cache.GetPasswordAsync(Ct)); // past Retry-After the next open asks again
         Assert.Equal(2, _api.Requests);
-
-        Assert.False(await _cache.ForceRefreshAsync(_cache.Generation, Ct)); // rejected again at once: the token is not the problem
-        Assert.Equal(2, _api.Requests);
-
-        _clock.Advance(TimeSpan.FromMinutes(1));
-        Assert.True(await _cache.ForceRefreshAsync(_cache.Generation, Ct));
-        Assert.Equal(3, _api.Requests);
     }
 
     [Fact]
@@ -195,7 +181,7 @@ public sealed class DatabaseCredentialCacheTests : IAsyncDisposable
     {
         await _cache.GetPasswordAsync(Ct);
         _api.Failure = () => FakeCredentialApi.Unavailable();
-        _clock.Advance(TimeSpan.FromMinutes(55));
+        _clock.Advance(TimeSpan.FromMinutes(48));
         await WaitUntil(() => _api.Requests == 2);
 
         var status = _cache.GetStatus("user", "source");

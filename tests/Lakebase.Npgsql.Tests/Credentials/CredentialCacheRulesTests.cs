@@ -1,0 +1,324 @@
+using Lakebase.Npgsql.Credentials;
+using Lakebase.Npgsql.Diagnostics;
+using Lakebase.Testing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Lakebase.Npgsql.Tests.Credentials;
+
+/// <summary>
+/// Each refresh rule of issue 11, on a fake clock: what a user observes is the number of credential requests the API
+/// sees and whether an open gets a password, an error, or waits.
+/// </summary>
+public sealed class CredentialCacheRulesTests : IAsyncDisposable
+{
+    private static readonly TimeSpan Hour = TimeSpan.FromHours(1);
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
+    private readonly CapturingLoggerProvider _logs = new();
+    private readonly List<DatabaseCredentialCache> _caches = [];
+    private readonly FakeCredentialApi _api;
+
+    public CredentialCacheRulesTests() => _api = new FakeCredentialApi(_clock, Hour);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    // ---- Forced refresh: a token bucket, confirmed credentials exempt ----
+
+    [Fact]
+    public async Task A_second_revocation_within_30_seconds_is_recovered_because_the_revoked_credential_had_logged_in()
+    {
+        var cache = NewCache();
+        await cache.GetPasswordAsync(Ct);
+        for (var revocation = 1; revocation <= 5; revocation++)
+        {
+            cache.ConfirmLogin(cache.Generation); // a login with it succeeded...
+            Assert.True(await cache.ForceRefreshAsync(cache.Generation, Ct)); // ...then it was revoked
+            _clock.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        Assert.Equal(6, _api.Requests); // one per revocation, none refused, all within 5 s
+        Assert.Equal("token-6", await cache.GetPasswordAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Forced_refreshes_of_credentials_that_never_logged_in_are_a_burst_of_two_then_one_per_30_seconds()
+    {
+        var cache = NewCache();
+        await cache.GetPasswordAsync(Ct);
+
+        Assert.True(await cache.ForceRefreshAsync(cache.Generation, Ct));
+        Assert.True(await cache.ForceRefreshAsync(cache.Generation, Ct));
+        Assert.False(await cache.ForceRefreshAsync(cache.Generation, Ct)); // the burst is spent: refused, nothing requested
+        Assert.Equal(3, _api.Requests);
+
+        _clock.Advance(TimeSpan.FromSeconds(29));
+        Assert.False(await cache.ForceRefreshAsync(cache.Generation, Ct));
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(await cache.ForceRefreshAsync(cache.Generation, Ct));
+        Assert.Equal(4, _api.Requests);
+    }
+
+    [Fact]
+    public async Task When_the_role_is_missing_a_minute_of_failing_opens_makes_at_most_five_requests()
+    {
+        var cache = NewCache();
+
+        // Every login fails (no role): each of 20 opens a second asks for a password, is refused and forces a refresh.
+        var refused = 0;
+        for (var second = 0; second < 60; second++)
+        {
+            for (var open = 0; open < 20; open++)
+            {
+                var use = CredentialUse.Begin();
+                await cache.GetPasswordAsync(Ct);
+                CredentialUse.End();
+                if (!await cache.ForceRefreshAsync(use.Generation, Ct))
+                {
+                    refused++;
+                }
+            }
+
+            _clock.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        // The first credential, the burst of two, and one per 30 s: 1 + 2 + 2.
+        Assert.InRange(_api.Requests, 1, 5);
+        Assert.True(refused > 1000);
+        Assert.Contains(_logs.Entries, e => e.EventId.Name == "ForcedRefreshRateLimited");
+    }
+
+    // ---- Refresh timing ----
+
+    [Fact]
+    public async Task Instances_started_together_refresh_at_spread_points_between_50_and_80_percent_of_the_lifetime()
+    {
+        var start = _clock.GetUtcNow();
+        var points = new List<DateTimeOffset>();
+        for (var i = 0; i < 40; i++)
+        {
+            var cache = NewCache(new CredentialCachePolicy { Random = new Random(i) });
+            await cache.GetPasswordAsync(Ct);
+            points.Add(cache.NextRefreshAt!.Value);
+        }
+
+        Assert.All(points, p => Assert.InRange(p, start + (Hour * 0.5), start + (Hour * 0.8)));
+        Assert.True(points.Max() - points.Min() > TimeSpan.FromMinutes(12), "refresh points are not spread");
+        Assert.True(points.Distinct().Count() > 35);
+    }
+
+    [Fact]
+    public async Task Without_jitter_every_instance_refreshes_at_80_percent()
+    {
+        var cache = NewCache(new CredentialCachePolicy { Jitter = false });
+        await cache.GetPasswordAsync(Ct);
+        Assert.Equal(_clock.GetUtcNow() + (Hour * 0.8), cache.NextRefreshAt);
+    }
+
+    [Fact]
+    public async Task A_retry_after_longer_than_the_credential_lasts_is_cut_so_the_retry_lands_before_it_stops_being_usable()
+    {
+        var cache = NewCache(new CredentialCachePolicy { Jitter = false });
+        await cache.GetPasswordAsync(Ct); // usable until 59:30, refreshed at 48:00
+        _api.Failure = () => FakeCredentialApi.RateLimited(TimeSpan.FromMinutes(30));
+
+        _clock.Advance(TimeSpan.FromMinutes(48));
+        await WaitUntil(() => _api.Requests == 2 && cache.NextRefreshAt is not null);
+
+        // 11:30 of use left: the retry comes after half of it, not after the 30 minutes asked for.
+        var retryAt = cache.NextRefreshAt!.Value;
+        Assert.InRange(retryAt - _clock.GetUtcNow(), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(6));
+        Assert.Equal("token-1", await cache.GetPasswordAsync(Ct));
+
+        _api.Failure = null;
+        _clock.Advance(retryAt - _clock.GetUtcNow());
+        await WaitUntil(() => cache.Generation == 2);
+        Assert.Equal("token-3", await cache.GetPasswordAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Background_refresh_pauses_while_no_connection_is_opened_and_resumes_on_the_next_open()
+    {
+        var cache = NewCache(new CredentialCachePolicy { Jitter = false });
+        await cache.GetPasswordAsync(Ct);
+        _clock.Advance(TimeSpan.FromMinutes(48)); // opened since: refreshed
+        await WaitUntil(() => cache.Generation == 2);
+
+        _clock.Advance(TimeSpan.FromMinutes(48)); // nothing opened since: paused
+        await Task.Delay(50, Ct);
+        Assert.Equal(2, _api.Requests);
+        Assert.Null(cache.NextRefreshAt);
+        Assert.Contains(_logs.Entries, e => e.EventId.Name == "BackgroundRefreshPaused");
+
+        _clock.Advance(TimeSpan.FromMinutes(4)); // token-2 still usable: served at once, refresh started behind it
+        Assert.Equal("token-2", await cache.GetPasswordAsync(Ct));
+        await WaitUntil(() => cache.Generation == 3);
+        Assert.Equal(3, _api.Requests);
+        Assert.NotNull(cache.NextRefreshAt);
+    }
+
+    [Fact]
+    public async Task After_a_non_transient_error_the_background_stops_until_the_next_open()
+    {
+        var cache = NewCache(new CredentialCachePolicy { Jitter = false });
+        await cache.GetPasswordAsync(Ct);
+        _api.Failure = () => FakeCredentialApi.PermissionDenied();
+
+        _clock.Advance(TimeSpan.FromMinutes(48));
+        await WaitUntil(() => _api.Requests == 2);
+        for (var i = 0; i < 10; i++)
+        {
+            _clock.Advance(TimeSpan.FromSeconds(60));
+            await Task.Delay(5, Ct);
+        }
+
+        Assert.Equal(2, _api.Requests); // ten minutes without an open: no retry
+        Assert.Contains(_logs.Entries, e => e.EventId.Name == "BackgroundRefreshStopped");
+
+        _api.Failure = null;
+        Assert.Equal("token-1", await cache.GetPasswordAsync(Ct)); // still usable: served; this open restarts the refresh
+        await WaitUntil(() => cache.Generation == 2);
+        Assert.Equal(3, _api.Requests);
+    }
+
+    // ---- Waits: bounded by the connect timeout, cancellable, sync path included ----
+
+    [Fact]
+    public async Task An_async_open_waits_at_most_the_connect_timeout_for_a_hung_api()
+    {
+        var cache = NewCache(new CredentialCachePolicy { ConnectTimeout = TimeSpan.FromSeconds(5) });
+        _api.Gate = new TaskCompletionSource(); // never answers
+
+        var open = cache.GetPasswordAsync(Ct).AsTask();
+        await WaitUntil(() => _api.Requests == 1);
+        _clock.Advance(TimeSpan.FromSeconds(4.9));
+        await Task.Delay(20, Ct);
+        Assert.False(open.IsCompleted);
+
+        _clock.Advance(TimeSpan.FromSeconds(0.1));
+        var error = await Assert.ThrowsAsync<LakebaseCredentialException>(() => open);
+        Assert.Equal(LakebaseCredentialError.Unavailable, error.Reason);
+        Assert.Contains("connect timeout", error.Message, StringComparison.Ordinal);
+        await WaitUntil(() => _api.LastRequestCancelled); // the request itself was abandoned at the deadline too
+    }
+
+    [Fact]
+    public async Task A_synchronous_open_waits_at_most_the_connect_timeout_for_a_hung_api()
+    {
+        var cache = NewCache(new CredentialCachePolicy { ConnectTimeout = TimeSpan.FromSeconds(5) });
+        _api.Gate = new TaskCompletionSource();
+
+        var open = Task.Run(() => cache.GetPassword(), Ct);
+        await WaitUntil(() => _api.Requests == 1);
+        await Task.Delay(20, Ct);
+        _clock.Advance(TimeSpan.FromSeconds(5));
+        await Assert.ThrowsAsync<LakebaseCredentialException>(() => open.WaitAsync(TimeSpan.FromSeconds(5), Ct));
+    }
+
+    [Fact]
+    public async Task A_forced_refresh_waits_at_most_the_connect_timeout_and_an_open_can_be_cancelled()
+    {
+        var cache = NewCache(new CredentialCachePolicy { ConnectTimeout = TimeSpan.FromSeconds(5) });
+        await cache.GetPasswordAsync(Ct);
+        _api.Gate = new TaskCompletionSource();
+
+        var forced = cache.ForceRefreshAsync(cache.Generation, Ct);
+        await WaitUntil(() => _api.Requests == 2);
+        _clock.Advance(TimeSpan.FromSeconds(5));
+        await Assert.ThrowsAsync<LakebaseCredentialException>(() => forced.WaitAsync(TimeSpan.FromSeconds(5), Ct));
+
+        using var cancel = new CancellationTokenSource();
+        var open = cache.GetPasswordAsync(cancel.Token).AsTask();
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => open.WaitAsync(TimeSpan.FromSeconds(5), Ct));
+    }
+
+    [Fact]
+    public async Task Transient_failures_are_retried_only_while_the_connect_timeout_allows()
+    {
+        var cache = NewCache(new CredentialCachePolicy { ConnectTimeout = TimeSpan.FromSeconds(6) });
+        _api.Failure = () => FakeCredentialApi.RateLimited(TimeSpan.FromSeconds(4));
+
+        var open = cache.GetPasswordAsync(Ct).AsTask();
+        await WaitUntil(() => _api.Requests == 1);
+        _clock.Advance(TimeSpan.FromSeconds(4)); // 4 s asked, 6 s budget: waited and retried
+        await WaitUntil(() => _api.Requests == 2);
+
+        // 2 s of budget left, 4 s asked again: the open fails now instead of overrunning its connect timeout.
+        var error = await Assert.ThrowsAsync<LakebaseCredentialException>(() => open.WaitAsync(TimeSpan.FromSeconds(5), Ct));
+        Assert.Equal(LakebaseCredentialError.RateLimited, error.Reason);
+        Assert.Equal(2, _api.Requests);
+    }
+
+    // ---- Clock: lazy mode, waking from a long suspend ----
+
+    [Fact]
+    public async Task In_lazy_mode_no_timer_runs_and_the_first_open_past_the_refresh_point_refreshes_without_waiting()
+    {
+        var cache = NewCache(new CredentialCachePolicy { Mode = LakebaseRefreshMode.Lazy, Jitter = false });
+        await cache.GetPasswordAsync(Ct);
+        Assert.Null(cache.NextRefreshAt);
+
+        _clock.Advance(TimeSpan.FromMinutes(50)); // past the refresh point: nothing happens by itself
+        await Task.Delay(50, Ct);
+        Assert.Equal(1, _api.Requests);
+
+        _api.Gate = new TaskCompletionSource();
+        Assert.Equal("token-1", await cache.GetPasswordAsync(Ct)); // served at once, the refresh runs behind it
+        await WaitUntil(() => _api.Requests == 2);
+        _api.Gate.SetResult();
+        await WaitUntil(() => cache.Generation == 2);
+        Assert.Equal("token-2", await cache.GetPasswordAsync(Ct));
+
+        _clock.Advance(TimeSpan.FromHours(2)); // token-2 has expired: the next open fetches in the foreground
+        Assert.Equal("token-3", await cache.GetPasswordAsync(Ct));
+    }
+
+    [Fact]
+    public async Task After_a_long_suspend_an_expired_credential_is_never_served_and_the_open_waits_for_a_fresh_one()
+    {
+        var cache = NewCache(new CredentialCachePolicy { Jitter = false });
+        await cache.GetPasswordAsync(Ct);
+        _api.Gate = new TaskCompletionSource();
+
+        // The process was frozen for three hours: the clock jumps, the refresh timer fires late.
+        _clock.Advance(TimeSpan.FromHours(3));
+        var asyncOpen = cache.GetPasswordAsync(Ct).AsTask();
+        var syncOpen = Task.Run(() => cache.GetPassword(), Ct);
+        await Task.Delay(50, Ct);
+        Assert.False(asyncOpen.IsCompleted);
+        Assert.False(syncOpen.IsCompleted);
+
+        _api.Gate.SetResult();
+        Assert.Equal("token-2", await asyncOpen);
+        Assert.Equal("token-2", await syncOpen);
+        Assert.Equal(2, _api.Requests); // the late timer and both opens shared one request
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var cache in _caches)
+        {
+            await cache.DisposeAsync();
+        }
+
+        SecretAssert.DoesNotLeak(_logs.AllText(), ("database token", "token-1"));
+    }
+
+    private DatabaseCredentialCache NewCache(CredentialCachePolicy? policy = null)
+    {
+        using var factory = LoggerFactory.Create(b => b.AddProvider(_logs).SetMinimumLevel(LogLevel.Trace));
+        var cache = new DatabaseCredentialCache(_api.FetchAsync, "test endpoint", policy ?? new CredentialCachePolicy(), _clock, factory.CreateLogger("test"));
+        _caches.Add(cache);
+        return cache;
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        for (var i = 0; i < 500 && !condition(); i++)
+        {
+            await Task.Delay(10, Ct);
+        }
+
+        Assert.True(condition(), "condition not reached within 5 s");
+    }
+}
