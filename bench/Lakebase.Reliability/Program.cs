@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using Lakebase.Reliability.Fleet;
+using Lakebase.Reliability.Reporting;
+using Lakebase.Reliability.Soak;
+
+// Usage: dotnet run -c Release --project bench/Lakebase.Reliability -- [--soak long|short|none] [--fleet 200,1000|none] [--hours 3] [--out docs/reliability.md]
+var soakMode = Option("--soak", "long");
+var fleetSizes = Option("--fleet", "200,1000");
+var hours = double.Parse(Option("--hours", "3"), System.Globalization.CultureInfo.InvariantCulture);
+var output = Option("--out", "docs/reliability.md");
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancel.Cancel();
+};
+
+var total = Stopwatch.StartNew();
+SoakResult? soak = null;
+if (soakMode != "none")
+{
+    var (duration, steps) = soakMode == "short" ? FaultSchedule.Short() : FaultSchedule.Long();
+    Console.WriteLine($"chaos soak ({soakMode}, {duration.TotalMinutes:0.#} min)");
+    soak = await ChaosSoak.RunAsync(soakMode, duration, steps, workers: 4, Console.WriteLine, cancel.Token);
+    Console.WriteLine($"soak: {soak.Operations} writes, {soak.Failures} failed, {soak.LostWrites} lost, {soak.CredentialRequests} credential requests, p99 {soak.P99.TotalMilliseconds:0} ms");
+}
+
+var fleet = new List<FleetResult>();
+FleetOptions? fleetOptions = null;
+if (fleetSizes != "none")
+{
+    await using var simulation = await FleetSimulation.StartAsync(cancel.Token);
+    foreach (var size in fleetSizes.Split(',').Select(int.Parse))
+    {
+        fleetOptions = new FleetOptions(size, TimeSpan.FromHours(hours));
+        foreach (var variant in Enum.GetValues<FleetVariant>())
+        {
+            var result = await simulation.RunAsync(variant, fleetOptions, cancel.Token);
+            fleet.Add(result);
+            Console.WriteLine($"fleet {size} {variant}: {result.TotalRequests} requests, peak {result.PeakPerMinute}/min, steady peak {result.SteadyPeakPerMinute}/min, mean {result.MeanPerMinute:0.0}/min, {result.TooManyRequests} 429s, {result.FailedOpens}/{result.Opens} failed opens ({result.WallClock.TotalSeconds:0} s)");
+        }
+    }
+}
+
+var command = "dotnet run -c Release --project bench/Lakebase.Reliability -- " + string.Join(' ', args.Where(a => a != "--out" && a != output));
+var markdown = ReliabilityReport.Render(soak, fleet, fleetOptions, command.TrimEnd(), total.Elapsed);
+Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+await File.WriteAllTextAsync(output, markdown);
+Console.WriteLine($"wrote {output}");
+return soak is { LostWrites: > 0 } ? 1 : 0;
+
+string Option(string name, string fallback)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
+}
