@@ -17,7 +17,7 @@ internal static class LakebaseEnvironment
             options.Endpoint = EndpointVariables.Select(getVariable).FirstOrDefault(v => !string.IsNullOrWhiteSpace(v))?.Trim();
         }
 
-        var hasCredentials = !string.IsNullOrWhiteSpace(options.ClientSecret) || !string.IsNullOrWhiteSpace(options.Token);
+        var hasCredentials = !string.IsNullOrWhiteSpace(options.ClientSecret) || !string.IsNullOrWhiteSpace(options.Token) || options.TokenProvider is not null;
         if (hasCredentials)
         {
             return options;

@@ -39,6 +39,7 @@ internal static class LakebaseOptionsExtensions
         ClientId = NullIfBlank(options.ClientId),
         ClientSecret = NullIfBlank(options.ClientSecret),
         Token = NullIfBlank(options.Token),
+        TokenProvider = options.TokenProvider,
     };
 
     private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
