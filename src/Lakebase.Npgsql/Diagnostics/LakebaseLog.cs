@@ -41,15 +41,21 @@ internal static partial class LakebaseLog
     [LoggerMessage(10, LogLevel.Warning, "More than {Count} Lakebase data sources are alive in this process. Each holds its own connection pool and credential; this usually means UseLakebase receives different settings or a new token delegate on every call. Create LakebaseOAuthOptions once and reuse it.", EventName = "ManyDataSourcesCreated")]
     public static partial void ManyDataSourcesCreated(ILogger logger, int count);
 
-    [LoggerMessage(11, LogLevel.Warning, "A login for {Target} was refused again with a credential that has never logged in successfully; not forcing another one now (at most one per {Interval} once the burst is spent). Check that the role exists (databricks_create_role) and that the user name is the principal's client id.", EventName = "ForcedRefreshRateLimited")]
+    [LoggerMessage(11, LogLevel.Warning, "TLS certificate verification is off for {Target} (SslMode Require set in code): the database token goes to whatever server answers at {Host}. Use VerifyFull, the default, with RootCertificate(...) for a private CA.", EventName = "TlsVerificationDisabled")]
+    public static partial void TlsVerificationDisabled(ILogger logger, string target, string host);
+
+    [LoggerMessage(12, LogLevel.Error, "Refused the TLS certificate of {Host}:{Port} ({Reason}); no database token was sent.", EventName = "TlsVerificationFailed")]
+    public static partial void TlsVerificationFailed(ILogger logger, string host, int port, LakebaseTlsFailure reason);
+
+    [LoggerMessage(13, LogLevel.Warning, "A login for {Target} was refused again with a credential that has never logged in successfully; not forcing another one now (at most one per {Interval} once the burst is spent). Check that the role exists (databricks_create_role) and that the user name is the principal's client id.", EventName = "ForcedRefreshRateLimited")]
     public static partial void ForcedRefreshRateLimited(ILogger logger, string target, TimeSpan interval);
 
-    [LoggerMessage(12, LogLevel.Debug, "No connection to {Target} was opened since the last credential refresh; background refresh pauses until the next open.", EventName = "BackgroundRefreshPaused")]
+    [LoggerMessage(14, LogLevel.Debug, "No connection to {Target} was opened since the last credential refresh; background refresh pauses until the next open.", EventName = "BackgroundRefreshPaused")]
     public static partial void BackgroundRefreshPaused(ILogger logger, string target);
 
-    [LoggerMessage(13, LogLevel.Warning, "Background credential refresh for {Target} stopped after a non-transient error ({Reason}); the next connection open retries.", EventName = "BackgroundRefreshStopped")]
+    [LoggerMessage(15, LogLevel.Warning, "Background credential refresh for {Target} stopped after a non-transient error ({Reason}); the next connection open retries.", EventName = "BackgroundRefreshStopped")]
     public static partial void BackgroundRefreshStopped(ILogger logger, string target, LakebaseCredentialError reason);
 
-    [LoggerMessage(14, LogLevel.Warning, "The clock of the workspace at {Workspace} differs from this machine's by {Skew}; credential expiry times are corrected for it. Check the machine's time synchronisation (NTP).", EventName = "ClockSkewDetected")]
+    [LoggerMessage(16, LogLevel.Warning, "The clock of the workspace at {Workspace} differs from this machine's by {Skew}; credential expiry times are corrected for it. Check the machine's time synchronisation (NTP).", EventName = "ClockSkewDetected")]
     public static partial void ClockSkewDetected(ILogger logger, string workspace, TimeSpan skew);
 }
