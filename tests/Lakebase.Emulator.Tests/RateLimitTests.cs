@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text;
-using Lakebase.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Lakebase.Emulator.Tests;
 
@@ -12,7 +12,7 @@ public sealed class RateLimitTests
     [Fact]
     public async Task Over_the_limit_answers_429_with_retry_after_until_the_bucket_refills()
     {
-        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var emulator = await LakebaseEmulator.StartAsync(new LakebaseEmulatorOptions { TimeProvider = clock }, Ct);
         using var http = new HttpClient();
         var workspaceToken = await Client.GetWorkspaceTokenAsync(http, emulator);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Lakebase.Testing;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Lakebase.Emulator.Tests;
 
@@ -33,7 +34,7 @@ public sealed class StandaloneEmulatorTests(ITestOutputHelper output)
     [Fact]
     public async Task Expired_token_is_refused_while_an_open_session_keeps_working()
     {
-        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var emulator = await LakebaseEmulator.StartAsync(new LakebaseEmulatorOptions { TimeProvider = clock }, Ct);
         var token = emulator.MintDatabaseToken().Token;
         await using var open = await Client.OpenAsync(emulator, token);

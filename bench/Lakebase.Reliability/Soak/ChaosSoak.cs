@@ -64,8 +64,15 @@ public static class ChaosSoak
                     await using var db = new SoakDb(options);
                     db.Writes.Add(new SoakWrite { Id = id, Worker = worker, Sequence = sequence, WrittenAt = DateTime.UtcNow });
 
+                    // EF Core's pattern for writes under a retrying strategy: when a session drops during COMMIT the
+                    // outcome is unknown, and the retry first asks whether the row is there instead of inserting it twice.
                     // Not the soak's stop token: a write under way finishes (or fails) on its own, so its outcome is known.
-                    await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+                    await db.Database.CreateExecutionStrategy().ExecuteInTransactionAsync(
+                        db,
+                        static (context, ct) => context.SaveChangesAsync(acceptAllChangesOnSuccess: false, ct),
+                        (context, ct) => context.Writes.AsNoTracking().AnyAsync(w => w.Id == id, ct),
+                        CancellationToken.None).ConfigureAwait(false);
+                    db.ChangeTracker.AcceptAllChanges();
                     ledger.Add(id);
                     latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 }
@@ -117,6 +124,7 @@ public static class ChaosSoak
             lost,
             emulator.Counters.CredentialRequests,
             emulator.Counters.TooManyRequests,
+            emulator.Counters.LoginsAccepted,
             emulator.Counters.LoginsRejected,
             Percentile(sorted, 0.50),
             Percentile(sorted, 0.99),

@@ -10,6 +10,7 @@ namespace Lakebase.Reliability.Soak;
 /// <param name="LostWrites">Acknowledged writes missing from the database at the end: must be 0.</param>
 /// <param name="CredentialRequests">Credential API requests the emulator received (429s included).</param>
 /// <param name="TooManyRequests">429 answers the emulator served.</param>
+/// <param name="LoginsAccepted">Physical logins the emulator accepted (new connections).</param>
 /// <param name="LoginsRejected">Logins the emulator refused (revoked tokens, mostly).</param>
 /// <param name="P50">Median write latency.</param>
 /// <param name="P99">99th percentile write latency.</param>
@@ -25,6 +26,7 @@ public sealed record SoakResult(
     long LostWrites,
     long CredentialRequests,
     long TooManyRequests,
+    long LoginsAccepted,
     long LoginsRejected,
     TimeSpan P50,
     TimeSpan P99,
