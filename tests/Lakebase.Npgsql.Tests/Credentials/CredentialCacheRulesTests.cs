@@ -1,8 +1,5 @@
 using Lakebase.Npgsql.Credentials;
 using Lakebase.Npgsql.Diagnostics;
-using Lakebase.Testing;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Lakebase.Npgsql.Tests.Credentials;
 
@@ -10,18 +7,8 @@ namespace Lakebase.Npgsql.Tests.Credentials;
 /// Each refresh rule of issue 11, on a fake clock: what a user observes is the number of credential requests the API
 /// sees and whether an open gets a password, an error, or waits.
 /// </summary>
-public sealed class CredentialCacheRulesTests : IAsyncDisposable
+public sealed class CredentialCacheRulesTests : CacheTestBase
 {
-    private static readonly TimeSpan Hour = TimeSpan.FromHours(1);
-    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
-    private readonly CapturingLoggerProvider _logs = new();
-    private readonly List<DatabaseCredentialCache> _caches = [];
-    private readonly FakeCredentialApi _api;
-
-    public CredentialCacheRulesTests() => _api = new FakeCredentialApi(_clock, Hour);
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     // ---- Forced refresh: a token bucket, confirmed credentials exempt ----
 
     [Fact]
@@ -292,33 +279,5 @@ public sealed class CredentialCacheRulesTests : IAsyncDisposable
         Assert.Equal("token-2", await asyncOpen);
         Assert.Equal("token-2", await syncOpen);
         Assert.Equal(2, _api.Requests); // the late timer and both opens shared one request
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var cache in _caches)
-        {
-            await cache.DisposeAsync();
-        }
-
-        SecretAssert.DoesNotLeak(_logs.AllText(), ("database token", "token-1"));
-    }
-
-    private DatabaseCredentialCache NewCache(CredentialCachePolicy? policy = null)
-    {
-        using var factory = LoggerFactory.Create(b => b.AddProvider(_logs).SetMinimumLevel(LogLevel.Trace));
-        var cache = new DatabaseCredentialCache(_api.FetchAsync, "test endpoint", policy ?? new CredentialCachePolicy(), _clock, factory.CreateLogger("test"));
-        _caches.Add(cache);
-        return cache;
-    }
-
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        for (var i = 0; i < 500 && !condition(); i++)
-        {
-            await Task.Delay(10, Ct);
-        }
-
-        Assert.True(condition(), "condition not reached within 5 s");
     }
 }

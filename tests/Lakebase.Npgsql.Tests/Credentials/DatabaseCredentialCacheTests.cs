@@ -2,28 +2,15 @@ using Lakebase.Npgsql;
 using Lakebase.Npgsql.Credentials;
 using Lakebase.Npgsql.Diagnostics;
 using Lakebase.Testing;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Lakebase.Npgsql.Tests.Credentials;
 
 /// <summary>The cache's basic behaviour, on a fake clock: hours of token life pass in milliseconds.</summary>
-public sealed class DatabaseCredentialCacheTests : IAsyncDisposable
+public sealed class DatabaseCredentialCacheTests : CacheTestBase
 {
-    private static readonly TimeSpan Hour = TimeSpan.FromHours(1);
-    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
-    private readonly CapturingLoggerProvider _logs = new();
-    private readonly FakeCredentialApi _api;
     private readonly DatabaseCredentialCache _cache;
 
-    public DatabaseCredentialCacheTests()
-    {
-        _api = new FakeCredentialApi(_clock, Hour);
-        using var factory = LoggerFactory.Create(b => b.AddProvider(_logs).SetMinimumLevel(LogLevel.Trace));
-        _cache = new DatabaseCredentialCache(_api.FetchAsync, "test endpoint", new CredentialCachePolicy { Jitter = false }, _clock, factory.CreateLogger("test"));
-    }
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    public DatabaseCredentialCacheTests() => _cache = NewCache(new CredentialCachePolicy { Jitter = false });
 
     [Fact]
     public async Task Many_lookups_in_steady_state_make_one_request()
@@ -190,8 +177,6 @@ public sealed class DatabaseCredentialCacheTests : IAsyncDisposable
         Assert.NotEmpty(_logs.Entries);
     }
 
-    public async ValueTask DisposeAsync() => await _cache.DisposeAsync();
-
     private async Task AdvanceUntilCompleted(Task task)
     {
         for (var i = 0; i < 200 && !task.IsCompleted; i++)
@@ -201,15 +186,5 @@ public sealed class DatabaseCredentialCacheTests : IAsyncDisposable
         }
 
         Assert.True(task.IsCompleted, "the lookup did not complete");
-    }
-
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        for (var i = 0; i < 500 && !condition(); i++)
-        {
-            await Task.Delay(10, Ct);
-        }
-
-        Assert.True(condition(), "condition not reached within 5 s");
     }
 }
