@@ -41,7 +41,7 @@ public static class ReliabilityReport
     {
         Line(md, $"## Chaos soak ({soak.Schedule} schedule)");
         Line(md);
-        Line(md, $"{soak.Workers} EF Core workers write rows through `UseLakebase` (physical connections recycled every 8 s, so logins happen throughout) " +
+        Line(md, $"{soak.Workers} EF Core workers write rows through `UseLakebase` (physical connections recycled every 3 s, so logins happen throughout) " +
             "while the fault schedule below runs against the emulator. Each write is one `SaveChanges` in `ExecuteInTransactionAsync` with a check that the row exists (EF Core's pattern for a commit whose outcome a dropped session leaves unknown). A write is acknowledged when that returned; " +
             "at the end the database is read directly (superuser, private socket) and every acknowledged id must be there.");
         Line(md);

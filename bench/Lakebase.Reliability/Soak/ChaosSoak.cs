@@ -16,7 +16,7 @@ namespace Lakebase.Reliability.Soak;
 public static class ChaosSoak
 {
     // Short-lived physical connections, so that logins (and so credentials) are exercised throughout, not only at start.
-    private static readonly TimeSpan ConnectionLifetime = TimeSpan.FromSeconds(8);
+    private static readonly TimeSpan ConnectionLifetime = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan PauseBetweenWrites = TimeSpan.FromMilliseconds(20);
 
     public static async Task<SoakResult> RunAsync(string scheduleName, TimeSpan duration, IReadOnlyList<FaultStep> schedule, int workers, Action<string>? progress, CancellationToken cancellationToken)
@@ -79,7 +79,7 @@ public static class ChaosSoak
                 catch (Exception e)
                 {
                     failures.AddOrUpdate(FailureCause.Of(e), 1, (_, n) => n + 1);
-                    progress?.Invoke($"{clock.Elapsed:mm\\:ss} write failed: {FailureCause.Of(e)}: {e.GetBaseException().Message}");
+                    progress?.Invoke($"{clock.Elapsed:mm\\:ss} write failed: {FailureCause.Of(e)} ({e.GetType().Name}): {e.GetBaseException().Message}");
                 }
 
                 try

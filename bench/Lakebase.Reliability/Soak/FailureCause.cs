@@ -19,6 +19,7 @@ internal static class FailureCause
         NpgsqlException { InnerException: { } inner } => "npgsql: " + Of(inner),
         NpgsqlException => "npgsql",
         TimeoutException => "timeout",
+        ObjectDisposedException { InnerException: { } inner } => "disposed: " + Of(inner),
         _ => exception.GetType().Name,
     };
 }

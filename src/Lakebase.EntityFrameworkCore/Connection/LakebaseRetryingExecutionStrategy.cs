@@ -52,7 +52,15 @@ public class LakebaseRetryingExecutionStrategy : NpgsqlRetryingExecutionStrategy
 
     /// <inheritdoc />
     protected override bool ShouldRetryOn(Exception? exception) =>
-        exception is not LakebaseException && exception?.InnerException is not LakebaseException && base.ShouldRetryOn(exception);
+        exception is not LakebaseException && exception?.InnerException is not LakebaseException
+        && (base.ShouldRetryOn(exception) || IsTransactionBrokenByTransientError(exception));
+
+    // A session dropped (suspend, restart, idle cut) while SaveChanges released its savepoint inside
+    // ExecuteInTransaction: Npgsql breaks the connection, and the COMMIT that follows finds the transaction disposed.
+    // The cause is a transient network error; the transaction never committed, and ExecuteInTransaction's
+    // verifySucceeded guards the case where it did.
+    private static bool IsTransactionBrokenByTransientError(Exception? exception) =>
+        exception is ObjectDisposedException { InnerException: NpgsqlException { IsTransient: true } };
 
     // A transaction EF Core did not begin for this operation: the application's own, or an ambient one.
     private bool InUserTransaction()
