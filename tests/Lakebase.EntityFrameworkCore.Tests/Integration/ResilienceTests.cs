@@ -97,6 +97,46 @@ public sealed class ResilienceTests(EmulatorFixture fixture, ITestOutputHelper o
         fixture.AssertNoSecretsLogged();
     }
 
+    [Fact]
+    public async Task Writes_in_ExecuteInTransaction_survive_sessions_dropped_every_200_ms()
+    {
+        // A drop while SaveChanges releases its savepoint leaves the transaction disposed with a transient network
+        // error inside: the strategy retries it (and verifySucceeded covers a COMMIT whose answer was lost).
+        var principal = await fixture.NewPrincipalAsync();
+        var database = await NewDatabaseAsync(principal);
+        using var done = new CancellationTokenSource();
+        var dropper = Task.Run(async () =>
+        {
+            while (!done.IsCancellationRequested)
+            {
+                fixture.Emulator.DropAllSessions();
+                await Task.Delay(200, CancellationToken.None);
+            }
+        }, Ct);
+
+        var written = new List<string>();
+        var stopwatch = Stopwatch.StartNew();
+        for (var i = 0; i < 40 || stopwatch.Elapsed < TimeSpan.FromSeconds(2); i++)
+        {
+            await using var db = fixture.CreateContext(principal, lb => lb.Database(database));
+            var text = $"note-{i}";
+            db.Notes.Add(new Note { Text = text });
+            await db.Database.CreateExecutionStrategy().ExecuteInTransactionAsync(
+                db,
+                static (context, ct) => context.SaveChangesAsync(acceptAllChangesOnSuccess: false, ct),
+                (context, ct) => context.Notes.AsNoTracking().AnyAsync(n => n.Text == text, ct),
+                Ct);
+            db.ChangeTracker.AcceptAllChanges();
+            written.Add(text);
+        }
+
+        await done.CancelAsync();
+        await dropper;
+        await using var check = fixture.CreateContext(principal, lb => lb.Database(database));
+        var stored = await check.Notes.AsNoTracking().Select(n => n.Text).ToListAsync(Ct);
+        Assert.Equal(written.Order(), stored.Order());
+    }
+
     private async Task<string> NewDatabaseAsync(Lakebase.Emulator.EmulatedPrincipal principal)
     {
         var name = "t_" + principal.ClientId.Replace("-", string.Empty, StringComparison.Ordinal)[..16];
