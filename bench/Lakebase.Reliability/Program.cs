@@ -42,8 +42,9 @@ if (fleetSizes != "none")
     }
 }
 
-var command = "dotnet run -c Release --project bench/Lakebase.Reliability -- " + string.Join(' ', args.Where(a => a != "--out" && a != output));
-var markdown = ReliabilityReport.Render(soak, fleet, fleetOptions, command.TrimEnd(), total.Elapsed);
+var shown = $"--soak {soakMode} --fleet {fleetSizes} --hours {hours.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+var command = "dotnet run -c Release --project bench/Lakebase.Reliability -- " + shown;
+var markdown = ReliabilityReport.Render(soak, fleet, fleetOptions, command, total.Elapsed);
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
 await File.WriteAllTextAsync(output, markdown);
 Console.WriteLine($"wrote {output}");

@@ -264,6 +264,13 @@ internal sealed class DatabaseCredentialCache : IAsyncDisposable
         Task<DatabaseCredential> refresh;
         lock (_gate)
         {
+            // Stored since this open looked (a refresh finished in between): no need to ask again.
+            if (_serving is { } stored && _time.GetUtcNow() < stored.UsableUntil)
+            {
+                Volatile.Write(ref _usedSinceRefresh, 1);
+                return Serve(stored);
+            }
+
             refresh = StartOrJoinRefresh(Initial);
         }
 
