@@ -15,5 +15,5 @@ internal sealed class PatMethod : AuthenticationMethod
         (inputs.Options.Token is not null, "no token (set DATABRICKS_TOKEN or profile key token)"),
         (inputs.HasHost, "no host (DATABRICKS_HOST)"));
 
-    public override IWorkspaceTokenSource Create(AuthInputs inputs, AuthServices services) => new BearerTokenSource(inputs.Options.Token!);
+    public override IWorkspaceTokenSource Create(AuthInputs inputs, AuthServices services) => new BearerTokenSource(inputs.Options.Token!, Name);
 }
