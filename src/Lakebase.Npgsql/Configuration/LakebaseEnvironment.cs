@@ -21,6 +21,12 @@ internal static class LakebaseEnvironment
 
         // Unified authentication: the environment only when configuration names no credential, and only for the same
         // workspace; then the configuration file. A token issued for one workspace is never sent to another.
+        if (UnifiedAuthConfig.CredentialGroups(options.ToOAuthOptions()).Count > 0 && Blank(options.WorkspaceHost))
+        {
+            // The application's own credentials, for the workspace the environment names when configuration names none.
+            options.WorkspaceHost = getVariable("DATABRICKS_HOST")?.Trim();
+        }
+
         var oauth = UnifiedAuthConfig.Resolve(options.ToOAuthOptions(), getVariable, readEnvironment: true);
         options.WorkspaceHost = oauth.WorkspaceHost;
         options.ClientId = oauth.ClientId;
@@ -43,4 +49,5 @@ internal static class LakebaseEnvironment
         return options;
     }
 
+    private static bool Blank(string? value) => string.IsNullOrWhiteSpace(value);
 }

@@ -70,7 +70,8 @@ internal static class AuthenticationRetry
     private static async Task<LakebaseTlsException> ExplainTlsFailureAsync(LakebaseDataSource dataSource, NpgsqlConnection connection, Exception failure, CancellationToken cancellationToken)
     {
         var parts = dataSource.Parts;
-        var host = connection.Host ?? parts.Connection.Host ?? "the endpoint";
+        // The connection's own string names the host it tried, looked up or configured (no password is in it).
+        var host = new NpgsqlConnectionStringBuilder(connection.ConnectionString).Host ?? parts.Connection.Host ?? "the endpoint";
         var explained = await TlsFailureDiagnosis.ExplainAsync(host, parts.Connection.Port, parts.Connection.RootCertificate, failure, cancellationToken).ConfigureAwait(false);
         LakebaseLog.TlsVerificationFailed(parts.Logger, host, parts.Connection.Port, explained.Reason);
         return explained;

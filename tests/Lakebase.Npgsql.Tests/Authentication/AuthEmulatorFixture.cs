@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Lakebase.Emulator;
-using Lakebase.Npgsql.Connection;
 using Npgsql;
 
 namespace Lakebase.Npgsql.Tests.Authentication;
@@ -47,7 +46,8 @@ public sealed class AuthEmulatorFixture : IAsyncLifetime
         var builder = new LakebaseDataSourceBuilder(Emulator.EndpointName, oauth)
             .Host(Emulator.Host).Port(Emulator.Port).RootCertificate(Emulator.CaCertificatePath).ReadEnvironment(false);
         configure?.Invoke(builder);
-        await using var dataSource = new LakebaseDataSource(new LakebaseDataSourceParts(builder.CreateRequest(environment)));
+        builder.Variables = environment;
+        await using var dataSource = builder.Build();
         await using var connection = await dataSource.OpenConnectionAsync(TestContext.Current.CancellationToken);
         await using var command = new NpgsqlCommand("select current_user", connection);
         var user = (string)(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken))!;
