@@ -4,7 +4,9 @@ using Lakebase.Testing;
 
 namespace Lakebase.Npgsql.Tests.Authentication;
 
-/// <summary>Each method end to end: options resolved from a test environment, the data source opened, a real login on the emulator.</summary>
+/// <summary>Each method end to end: options resolved from a test environment, the data source opened, a real login on the emulator.
+/// Run alone: the credential refreshes they cause would show up in other tests' process-wide telemetry listeners.</summary>
+[Collection(nameof(ProcessEnvironmentCollection))]
 public sealed class AuthMethodEndToEndTests(AuthEmulatorFixture fixture) : IClassFixture<AuthEmulatorFixture>, IDisposable
 {
     private readonly string _home = AuthEmulatorFixture.TempDirectory();
