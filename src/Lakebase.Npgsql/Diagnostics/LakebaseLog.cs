@@ -46,4 +46,13 @@ internal static partial class LakebaseLog
 
     [LoggerMessage(12, LogLevel.Error, "Refused the TLS certificate of {Host}:{Port} ({Reason}); no database token was sent.", EventName = "TlsVerificationFailed")]
     public static partial void TlsVerificationFailed(ILogger logger, string host, int port, LakebaseTlsFailure reason);
+
+    [LoggerMessage(20, LogLevel.Information, "Authenticating to the Databricks workspace {Workspace} with {AuthType} (unified authentication).", EventName = "AuthMethodSelected")]
+    public static partial void AuthMethodSelected(ILogger logger, string workspace, string authType);
+
+    [LoggerMessage(21, LogLevel.Debug, "Authentication method {AuthType} could not obtain a token ({ErrorType}); trying the next method.", EventName = "AuthMethodSkipped")]
+    public static partial void AuthMethodSkipped(ILogger logger, string authType, string errorType);
+
+    [LoggerMessage(22, LogLevel.Information, "The database user of Lakebase endpoint {Target} is {User} ({Source}).", EventName = "DatabaseUserResolved")]
+    public static partial void DatabaseUserResolved(ILogger logger, string target, string user, string source);
 }

@@ -108,7 +108,8 @@ internal sealed class LakebaseDataSourceRegistry
         {
             LakebaseAuthenticationMethod.ServicePrincipal => $"sp:{oauth.ClientId}:{LakebaseDataSourceKey.Fingerprint(oauth.ClientSecret!)}",
             LakebaseAuthenticationMethod.BearerToken => $"bearer:{LakebaseDataSourceKey.Fingerprint(oauth.Token!)}",
-            _ => "provider",
+            LakebaseAuthenticationMethod.TokenProvider => "provider",
+            _ => "unified:" + oauth.DescribeIdentity(LakebaseDataSourceKey.Fingerprint),
         };
         var settings = request.Settings;
         return new LakebaseDataSourceKey(
