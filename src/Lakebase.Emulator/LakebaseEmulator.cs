@@ -272,13 +272,13 @@ public sealed class LakebaseEmulator : IAsyncDisposable
         _databaseTokens.Mint(principal.ClientId, Faults.TokenLifetimeOverride ?? requestedTtl ?? _options.TokenLifetime);
 
     /// <summary>
-    /// An Npgsql connection string to the TLS front for a principal (no password: add a minted token), with
-    /// <c>SSL Mode=Require</c>.
+    /// An Npgsql connection string to the TLS front for a principal (no password: add a minted token), with verified
+    /// TLS: <c>SSL Mode=VerifyFull</c> and the emulator's CA (<see cref="CaCertificatePath"/>) as root certificate.
     /// </summary>
     /// <param name="principal">The user; <see langword="null"/> for <see cref="DefaultPrincipal"/>.</param>
     /// <param name="database">The database; <see langword="null"/> for <c>databricks_postgres</c>.</param>
     public string GetConnectionString(EmulatedPrincipal? principal = null, string? database = null) =>
-        $"Host={Host};Port={Port};Database={database ?? Database};Username={(principal ?? DefaultPrincipal).ClientId};SSL Mode=Require";
+        $"Host={Host};Port={Port};Database={database ?? Database};Username={(principal ?? DefaultPrincipal).ClientId};SSL Mode=VerifyFull;Root Certificate={CaCertificatePath}";
 
     /// <summary>
     /// The environment a Lakebase app expects (DATABRICKS_HOST, DATABRICKS_CLIENT_ID, DATABRICKS_CLIENT_SECRET or

@@ -57,7 +57,7 @@ internal static class Client
     public static async Task<JsonObject> ReadJsonAsync(HttpResponseMessage response) =>
         (JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct)) as JsonObject)!;
 
-    public static NpgsqlConnection Connection(LakebaseEmulator emulator, string password, EmulatedPrincipal? principal = null, SslMode sslMode = SslMode.Require, string? user = null)
+    public static NpgsqlConnection Connection(LakebaseEmulator emulator, string password, EmulatedPrincipal? principal = null, SslMode sslMode = SslMode.VerifyFull, string? user = null)
     {
         var builder = new NpgsqlConnectionStringBuilder(emulator.GetConnectionString(principal))
         {
@@ -94,7 +94,7 @@ internal static class Client
         return (string)(await ScalarAsync(connection, "SELECT current_user"))!;
     }
 
-    public static async Task<PostgresException> LoginFailsAsync(LakebaseEmulator emulator, string password, EmulatedPrincipal? principal = null, SslMode sslMode = SslMode.Require, string? user = null)
+    public static async Task<PostgresException> LoginFailsAsync(LakebaseEmulator emulator, string password, EmulatedPrincipal? principal = null, SslMode sslMode = SslMode.VerifyFull, string? user = null)
     {
         await using var connection = Connection(emulator, password, principal, sslMode, user);
         return await Assert.ThrowsAsync<PostgresException>(() => connection.OpenAsync(Ct));

@@ -59,7 +59,8 @@ public sealed class LocalEmulator(IHostEnvironment environment, ILoggerFactory l
         options.Host = emulator.Host;
         options.Port = emulator.Port;
         options.Database = emulator.Database;
-        options.SslMode = "require";
+        options.SslMode = "verify-full";
+        options.RootCertificate = emulator.CaCertificatePath;
 
         // The emulator is the whole configuration: a developer's PG* variables must not redirect it.
         options.ReadEnvironment = false;

@@ -14,6 +14,7 @@ internal sealed record LakebaseConnectionSettings(
     string Database,
     string Username,
     SslMode SslMode,
+    string? RootCertificate,
     string ApplicationName)
 {
     public static LakebaseConnectionSettings Resolve(LakebaseSettings settings, LakebaseOAuthOptions oauth, Func<string, string?> getVariable)
@@ -22,10 +23,12 @@ internal sealed record LakebaseConnectionSettings(
 
         var problems = new List<string>();
         var port = settings.Port ?? ParsePort(Env("PGPORT"), problems) ?? LakebaseConnectionDefaults.Port;
-        var sslMode = settings.SslMode ?? ParseSslMode(Env("PGSSLMODE"), problems) ?? LakebaseConnectionDefaults.SslMode;
-        if (sslMode is SslMode.Disable or SslMode.Allow)
+        var sslMode = ResolveSslMode(settings.SslMode, Env("PGSSLMODE"), problems);
+        var rootCertificate = settings.RootCertificate ?? Env("PGSSLROOTCERT");
+        if (rootCertificate is not null && !File.Exists(rootCertificate))
         {
-            problems.Add($"SSL mode '{sslMode}' would connect without TLS, which Lakebase refuses: use Require (the default) or VerifyFull, and remove PGSSLMODE=disable/allow.");
+            problems.Add($"The root certificate file '{rootCertificate}' (RootCertificate(...) or PGSSLROOTCERT) does not exist: point it at a PEM file " +
+                "with the CA that signs the server's certificate, or unset it to trust the system's roots (what Lakebase needs).");
         }
 
         var username = settings.Username ?? Env("PGUSER") ?? oauth.ClientId;
@@ -52,6 +55,7 @@ internal sealed record LakebaseConnectionSettings(
             settings.Database ?? Env("PGDATABASE") ?? LakebaseConnectionDefaults.Database,
             username!,
             sslMode,
+            rootCertificate,
             settings.ApplicationName ?? Env("PGAPPNAME") ?? LakebaseConnectionDefaults.ApplicationName);
     }
 
@@ -63,6 +67,7 @@ internal sealed record LakebaseConnectionSettings(
         Database = Database,
         Username = Username,
         SslMode = SslMode,
+        RootCertificate = RootCertificate,
         ApplicationName = ApplicationName,
         ConnectionLifetime = Seconds(settings.ConnectionLifetime ?? LakebaseConnectionDefaults.ConnectionLifetime),
         ConnectionIdleLifetime = Seconds(settings.ConnectionIdleLifetime ?? LakebaseConnectionDefaults.ConnectionIdleLifetime),
@@ -95,20 +100,41 @@ internal sealed record LakebaseConnectionSettings(
         return null;
     }
 
-    private static SslMode? ParseSslMode(string? value, List<string> problems)
+    /// <summary>
+    /// Lakebase receives the database token as a cleartext password inside TLS, so the server must be authenticated:
+    /// the default is VerifyFull, and PGSSLMODE=require means verified too, as Databricks' own drivers read it. Only an
+    /// explicit SslMode(Require) in code turns verification off. Modes that may skip TLS are refused.
+    /// </summary>
+    private static SslMode ResolveSslMode(SslMode? configured, string? environment, List<string> problems)
     {
-        if (value is null)
+        if (configured is { } mode)
         {
-            return null;
-        }
+            if (mode is SslMode.Disable or SslMode.Allow or SslMode.Prefer)
+            {
+                problems.Add($"SSL mode {mode} could send the database token without TLS or to an unverified server: Lakebase needs VerifyFull (the default). " +
+                    "Remove SslMode(...), or use SslMode(SslMode.Require) only if you must skip certificate verification.");
+            }
 
-        // libpq spells them with dashes (verify-full); Npgsql's enum does not.
-        if (Enum.TryParse<SslMode>(value.Replace("-", string.Empty, StringComparison.Ordinal), ignoreCase: true, out var mode))
-        {
             return mode;
         }
 
-        problems.Add($"PGSSLMODE '{value}' is not an SSL mode: use require (the default), verify-ca or verify-full.");
-        return null;
+        if (environment is null)
+        {
+            return LakebaseConnectionDefaults.SslMode;
+        }
+
+        if (!LakebaseSslModes.TryParse(environment, out var parsed))
+        {
+            problems.Add($"PGSSLMODE '{environment}' is not an SSL mode: use verify-full (the default), verify-ca or require (read as verify-full).");
+            return LakebaseConnectionDefaults.SslMode;
+        }
+
+        if (parsed is SslMode.Disable or SslMode.Allow or SslMode.Prefer)
+        {
+            problems.Add($"PGSSLMODE={environment} would connect without TLS or without verifying the server, and Lakebase receives the database token as a password: " +
+                "unset PGSSLMODE or set it to verify-full.");
+        }
+
+        return parsed == SslMode.Require ? SslMode.VerifyFull : parsed;
     }
 }

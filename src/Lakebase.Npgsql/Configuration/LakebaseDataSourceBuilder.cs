@@ -33,17 +33,20 @@ public sealed class LakebaseDataSourceBuilder : LakebaseConnectionOptionsBuilder
 
     internal IHttpClientFactory? HttpClientFactory { get; set; }
 
+    /// <summary>Where unset values are read from: the process environment, or the container's configuration first.</summary>
+    internal Func<string, string?> Variables { get; set; } = Environment.GetEnvironmentVariable;
+
     /// <summary>Validates the configuration and builds the data source. No network call is made: the endpoint's host, when not configured, is looked up on the first open.</summary>
     /// <returns>A data source; dispose it when done.</returns>
     /// <exception cref="LakebaseConfigurationException">The endpoint name or a setting is malformed or missing; the message lists every problem.</exception>
     public LakebaseDataSource Build() => new(new LakebaseDataSourceParts(CreateRequest()));
 
-    internal LakebaseDataSourceRequest CreateRequest(Func<string, string?>? getVariable = null) => LakebaseDataSourceRequest.Create(
+    internal LakebaseDataSourceRequest CreateRequest() => LakebaseDataSourceRequest.Create(
         Endpoint,
         OAuthOptions,
         Settings,
         Settings.TimeProvider ?? TimeProvider.System,
         Settings.LoggerFactory ?? NullLoggerFactory.Instance,
         HttpClientFactory,
-        getVariable);
+        Variables);
 }

@@ -17,9 +17,15 @@ internal static class LakebaseEnvironment
             options.Endpoint = EndpointVariables.Select(getVariable).FirstOrDefault(v => !string.IsNullOrWhiteSpace(v))?.Trim();
         }
 
-        var hasCredentials = !string.IsNullOrWhiteSpace(options.ClientSecret) || !string.IsNullOrWhiteSpace(options.Token);
+        var hasCredentials = !string.IsNullOrWhiteSpace(options.ClientSecret) || !string.IsNullOrWhiteSpace(options.Token) || options.TokenProvider is not null;
         if (hasCredentials)
         {
+            // The application's own credentials, for the workspace the environment names when configuration names none.
+            if (Blank(options.WorkspaceHost))
+            {
+                options.WorkspaceHost = getVariable("DATABRICKS_HOST")?.Trim();
+            }
+
             return options;
         }
 

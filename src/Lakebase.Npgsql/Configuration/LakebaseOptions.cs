@@ -29,6 +29,12 @@ public sealed class LakebaseOptions
     /// <summary>A workspace bearer token such as a personal access token (<c>DATABRICKS_TOKEN</c>). Never logged.</summary>
     public string? Token { get; set; }
 
+    /// <summary>
+    /// A source of workspace tokens of your own, set in code (not bound from configuration), for example from a service
+    /// in the container: <c>services.AddOptions&lt;LakebaseOptions&gt;().Configure&lt;MyTokens&gt;((o, tokens) =&gt; o.TokenProvider = tokens.GetAsync)</c>.
+    /// </summary>
+    public Func<CancellationToken, ValueTask<LakebaseWorkspaceToken>>? TokenProvider { get; set; }
+
     /// <summary>The endpoint's host name (<c>PGHOST</c>); looked up from the workspace API on the first open when unset.</summary>
     public string? Host { get; set; }
 
@@ -87,7 +93,8 @@ public sealed class LakebaseOptions
     internal bool HasWorkspaceSettings(Func<string, string?> getVariable)
     {
         var withEnvironment = ReadEnvironment ? LakebaseEnvironment.Apply(Clone(), getVariable) : this;
-        return Set(withEnvironment.Endpoint) || Set(withEnvironment.WorkspaceHost) || Set(withEnvironment.ClientSecret) || Set(withEnvironment.Token);
+        return Set(withEnvironment.Endpoint) || Set(withEnvironment.WorkspaceHost) || Set(withEnvironment.ClientSecret) || Set(withEnvironment.Token)
+            || withEnvironment.TokenProvider is not null;
     }
 
     internal LakebaseOptions Clone() => (LakebaseOptions)MemberwiseClone();

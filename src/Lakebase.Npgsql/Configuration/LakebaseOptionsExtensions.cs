@@ -8,7 +8,7 @@ internal static class LakebaseOptionsExtensions
     public static LakebaseDataSourceBuilder CreateBuilder(this LakebaseOptions options, Func<string, string?> getVariable)
     {
         var resolved = options.ReadEnvironment ? LakebaseEnvironment.Apply(options.Clone(), getVariable) : options;
-        var builder = new LakebaseDataSourceBuilder(resolved.Endpoint ?? string.Empty, resolved.ToOAuthOptions()).ReadEnvironment(resolved.ReadEnvironment);
+        var builder = new LakebaseDataSourceBuilder(resolved.Endpoint ?? string.Empty, resolved.ToOAuthOptions()) { Variables = getVariable }.ReadEnvironment(resolved.ReadEnvironment);
         Apply(resolved.Host, builder.Host);
         Apply(resolved.Port, builder.Port);
         Apply(resolved.Database, builder.Database);
@@ -39,6 +39,7 @@ internal static class LakebaseOptionsExtensions
         ClientId = NullIfBlank(options.ClientId),
         ClientSecret = NullIfBlank(options.ClientSecret),
         Token = NullIfBlank(options.Token),
+        TokenProvider = options.TokenProvider,
     };
 
     private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

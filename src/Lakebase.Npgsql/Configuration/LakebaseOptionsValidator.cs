@@ -28,9 +28,16 @@ internal sealed class LakebaseOptionsValidator(string optionsName, string sectio
                 "(the endpoint id is the ep-... part of the host name). Fix it or LAKEBASE_ENDPOINT.");
         }
 
-        if (resolved.SslMode is { } sslMode && !LakebaseSslModes.TryParse(sslMode, out _))
+        if (resolved.SslMode is { } sslMode)
         {
-            problems.Add($"{sectionPath}:SslMode '{sslMode}' is not an SSL mode: use verify-full (the default) or verify-ca (PGSSLMODE).");
+            if (!LakebaseSslModes.TryParse(sslMode, out var mode))
+            {
+                problems.Add($"{sectionPath}:SslMode '{sslMode}' is not an SSL mode: use verify-full (the default) or verify-ca (PGSSLMODE).");
+            }
+            else if (mode is global::Npgsql.SslMode.Disable or global::Npgsql.SslMode.Allow or global::Npgsql.SslMode.Prefer)
+            {
+                problems.Add($"{sectionPath}:SslMode '{sslMode}' could send the database token without TLS or to an unverified server: remove it or use verify-full.");
+            }
         }
 
         if (resolved.Port is { } port && port is < 1 or > 65535)

@@ -43,6 +43,10 @@ internal static class AuthenticationRetry
         {
             ExceptionDispatchInfo.Throw(inner);
         }
+        catch (Exception e) when (TlsFailureDiagnosis.IsCertificateFailure(e))
+        {
+            throw await ExplainTlsFailureAsync(dataSource, connection, e, cancellationToken).ConfigureAwait(false);
+        }
         finally
         {
             CredentialUse.End();
@@ -61,6 +65,16 @@ internal static class AuthenticationRetry
         {
             ExceptionDispatchInfo.Throw(inner);
         }
+    }
+
+    private static async Task<LakebaseTlsException> ExplainTlsFailureAsync(LakebaseDataSource dataSource, NpgsqlConnection connection, Exception failure, CancellationToken cancellationToken)
+    {
+        var parts = dataSource.Parts;
+        // The connection's own string names the host it tried, looked up or configured (no password is in it).
+        var host = new NpgsqlConnectionStringBuilder(connection.ConnectionString).Host ?? parts.Connection.Host ?? "the endpoint";
+        var explained = await TlsFailureDiagnosis.ExplainAsync(host, parts.Connection.Port, parts.Connection.RootCertificate, failure, cancellationToken).ConfigureAwait(false);
+        LakebaseLog.TlsVerificationFailed(parts.Logger, host, parts.Connection.Port, explained.Reason);
+        return explained;
     }
 
     public static bool IsAuthenticationFailure(Exception exception) =>

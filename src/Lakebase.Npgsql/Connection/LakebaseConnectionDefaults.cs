@@ -14,8 +14,12 @@ public static class LakebaseConnectionDefaults
     /// <summary>The database every Lakebase branch has.</summary>
     public const string Database = "databricks_postgres";
 
-    /// <summary>Lakebase refuses unencrypted connections; <c>Require</c> encrypts (as <c>psql sslmode=require</c> does).</summary>
-    public const SslMode SslMode = global::Npgsql.SslMode.Require;
+    /// <summary>
+    /// VerifyFull: the server's certificate chain and host name are checked against the system's trusted roots (or
+    /// <c>RootCertificate</c>). Lakebase receives the database token as a cleartext password inside TLS, and Npgsql's
+    /// Require accepts any certificate, so anything less would hand a 60-minute token to whoever answers TLS.
+    /// </summary>
+    public const SslMode SslMode = global::Npgsql.SslMode.VerifyFull;
 
     /// <summary>The application name shown in <c>pg_stat_activity</c> unless <c>PGAPPNAME</c> or the builder says otherwise.</summary>
     public const string ApplicationName = "Lakebase";

@@ -56,6 +56,11 @@ internal sealed class LakebaseDataSourceParts : IAsyncDisposable
 
         Source = tokens.Description;
         Client = new DatabaseCredentialClient(httpClient, request.WorkspaceUrl, tokens, request.Endpoint, TimeProvider);
+        if (Connection.SslMode == SslMode.Require)
+        {
+            LakebaseLog.TlsVerificationDisabled(Logger, Endpoint.Name, Connection.Host ?? "(looked up on first open)");
+        }
+
         Credentials = new DatabaseCredentialCache(
             Client.GenerateAsync,
             $"Lakebase endpoint {request.Endpoint.Name}",

@@ -40,4 +40,10 @@ internal static partial class LakebaseLog
 
     [LoggerMessage(10, LogLevel.Warning, "More than {Count} Lakebase data sources are alive in this process. Each holds its own connection pool and credential; this usually means UseLakebase receives different settings or a new token delegate on every call. Create LakebaseOAuthOptions once and reuse it.", EventName = "ManyDataSourcesCreated")]
     public static partial void ManyDataSourcesCreated(ILogger logger, int count);
+
+    [LoggerMessage(11, LogLevel.Warning, "TLS certificate verification is off for {Target} (SslMode Require set in code): the database token goes to whatever server answers at {Host}. Use VerifyFull, the default, with RootCertificate(...) for a private CA.", EventName = "TlsVerificationDisabled")]
+    public static partial void TlsVerificationDisabled(ILogger logger, string target, string host);
+
+    [LoggerMessage(12, LogLevel.Error, "Refused the TLS certificate of {Host}:{Port} ({Reason}); no database token was sent.", EventName = "TlsVerificationFailed")]
+    public static partial void TlsVerificationFailed(ILogger logger, string host, int port, LakebaseTlsFailure reason);
 }

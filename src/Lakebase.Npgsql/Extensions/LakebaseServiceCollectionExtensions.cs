@@ -108,13 +108,13 @@ public static class LakebaseServiceCollectionExtensions
         }
 
         options.ValidateOnStart();
-        services.AddSingleton<IValidateOptions<LakebaseOptions>>(
-            new LakebaseOptionsValidator(optionsName, configurationSectionPath, Environment.GetEnvironmentVariable));
+        services.AddSingleton<IValidateOptions<LakebaseOptions>>(provider =>
+            new LakebaseOptionsValidator(optionsName, configurationSectionPath, EnvironmentOf(provider)));
 
         return AddDataSource(services, serviceKey, provider =>
         {
             var bound = provider.GetRequiredService<IOptionsMonitor<LakebaseOptions>>().Get(optionsName);
-            var builder = bound.CreateBuilder(Environment.GetEnvironmentVariable);
+            var builder = bound.CreateBuilder(EnvironmentOf(provider));
             configureDataSource?.Invoke(provider, builder);
             return builder;
         });
@@ -161,6 +161,18 @@ public static class LakebaseServiceCollectionExtensions
         services.TryAddKeyedTransient(serviceKey, (provider, key) => provider.GetRequiredKeyedService<LakebaseDataSource>(key).CreateConnection());
         services.TryAddKeyedTransient<DbConnection>(serviceKey, (provider, key) => provider.GetRequiredKeyedService<NpgsqlConnection>(key));
         return services;
+    }
+
+    /// <summary>
+    /// Where DATABRICKS_*, LAKEBASE_ENDPOINT and PG* are read: the application's configuration first (hosts add the
+    /// process environment to it, and tests or launch profiles can set the same names there), else the process environment.
+    /// </summary>
+    private static Func<string, string?> EnvironmentOf(IServiceProvider provider)
+    {
+        var configuration = provider.GetService<IConfiguration>();
+        return configuration is null
+            ? Environment.GetEnvironmentVariable
+            : name => configuration[name] is { Length: > 0 } value ? value : Environment.GetEnvironmentVariable(name);
     }
 
     private static string OptionsName(object? serviceKey) => serviceKey is null ? Microsoft.Extensions.Options.Options.DefaultName : $"Lakebase:{serviceKey}";

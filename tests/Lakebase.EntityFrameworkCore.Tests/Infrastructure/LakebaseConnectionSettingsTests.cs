@@ -20,7 +20,7 @@ public sealed class LakebaseConnectionSettingsTests
         Assert.Equal(5432, resolved.Port);
         Assert.Equal("databricks_postgres", resolved.Database);
         Assert.Equal(ClientId, resolved.Username);
-        Assert.Equal(SslMode.Require, resolved.SslMode);
+        Assert.Equal(SslMode.VerifyFull, resolved.SslMode);
 
         var csb = resolved.ToConnectionStringBuilder("ep-1.database.cloud.databricks.com", new LakebaseSettings());
         Assert.Equal(45 * 60, csb.ConnectionLifetime);

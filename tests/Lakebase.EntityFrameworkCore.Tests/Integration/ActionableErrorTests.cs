@@ -92,7 +92,7 @@ public sealed class ActionableErrorTests(EmulatorFixture fixture) : IDisposable
     {
         var principal = await fixture.NewPrincipalAsync();
         var options = new DbContextOptionsBuilder<ProbeDb>()
-            .UseLakebase(fixture.Emulator.EndpointName, fixture.OAuthFor(principal), lb => lb.Port(fixture.Emulator.Port).ReadEnvironment(false).UseLoggerFactory(fixture.LoggerFactory))
+            .UseLakebase(fixture.Emulator.EndpointName, fixture.OAuthFor(principal), lb => lb.Port(fixture.Emulator.Port).RootCertificate(fixture.Emulator.CaCertificatePath).ReadEnvironment(false).UseLoggerFactory(fixture.LoggerFactory))
             .Options;
         await using var db = new ProbeDb(options);
 

@@ -44,7 +44,7 @@ public sealed class EmulatorFixture : IAsyncLifetime
             .UseLoggerFactory(LoggerFactory)
             .UseLakebase(endpoint ?? Emulator.EndpointName, oauth ?? OAuthFor(principal), lakebase =>
             {
-                lakebase.Host(Emulator.Host).Port(Emulator.Port).ReadEnvironment(false);
+                lakebase.Host(Emulator.Host).Port(Emulator.Port).RootCertificate(Emulator.CaCertificatePath).ReadEnvironment(false);
                 configure?.Invoke(lakebase);
             })
             .Options;

@@ -21,7 +21,7 @@ public sealed class HostedApplicationTests(EmulatorFixture fixture) : IDisposabl
         var oauth = fixture.OAuthFor(principal);
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders().AddProvider(fixture.Logs).SetMinimumLevel(LogLevel.Debug);
-        builder.Services.AddDbContext<ProbeDb>(o => o.UseLakebase(fixture.Emulator.EndpointName, oauth, lb => lb.Host(fixture.Emulator.Host).Port(fixture.Emulator.Port).ReadEnvironment(false)));
+        builder.Services.AddDbContext<ProbeDb>(o => o.UseLakebase(fixture.Emulator.EndpointName, oauth, lb => lb.Host(fixture.Emulator.Host).Port(fixture.Emulator.Port).RootCertificate(fixture.Emulator.CaCertificatePath).ReadEnvironment(false)));
         using var host = builder.Build();
         await host.StartAsync(Ct);
 

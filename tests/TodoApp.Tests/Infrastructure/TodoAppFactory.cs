@@ -75,7 +75,9 @@ public sealed class TodoAppFactory(IReadOnlyDictionary<string, string?> settings
         ["Lakebase:Host"] = emulator.Host,
         ["Lakebase:Port"] = emulator.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Lakebase:Database"] = database,
+        // As Databricks Apps set it: "require" is read as verified TLS, here against the emulator's CA.
         ["Lakebase:SslMode"] = "require",
+        ["Lakebase:RootCertificate"] = emulator.CaCertificatePath,
         ["Lakebase:MigrateOnStartup"] = "true",
         // Blank out what a developer's shell may hold (DATABRICKS_TOKEN, PGUSER, PGAPPNAME): tests must not depend on it.
         ["Lakebase:Token"] = string.Empty,
