@@ -299,6 +299,23 @@ internal static class MarkdownReport
         }
 
         md.AppendLine();
+        if (report.OptionsCost is not { Count: > 0 } costs)
+        {
+            return;
+        }
+
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"BenchmarkDotNet runs one method after another, so a change of background load between a form and its baseline shows as a difference of microseconds. The options targets are judged on a paired measurement instead: the form and its baseline alternate in batches of 200 calls, order swapped every round, {costs[0].Rounds} rounds; times are {(costs[0].ThreadCpuTime ? "the thread's CPU time (waiting for a core on this shared machine is not counted)" : "wall-clock (no thread CPU clock here)")}; the difference is the median of the per-round differences; allocations are this thread's exact counter.");
+        md.AppendLine();
+        md.AppendLine("| form | baseline | form ns (median) | baseline ns (median) | difference ns (median) | rounds' middle half ns | difference bytes/call |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|---:|");
+        foreach (var c in costs)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| {c.Form} | {c.Baseline} | {Format.Number(c.FormNs, "0")} | {Format.Number(c.BaselineNs, "0")} | {Format.Number(c.DeltaNs, "+0;-0")} | {Format.Number(c.DeltaP25Ns, "+0;-0")} to {Format.Number(c.DeltaP75Ns, "+0;-0")} | {Format.Number(c.DeltaBytes, "+0;-0")} |");
+        }
+
+        md.AppendLine();
     }
 
     // Derived from the measured figures, so it stays true when the run is repeated.
@@ -316,26 +333,24 @@ internal static class MarkdownReport
 
     private static void AppendOptionsAnalysis(StringBuilder md, BenchmarkReport report)
     {
-        (string Form, string Method, string Baseline)[] forms =
-        [
-            ("`UseLakebase()` (container, per AddDbContext scope)", OptionsBuildBenchmarks.ContainerForm, OptionsBuildBenchmarks.ScopeBaseline),
-            ("`UseLakebase(dataSource)`", OptionsBuildBenchmarks.DataSourceForm, OptionsBuildBenchmarks.BuilderBaseline),
-            ("`UseLakebase(endpoint, oauth)`", OptionsBuildBenchmarks.ContainerlessForm, OptionsBuildBenchmarks.BuilderBaseline),
-        ];
-        var measured = forms
-            .Select(f => (f.Form, Lakebase: TargetEvaluation.Method(report.HotPath, f.Method), Npgsql: TargetEvaluation.Method(report.HotPath, f.Baseline)))
-            .Where(f => f.Lakebase is not null && f.Npgsql is not null)
-            .Select(f => (f.Form, ExtraUs: (f.Lakebase!.MeanNs - f.Npgsql!.MeanNs) / 1000, ExtraBytes: (f.Lakebase.AllocatedBytes ?? 0) - (f.Npgsql.AllocatedBytes ?? 0)))
+        var forms = new Dictionary<string, string>
+        {
+            [OptionsBuildBenchmarks.ContainerForm] = "`UseLakebase()` (container, per AddDbContext scope)",
+            [OptionsBuildBenchmarks.DataSourceForm] = "`UseLakebase(dataSource)`",
+            [OptionsBuildBenchmarks.ContainerlessForm] = "`UseLakebase(endpoint, oauth)`",
+        };
+        var measured = (report.OptionsCost ?? [])
+            .Select(c => (Form: forms.GetValueOrDefault(c.Form, c.Form), ExtraUs: c.DeltaNs / 1000, ExtraBytes: c.DeltaBytes))
             .ToList();
         if (measured.Count == 0)
         {
             return;
         }
 
-        var costs = string.Join("; ", measured.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Form} {Format.Number(m.ExtraUs, "+0.00;-0.00")} µs and {m.ExtraBytes:+#,0;-#,0;0} bytes")));
+        var costs = string.Join("; ", measured.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Form} {Format.Number(m.ExtraUs, "+0.00;-0.00")} µs and {Format.Number(m.ExtraBytes, "+#,0;-#,0;0")} bytes")));
         md.AppendLine(
             $"- **Per-context configuration.** Against `UseNpgsql(dataSource)` doing the same surrounding work, per DbContext: {costs}" +
-            " (scenario 5). What each form still adds beyond `UseNpgsql(dataSource)`: a second `NpgsqlOptionsExtension` copy for the execution strategy (`ExecutionStrategy(...)` clones the provider's options extension; the callback and its factory are cached), " +
+            " (scenario 5, paired). What each form still adds beyond `UseNpgsql(dataSource)`: a second `NpgsqlOptionsExtension` copy for the execution strategy (`ExecutionStrategy(...)` clones the provider's options extension; the callback and its factory are cached), " +
             "and the Lakebase options extension (one per data source, cached) added to the options; `UseLakebase()` also resolves the data source from the scope, and `UseLakebase(endpoint, oauth, configure)` runs the configure callback into fresh settings and looks the call up in the registry's table of calls it has seen. " +
             "The authentication retry interceptor is no longer added per build: `AddInterceptors` clones EF Core's `CoreOptionsExtension`, whose field initializers rebuild the default warnings configuration (about 3 KB), so the options extension registers it once in EF Core's internal service provider instead.");
         if (report.Crud is { } crud)
