@@ -395,7 +395,7 @@ internal static class MarkdownReport
         md.AppendLine("Needs the .NET 10 SDK and PostgreSQL server binaries (`initdb`, `pg_ctl`; Debian: `apt-get install postgresql`); no Docker, loopback only.");
         md.AppendLine();
         md.AppendLine("```sh");
-        md.AppendLine($"{FullCommand}   # this file (about 15 minutes)");
+        md.AppendLine($"{FullCommand}   # this file (about 12 minutes)");
         md.AppendLine($"{QuickCommand}  # CI smoke, under 2 minutes; table printed and written to a temp file (or --output PATH)");
         md.AppendLine("```");
         md.AppendLine();
