@@ -76,9 +76,13 @@ public sealed class ContainerDataSourceTests(EmulatorFixture fixture) : IDisposa
 
         var overridden = Options(first, second);
         var plain = Options(first);
-        Assert.Single(overridden.GetExtension<Microsoft.EntityFrameworkCore.Infrastructure.CoreOptionsExtension>().Interceptors!, i => i is Connection.LakebaseAuthenticationRetryInterceptor);
         await using (var db = new ProbeDb(overridden))
         {
+            // Exactly one retry interceptor acts: EF Core's internal services (where UseLakebase's options extension
+            // registers it) plus the options' own interceptors.
+            var interceptors = db.GetService<IEnumerable<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor>>()
+                .Concat(overridden.GetExtension<CoreOptionsExtension>().Interceptors ?? []);
+            Assert.Single(interceptors, i => i is Connection.LakebaseAuthenticationRetryInterceptor);
             Assert.Equal(second.ClientId, (await db.WhoAmIAsync(Ct)).User);
         }
 
