@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Lakebase.Benchmarks.Configuration;
 using Lakebase.Benchmarks.Environment;
+using Lakebase.Benchmarks.Micro;
 using Lakebase.Benchmarks.Reporting;
 using Lakebase.Benchmarks.Scenarios;
 
@@ -53,6 +54,8 @@ await using (var environment = await BenchEnvironment.StartAsync(settings.ApiLat
     await RunAsync(5, () =>
     {
         report.HotPath = HotPathScenario.Run(context);
+        context.Progress($"scenario 5: per-context options cost, {settings.OptionsCostRounds} paired rounds per UseLakebase form");
+        report.OptionsCost = OptionsCostMeasurement.Run(settings.OptionsCostRounds);
         return Task.CompletedTask;
     });
 

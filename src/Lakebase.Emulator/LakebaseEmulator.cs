@@ -341,6 +341,20 @@ public sealed class LakebaseEmulator : IAsyncDisposable
         Federation.Trust(new TrustedOidcIssuer(issuer, key, audience, principalForSubject));
     }
 
+    /// <summary>
+    /// Accepts <paramref name="token"/>, issued by another identity provider (e.g. an Entra ID token for the Azure
+    /// Databricks resource, which the emulator cannot validate), as a bearer token of <paramref name="principal"/> on the
+    /// workspace API. For tests of clients that obtain Azure tokens from a fake Entra ID.
+    /// </summary>
+    /// <param name="token">The exact bearer token the client will send.</param>
+    /// <param name="principal">A registered principal.</param>
+    public void TrustAzureToken(string token, EmulatedPrincipal principal)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(token);
+        ArgumentNullException.ThrowIfNull(principal);
+        WorkspaceTokens.TrustExternal(token, principal);
+    }
+
     /// <summary>Every database token minted so far stops working for new logins (28P01); open sessions live on.</summary>
     public void RevokeAllTokens()
     {

@@ -20,3 +20,18 @@ public static class SecretAssert
         }
     }
 }
+
+/// <summary>Secret checks for text produced while talking to a <see cref="Lakebase.Emulator.LakebaseEmulator"/>.</summary>
+public static class EmulatorSecretAssert
+{
+    /// <summary>
+    /// Fails if <paramref name="text"/> holds an emulator database token (they all start <c>lbdb_</c>), a workspace token
+    /// (<c>lbws_</c>) or the client secret of any principal the emulator knows.
+    /// </summary>
+    public static void DoesNotLeak(Lakebase.Emulator.LakebaseEmulator emulator, string? text)
+    {
+        Xunit.Assert.DoesNotContain("lbdb_", text ?? string.Empty, StringComparison.Ordinal);
+        Xunit.Assert.DoesNotContain("lbws_", text ?? string.Empty, StringComparison.Ordinal);
+        SecretAssert.DoesNotLeak(text, emulator.Principals.Select(p => ("client secret", p.ClientSecret)).ToArray());
+    }
+}

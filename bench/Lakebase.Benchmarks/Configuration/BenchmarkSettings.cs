@@ -34,6 +34,9 @@ internal sealed record BenchmarkSettings
 
     public TimeSpan SoakDuration { get; init; }
 
+    /// <summary>Rounds of alternating batches (200 calls each) per UseLakebase form in scenario 5's paired options cost.</summary>
+    public int OptionsCostRounds { get; init; }
+
     public int SoakWorkers { get; init; } = 16;
 
     public TimeSpan SoakShortTtl { get; init; } = TimeSpan.FromSeconds(3);
@@ -63,6 +66,7 @@ internal sealed record BenchmarkSettings
         StormTokenLifetime = TimeSpan.FromSeconds(4),
         StormRefreshBeforeExpiry = TimeSpan.FromSeconds(1),
         SoakDuration = TimeSpan.FromSeconds(5),
+        OptionsCostRounds = 100,
     };
 
     /// <summary>The published figures: interleaved repetitions, a one-minute rotation soak.</summary>
@@ -76,5 +80,6 @@ internal sealed record BenchmarkSettings
         OpensDuration = TimeSpan.FromSeconds(2),
         CrudDuration = TimeSpan.FromSeconds(1.5),
         SoakDuration = TimeSpan.FromSeconds(60),
+        OptionsCostRounds = 1000,
     };
 }

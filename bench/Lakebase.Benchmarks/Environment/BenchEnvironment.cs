@@ -48,8 +48,15 @@ internal sealed class BenchEnvironment : IAsyncDisposable
         Emulator.Faults.ApiLatency = ApiLatency;
     }
 
-    /// <summary>A connection string to the TLS front as the default principal, without a password.</summary>
-    public NpgsqlConnectionStringBuilder FrontConnectionString() => new(Emulator.GetConnectionString(database: DatabaseName));
+    /// <summary>
+    /// A connection string to the TLS front as the default principal, without a password, with verified TLS: the
+    /// server's chain must lead to the emulator's CA and its name must match, as every variant connects (issue 9).
+    /// </summary>
+    public NpgsqlConnectionStringBuilder FrontConnectionString() => new(Emulator.GetConnectionString(database: DatabaseName))
+    {
+        SslMode = SslMode.VerifyFull,
+        RootCertificate = Emulator.CaCertificatePath,
+    };
 
     public ValueTask DisposeAsync() => Emulator.DisposeAsync();
 

@@ -6,10 +6,11 @@ namespace Lakebase.Benchmarks.Measurement;
 /// <summary>What one variant did across all slices of an interleaved measurement.</summary>
 internal sealed record InterleavedFigures(
     VariantKind Variant, double OpsPerSecond, double RatioToStatic, LatencySummary Latency, long Operations, long Failures,
-    string? FirstError, double SecondsMeasured, double RatioP25, double RatioP75, double CpuUsPerOp, double AllocatedKbPerOp);
+    string? FirstError, double SecondsMeasured, double RatioP25, double RatioP75, double CpuUsPerOp, double AllocatedKbPerOp,
+    IReadOnlyList<double> RoundOpsPerSecond);
 
 /// <summary>
-/// Runs the three variants in short alternating slices (order rotated every round) instead of one long block each.
+/// Runs the variants in short alternating slices (order rotated every round) instead of one long block each.
 /// On a shared 2-core machine the background load drifts; neighbouring slices see nearly the same load, so the
 /// per-round ratio to (a) is compared (median over rounds), and a burst of foreign load hits all variants alike.
 /// </summary>
@@ -23,10 +24,11 @@ internal static class InterleavedMeasurement
         var slices = variants.ToDictionary(v => v.Kind, _ => new List<LoadResult>());
         var cost = variants.ToDictionary(v => v.Kind, _ => (Cpu: TimeSpan.Zero, Bytes: 0L));
         using var process = Process.GetCurrentProcess();
+        var kinds = variants.Select(v => v.Kind).ToList();
         for (var round = 0; round < rounds; round++)
         {
             progress($"  round {round + 1}/{rounds}");
-            foreach (var kind in VariantFactory.InterleavedOrder(round))
+            foreach (var kind in VariantFactory.InterleavedOrder(kinds, round))
             {
                 var variant = variants.First(v => v.Kind == kind);
 
@@ -59,7 +61,8 @@ internal static class InterleavedMeasurement
                 Median.Quantile(ratios, 0.25),
                 Median.Quantile(ratios, 0.75),
                 cost[v.Kind].Cpu.TotalMicroseconds / Math.Max(1, mine.Sum(r => r.Operations + r.Failures)),
-                cost[v.Kind].Bytes / 1024.0 / Math.Max(1, mine.Sum(r => r.Operations + r.Failures)));
+                cost[v.Kind].Bytes / 1024.0 / Math.Max(1, mine.Sum(r => r.Operations + r.Failures)),
+                [.. mine.Select(r => r.OpsPerSecond)]);
         })];
     }
 }

@@ -1,4 +1,5 @@
 using Lakebase.Benchmarks.Configuration;
+using Lakebase.Benchmarks.Micro;
 using Lakebase.Benchmarks.Scenarios;
 
 namespace Lakebase.Benchmarks.Reporting;
@@ -29,6 +30,9 @@ internal sealed class BenchmarkReport
     public IReadOnlyList<SoakFigures>? Soak { get; set; }
 
     public IReadOnlyList<HotPathFigures>? HotPath { get; set; }
+
+    /// <summary>Scenario 5's paired per-context options cost of each UseLakebase form (what its targets are judged on).</summary>
+    public IReadOnlyList<OptionsCostFigures>? OptionsCost { get; set; }
 
     /// <summary>Scenario number → why it could not run. Any entry makes the exit code non-zero.</summary>
     public SortedDictionary<int, string> Failures { get; } = [];

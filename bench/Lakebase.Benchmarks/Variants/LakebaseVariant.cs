@@ -38,6 +38,7 @@ internal sealed class LakebaseVariant : ConnectionVariant
         _configure = lakebase =>
         {
             lakebase.Host(emulator.Host).Port(emulator.Port).Database(BenchEnvironment.DatabaseName)
+                .SslMode(SslMode.VerifyFull).RootCertificate(emulator.CaCertificatePath)
                 .ApplicationName(tag).ReadEnvironment(false);
             if (options.RefreshBeforeExpiry is { } lead)
             {
@@ -70,6 +71,7 @@ internal sealed class LakebaseVariant : ConnectionVariant
     // keep requesting credentials (3-second tokens!) during every later measurement and skew their counts.
     public override ValueTask DisposeAsync() => _last is null ? ValueTask.CompletedTask : DataSource.DisposeAsync();
 
-    // A named static method: the data-source registry keys on the configure callback's method name.
+    // A static method: the data-source registry compares configure callbacks as delegates, and a capturing lambda
+    // would be a new one (so a new data source) for every context.
     private static void DisablePooling(NpgsqlDataSourceBuilder builder) => builder.ConnectionStringBuilder.Pooling = false;
 }

@@ -18,16 +18,17 @@ internal static class VariantFactory
         var tag = $"bench-{kind.Letter()}-{Interlocked.Increment(ref _sequence)}";
         return kind switch
         {
-            VariantKind.StaticPassword => new StaticPasswordVariant(environment, options, tag),
+            VariantKind.StaticPassword => new StaticPasswordVariant(environment, options, tag, retryingStrategy: true),
+            VariantKind.BareStaticPassword => new StaticPasswordVariant(environment, options, tag, retryingStrategy: false),
             VariantKind.UseLakebase => new LakebaseVariant(environment, options, tag, LakebaseOptionsOnce, LakebaseNoRetry),
             _ => new GuidePerConnectionVariant(environment, options, tag),
         };
     }
 
     /// <summary>Rotates the order each run so no variant always goes first (warmer caches, cooler CPU).</summary>
-    public static IReadOnlyList<VariantKind> InterleavedOrder(int run)
-    {
-        VariantKind[] all = [VariantKind.StaticPassword, VariantKind.UseLakebase, VariantKind.GuidePerConnection];
-        return [.. Enumerable.Range(0, all.Length).Select(i => all[(i + run) % all.Length])];
-    }
+    public static IReadOnlyList<VariantKind> InterleavedOrder(int run) => InterleavedOrder(VariantKindExtensions.Compared, run);
+
+    /// <inheritdoc cref="InterleavedOrder(int)"/>
+    public static IReadOnlyList<VariantKind> InterleavedOrder(IReadOnlyList<VariantKind> kinds, int run) =>
+        [.. Enumerable.Range(0, kinds.Count).Select(i => kinds[(i + run) % kinds.Count])];
 }

@@ -1,9 +1,12 @@
 namespace Lakebase.Benchmarks.Variants;
 
-/// <summary>The three ways of connecting that are compared side by side.</summary>
+/// <summary>The ways of connecting that are compared side by side (declaration order is the report's order).</summary>
 internal enum VariantKind
 {
-    /// <summary>(a) plain UseNpgsql with a fixed password: the floor, no credential work at all.</summary>
+    /// <summary>
+    /// (a) UseNpgsql with a fixed password and the same retrying execution strategy UseLakebase installs by default:
+    /// the floor for what Lakebase's credential handling adds, like for like.
+    /// </summary>
     StaticPassword,
 
     /// <summary>(b) UseLakebase: cached, background-refreshed credential.</summary>
@@ -11,21 +14,32 @@ internal enum VariantKind
 
     /// <summary>(c) the Databricks guide's pattern: one credential API call inside every physical open.</summary>
     GuidePerConnection,
+
+    /// <summary>
+    /// (a₀) bare UseNpgsql with a fixed password, no execution strategy (EF Core's default). Scenario 2 only,
+    /// informational: against (a) it shows what the retrying strategy itself costs.
+    /// </summary>
+    BareStaticPassword,
 }
 
 internal static class VariantKindExtensions
 {
+    /// <summary>The three variants of every scenario; <see cref="VariantKind.BareStaticPassword"/> joins scenario 2 only.</summary>
+    public static IReadOnlyList<VariantKind> Compared { get; } = [VariantKind.StaticPassword, VariantKind.UseLakebase, VariantKind.GuidePerConnection];
+
     public static string Label(this VariantKind kind) => kind switch
     {
-        VariantKind.StaticPassword => "(a) static password",
+        VariantKind.StaticPassword => "(a) static password + retrying strategy",
         VariantKind.UseLakebase => "(b) UseLakebase",
-        _ => "(c) guide: credential per open",
+        VariantKind.GuidePerConnection => "(c) guide: credential per open",
+        _ => "(a₀) static password, bare UseNpgsql",
     };
 
     public static string Letter(this VariantKind kind) => kind switch
     {
         VariantKind.StaticPassword => "a",
         VariantKind.UseLakebase => "b",
-        _ => "c",
+        VariantKind.GuidePerConnection => "c",
+        _ => "a0",
     };
 }

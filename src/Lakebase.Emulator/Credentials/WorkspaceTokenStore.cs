@@ -6,6 +6,10 @@ namespace Lakebase.Emulator.Credentials;
 internal sealed class WorkspaceTokenStore(TimeProvider clock, PrincipalRegistry principals)
 {
     private readonly ConcurrentDictionary<string, (string ClientId, DateTimeOffset ExpiresAt)> _tokens = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _external = new(StringComparer.Ordinal);
+
+    /// <summary>Accepts a token issued elsewhere (an Entra ID token in tests) as the principal's bearer token.</summary>
+    public void TrustExternal(string token, EmulatedPrincipal principal) => _external[token] = principal.ClientId;
 
     public (string Token, DateTimeOffset ExpiresAt) Issue(EmulatedPrincipal principal, TimeSpan lifetime)
     {
@@ -27,6 +31,11 @@ internal sealed class WorkspaceTokenStore(TimeProvider clock, PrincipalRegistry 
             }
 
             return principals.Find(entry.ClientId);
+        }
+
+        if (_external.TryGetValue(bearer, out var clientId))
+        {
+            return principals.Find(clientId);
         }
 
         return principals.FindByPersonalAccessToken(bearer);

@@ -28,8 +28,7 @@ public static class LakebaseDbContextOptionsBuilderExtensions
         object? serviceKey = null)
     {
         ArgumentNullException.ThrowIfNull(optionsBuilder);
-        var settings = new LakebaseEfSettings();
-        configure?.Invoke(new LakebaseDbContextOptionsBuilder(settings, ownsDataSource: false));
+        var settings = LakebaseEfSettings.Collect(configure, ownsDataSource: false);
 
         var services = optionsBuilder.Options.FindExtension<CoreOptionsExtension>()?.ApplicationServiceProvider;
         var dataSource = services?.GetKeyedService<LakebaseDataSource>(serviceKey)
@@ -55,9 +54,7 @@ public static class LakebaseDbContextOptionsBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(optionsBuilder);
         ArgumentNullException.ThrowIfNull(dataSource);
-        var settings = new LakebaseEfSettings();
-        configure?.Invoke(new LakebaseDbContextOptionsBuilder(settings, ownsDataSource: false));
-        return Apply(optionsBuilder, dataSource, settings);
+        return Apply(optionsBuilder, dataSource, LakebaseEfSettings.Collect(configure, ownsDataSource: false));
     }
 
     /// <summary>
@@ -81,9 +78,7 @@ public static class LakebaseDbContextOptionsBuilderExtensions
         ArgumentNullException.ThrowIfNull(optionsBuilder);
         ArgumentNullException.ThrowIfNull(oauthOptions);
 
-        var settings = new LakebaseEfSettings();
-        configure?.Invoke(new LakebaseDbContextOptionsBuilder(settings, ownsDataSource: true));
-
+        var settings = LakebaseEfSettings.Collect(configure, ownsDataSource: true);
         var core = optionsBuilder.Options.FindExtension<CoreOptionsExtension>();
         var dataSource = LakebaseDataSourceRegistry.Shared.GetOrCreate(endpoint ?? string.Empty, oauthOptions, settings.DataSource, core);
         return Apply(optionsBuilder, dataSource, settings);
@@ -155,20 +150,16 @@ public static class LakebaseDbContextOptionsBuilderExtensions
 
     private static DbContextOptionsBuilder Apply(DbContextOptionsBuilder optionsBuilder, LakebaseDataSource dataSource, LakebaseEfSettings settings)
     {
-        optionsBuilder.UseNpgsql(dataSource, npgsql =>
-        {
-            if (settings.RetryOnFailure)
-            {
-                var maxRetryCount = settings.MaxRetryCount ?? LakebaseConnectionDefaults.MaxRetryCount;
-                var maxRetryDelay = settings.MaxRetryDelay ?? LakebaseConnectionDefaults.MaxRetryDelay;
-                npgsql.ExecutionStrategy(dependencies => new LakebaseRetryingExecutionStrategy(dependencies, maxRetryCount, maxRetryDelay));
-            }
+        // Runs for every DbContext options build (AddDbContext builds options per scope), so it allocates only what
+        // EF Core itself must: no closure unless Npgsql options were given, a cached execution-strategy factory.
+        optionsBuilder.UseNpgsql(dataSource, LakebaseNpgsqlOptions.For(settings));
 
-            settings.NpgsqlOptions?.Invoke(npgsql);
-        });
-
+        // The authentication retry interceptor is registered in EF Core's internal service provider by the options
+        // extension (LakebaseOptionsExtension.ApplyServices): AddInterceptors would clone CoreOptionsExtension, which
+        // costs about 3 KB per build (its field initializers rebuild the default warnings configuration). A context
+        // given its own internal service provider never runs ApplyServices, so it gets the interceptor in its options.
         var core = optionsBuilder.Options.FindExtension<CoreOptionsExtension>();
-        if (core?.Interceptors?.Contains(LakebaseAuthenticationRetryInterceptor.Instance) != true)
+        if (core?.InternalServiceProvider is not null && !LakebaseOptionsExtension.HasInterceptor(core.Interceptors))
         {
             optionsBuilder.AddInterceptors(LakebaseAuthenticationRetryInterceptor.Instance);
         }

@@ -36,6 +36,10 @@ internal static class WorkspaceUrl
         return new Uri(uri.GetLeftPart(UriPartial.Authority) + "/");
     }
 
-    private static bool IsLoopback(Uri uri) =>
+    /// <summary>Whether two host spellings name the same workspace (scheme, host and port).</summary>
+    public static bool SameWorkspace(string a, string b) =>
+        TryNormalize(a, out _) is { } left && TryNormalize(b, out _) is { } right && left == right;
+
+    internal static bool IsLoopback(Uri uri) =>
         uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
 }

@@ -12,7 +12,7 @@ internal sealed record LakebaseConnectionSettings(
     string? Host,
     int Port,
     string Database,
-    string Username,
+    string? Username,
     SslMode SslMode,
     string? RootCertificate,
     string ApplicationName)
@@ -31,13 +31,11 @@ internal sealed record LakebaseConnectionSettings(
                 "with the CA that signs the server's certificate, or unset it to trust the system's roots (what Lakebase needs).");
         }
 
-        var username = settings.Username ?? Env("PGUSER") ?? oauth.ClientId;
-        if (username is null)
-        {
-            problems.Add("No database user: with a personal access token or a token provider, set Username(...) or PGUSER to your Databricks user e-mail (the Postgres role the token logs in as).");
-        }
-        else if (oauth.Method == LakebaseAuthenticationMethod.ServicePrincipal && oauth.ClientId is { } clientId
-            && !string.Equals(username, clientId, StringComparison.OrdinalIgnoreCase))
+        // A service principal logs in as its application id; a user identity's name is looked up on the first open
+        // (SCIM Me) unless Username(...) or PGUSER names it.
+        var clientId = ServicePrincipalId(oauth, getVariable);
+        var username = settings.Username ?? Env("PGUSER") ?? clientId;
+        if (clientId is not null && !string.Equals(username, clientId, StringComparison.OrdinalIgnoreCase))
         {
             problems.Add($"The database user '{username}' is not the service principal's client id '{clientId}': a Lakebase token logs in only as the principal it was issued to. " +
                 "Remove the Username(...)/PGUSER override (the client id is the default) or set it to the client id, not the principal's display name.");
@@ -53,19 +51,22 @@ internal sealed record LakebaseConnectionSettings(
             settings.Host ?? Env("PGHOST"),
             port,
             settings.Database ?? Env("PGDATABASE") ?? LakebaseConnectionDefaults.Database,
-            username!,
+            username,
             sslMode,
             rootCertificate,
             settings.ApplicationName ?? Env("PGAPPNAME") ?? LakebaseConnectionDefaults.ApplicationName);
     }
 
+    /// <summary>The Npgsql connection string with the configured user.</summary>
+    public NpgsqlConnectionStringBuilder ToConnectionStringBuilder(string host, LakebaseSettings settings) => ToConnectionStringBuilder(host, null, settings);
+
     /// <summary>The Npgsql connection string (no password: that comes from the credential cache on every open).</summary>
-    public NpgsqlConnectionStringBuilder ToConnectionStringBuilder(string host, LakebaseSettings settings) => new()
+    public NpgsqlConnectionStringBuilder ToConnectionStringBuilder(string host, string? username, LakebaseSettings settings) => new()
     {
         Host = host,
         Port = Port,
         Database = Database,
-        Username = Username,
+        Username = username ?? Username,
         SslMode = SslMode,
         RootCertificate = RootCertificate,
         ApplicationName = ApplicationName,
@@ -81,6 +82,19 @@ internal sealed record LakebaseConnectionSettings(
         MaxPoolSize = settings.MaxPoolSize ?? 100,
         MinPoolSize = settings.MinPoolSize ?? 0,
     };
+
+    private static string? ServicePrincipalId(LakebaseOAuthOptions oauth, Func<string, string?> getVariable)
+    {
+        try
+        {
+            return oauth.Plan(getVariable).ServicePrincipalId;
+        }
+        catch (LakebaseConfigurationException)
+        {
+            // Reported by the options' own validation.
+            return null;
+        }
+    }
 
     private static int Seconds(TimeSpan value) => (int)Math.Max(1, Math.Ceiling(value.TotalSeconds));
 

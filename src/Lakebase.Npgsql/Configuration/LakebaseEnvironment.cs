@@ -1,3 +1,5 @@
+using Lakebase.Npgsql.Authentication;
+
 namespace Lakebase.Npgsql.Configuration;
 
 /// <summary>
@@ -17,36 +19,35 @@ internal static class LakebaseEnvironment
             options.Endpoint = EndpointVariables.Select(getVariable).FirstOrDefault(v => !string.IsNullOrWhiteSpace(v))?.Trim();
         }
 
-        var hasCredentials = !string.IsNullOrWhiteSpace(options.ClientSecret) || !string.IsNullOrWhiteSpace(options.Token) || options.TokenProvider is not null;
-        if (hasCredentials)
+        // Unified authentication: the environment only when configuration names no credential, and only for the same
+        // workspace; then the configuration file. A token issued for one workspace is never sent to another.
+        if (UnifiedAuthConfig.CredentialGroups(options.ToOAuthOptions()).Count > 0 && Blank(options.WorkspaceHost))
         {
             // The application's own credentials, for the workspace the environment names when configuration names none.
-            if (Blank(options.WorkspaceHost))
-            {
-                options.WorkspaceHost = getVariable("DATABRICKS_HOST")?.Trim();
-            }
-
-            return options;
+            options.WorkspaceHost = getVariable("DATABRICKS_HOST")?.Trim();
         }
 
-        // No credentials in configuration: take the environment's identity, but only for the same workspace. A token
-        // issued for one workspace is never sent to another.
-        var environment = LakebaseOAuthOptions.FromEnvironment(getVariable);
-        if (!string.IsNullOrWhiteSpace(options.WorkspaceHost) && environment.WorkspaceHost is { } environmentHost
-            && !SameWorkspace(options.WorkspaceHost, environmentHost))
-        {
-            return options;
-        }
-
-        options.WorkspaceHost = Blank(options.WorkspaceHost) ? environment.WorkspaceHost : options.WorkspaceHost;
-        options.ClientId = Blank(options.ClientId) ? environment.ClientId : options.ClientId;
-        options.ClientSecret = environment.ClientSecret;
-        options.Token = environment.Token;
+        var oauth = UnifiedAuthConfig.Resolve(options.ToOAuthOptions(), getVariable, readEnvironment: true);
+        options.WorkspaceHost = oauth.WorkspaceHost;
+        options.ClientId = oauth.ClientId;
+        options.ClientSecret = oauth.ClientSecret;
+        options.Token = oauth.Token;
+        options.AuthType = oauth.AuthType;
+        options.Profile = oauth.Profile;
+        options.ConfigFile = oauth.ConfigFile;
+        options.DatabricksCliPath = oauth.DatabricksCliPath;
+        options.MetadataServiceUrl = oauth.MetadataServiceUrl;
+        options.OidcTokenEnv = oauth.OidcTokenEnv;
+        options.OidcTokenFilePath = oauth.OidcTokenFilePath;
+        options.TokenAudience = oauth.TokenAudience;
+        options.AzureWorkspaceResourceId = oauth.AzureWorkspaceResourceId;
+        options.AzureUseMsi = oauth.AzureUseMsi;
+        options.AzureClientId = oauth.AzureClientId;
+        options.AzureClientSecret = oauth.AzureClientSecret;
+        options.AzureTenantId = oauth.AzureTenantId;
+        options.ConfigurationProblem = oauth.ConfigurationProblem;
         return options;
     }
 
     private static bool Blank(string? value) => string.IsNullOrWhiteSpace(value);
-
-    private static bool SameWorkspace(string a, string b) =>
-        Authentication.WorkspaceUrl.TryNormalize(a, out _) is { } left && Authentication.WorkspaceUrl.TryNormalize(b, out _) is { } right && left == right;
 }

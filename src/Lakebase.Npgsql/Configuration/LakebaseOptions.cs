@@ -35,6 +35,48 @@ public sealed class LakebaseOptions
     /// </summary>
     public Func<CancellationToken, ValueTask<LakebaseWorkspaceToken>>? TokenProvider { get; set; }
 
+    /// <summary>The one authentication method to use (<c>DATABRICKS_AUTH_TYPE</c>); see <see cref="LakebaseOAuthOptions.AuthType"/>.</summary>
+    public string? AuthType { get; set; }
+
+    /// <summary>The configuration file profile (<c>DATABRICKS_CONFIG_PROFILE</c>); case-sensitive.</summary>
+    public string? Profile { get; set; }
+
+    /// <summary>The configuration file (<c>DATABRICKS_CONFIG_FILE</c>, default <c>~/.databrickscfg</c>).</summary>
+    public string? ConfigFile { get; set; }
+
+    /// <summary>The Databricks CLI for <c>databricks-cli</c> (<c>DATABRICKS_CLI_PATH</c>).</summary>
+    public string? DatabricksCliPath { get; set; }
+
+    /// <summary>A local metadata service URL (<c>DATABRICKS_METADATA_SERVICE_URL</c>).</summary>
+    public string? MetadataServiceUrl { get; set; }
+
+    /// <summary>The variable holding an OIDC token for <c>env-oidc</c> (<c>DATABRICKS_OIDC_TOKEN_ENV</c>).</summary>
+    public string? OidcTokenEnv { get; set; }
+
+    /// <summary>The file holding an OIDC token for <c>file-oidc</c> (<c>DATABRICKS_OIDC_TOKEN_FILEPATH</c>).</summary>
+    public string? OidcTokenFilePath { get; set; }
+
+    /// <summary>The audience of GitHub Actions ID tokens (<c>DATABRICKS_TOKEN_AUDIENCE</c>).</summary>
+    public string? TokenAudience { get; set; }
+
+    /// <summary>The workspace's Azure resource id (<c>DATABRICKS_AZURE_RESOURCE_ID</c>).</summary>
+    public string? AzureWorkspaceResourceId { get; set; }
+
+    /// <summary>Use the Azure managed identity (<c>ARM_USE_MSI</c>).</summary>
+    public bool AzureUseMsi { get; set; }
+
+    /// <summary>The Entra ID application id (<c>ARM_CLIENT_ID</c>).</summary>
+    public string? AzureClientId { get; set; }
+
+    /// <summary>The Entra ID client secret (<c>ARM_CLIENT_SECRET</c>). Never logged.</summary>
+    public string? AzureClientSecret { get; set; }
+
+    /// <summary>The Entra ID tenant (<c>ARM_TENANT_ID</c>).</summary>
+    public string? AzureTenantId { get; set; }
+
+    /// <summary>Why the configuration file could not be used; reported by validation.</summary>
+    internal string? ConfigurationProblem { get; set; }
+
     /// <summary>The endpoint's host name (<c>PGHOST</c>); looked up from the workspace API on the first open when unset.</summary>
     public string? Host { get; set; }
 
@@ -44,7 +86,7 @@ public sealed class LakebaseOptions
     /// <summary>The database (<c>PGDATABASE</c>, default <c>databricks_postgres</c>).</summary>
     public string? Database { get; set; }
 
-    /// <summary>The PostgreSQL role (<c>PGUSER</c>); the client id by default.</summary>
+    /// <summary>The PostgreSQL role (<c>PGUSER</c>); by default a service principal's client id, or the user the workspace reports for the token (SCIM Me).</summary>
     public string? Username { get; set; }
 
     /// <summary>
@@ -96,8 +138,8 @@ public sealed class LakebaseOptions
     internal bool HasWorkspaceSettings(Func<string, string?> getVariable)
     {
         var withEnvironment = ReadEnvironment ? LakebaseEnvironment.Apply(Clone(), getVariable) : this;
-        return Set(withEnvironment.Endpoint) || Set(withEnvironment.WorkspaceHost) || Set(withEnvironment.ClientSecret) || Set(withEnvironment.Token)
-            || withEnvironment.TokenProvider is not null;
+        return Set(withEnvironment.Endpoint) || Set(withEnvironment.WorkspaceHost)
+            || Authentication.UnifiedAuthConfig.CredentialGroups(withEnvironment.ToOAuthOptions()).Count > 0;
     }
 
     internal LakebaseOptions Clone() => (LakebaseOptions)MemberwiseClone();

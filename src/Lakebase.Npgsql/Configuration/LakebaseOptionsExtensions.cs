@@ -41,6 +41,20 @@ internal static class LakebaseOptionsExtensions
         ClientSecret = NullIfBlank(options.ClientSecret),
         Token = NullIfBlank(options.Token),
         TokenProvider = options.TokenProvider,
+        AuthType = NullIfBlank(options.AuthType),
+        Profile = NullIfBlank(options.Profile),
+        ConfigFile = NullIfBlank(options.ConfigFile),
+        DatabricksCliPath = NullIfBlank(options.DatabricksCliPath),
+        MetadataServiceUrl = NullIfBlank(options.MetadataServiceUrl),
+        OidcTokenEnv = NullIfBlank(options.OidcTokenEnv),
+        OidcTokenFilePath = NullIfBlank(options.OidcTokenFilePath),
+        TokenAudience = NullIfBlank(options.TokenAudience),
+        AzureWorkspaceResourceId = NullIfBlank(options.AzureWorkspaceResourceId),
+        AzureUseMsi = options.AzureUseMsi,
+        AzureClientId = NullIfBlank(options.AzureClientId),
+        AzureClientSecret = NullIfBlank(options.AzureClientSecret),
+        AzureTenantId = NullIfBlank(options.AzureTenantId),
+        ConfigurationProblem = options.ConfigurationProblem,
     };
 
     private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

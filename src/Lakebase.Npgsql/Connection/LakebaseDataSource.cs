@@ -20,6 +20,7 @@ public sealed class LakebaseDataSource : DbDataSource
 {
     private readonly LakebaseDataSourceParts _parts;
     private readonly EndpointHostResolver _host;
+    private readonly DatabaseUserResolver _user;
     private readonly object _buildGate = new();
     private NpgsqlDataSource? _npgsql;
     private int _disposed;
@@ -28,20 +29,24 @@ public sealed class LakebaseDataSource : DbDataSource
     {
         _parts = parts;
         _host = new EndpointHostResolver(parts);
-        if (parts.Connection.Host is { } host)
+        _user = new DatabaseUserResolver(parts);
+        if (parts.Connection is { Host: { } host, Username: { } username })
         {
-            _npgsql = parts.BuildNpgsqlDataSource(host);
+            _npgsql = parts.BuildNpgsqlDataSource(host, username);
         }
     }
 
     /// <summary>The endpoint name, <c>projects/{project}/branches/{branch}/endpoints/{endpoint}</c>.</summary>
     public string Endpoint => _parts.Endpoint.Name;
 
-    /// <summary>The PostgreSQL role connections log in as.</summary>
-    public string Username => _parts.Connection.Username;
+    /// <summary>
+    /// The PostgreSQL role connections log in as: <c>Username(...)</c>/<c>PGUSER</c>, a service principal's application id,
+    /// or the user the workspace reports for the token (<c>(looked up on first open)</c> until then).
+    /// </summary>
+    public string Username => _parts.Connection.Username ?? _user.Resolved ?? "(looked up on first open)";
 
-    /// <summary>The connection string without a password (the host reads <c>(looked up on first open)</c> until it is known).</summary>
-    public override string ConnectionString => (_npgsql?.ConnectionString) ?? _parts.DescribeConnection(host: null);
+    /// <summary>The connection string without a password (host and user read <c>(looked up on first open)</c> until they are known).</summary>
+    public override string ConnectionString => (_npgsql?.ConnectionString) ?? _parts.DescribeConnection(host: null, username: _parts.Connection.Username ?? _user.Resolved);
 
     /// <summary>
     /// The underlying Npgsql data source (its pool), for libraries that want an <see cref="NpgsqlDataSource"/>. Opens made
@@ -125,7 +130,7 @@ public sealed class LakebaseDataSource : DbDataSource
 
     /// <summary>Describes the data source without secrets.</summary>
     /// <returns>Endpoint, user and server.</returns>
-    public override string ToString() => _parts.Description(_npgsql is null ? null : _parts.Connection.Host ?? _host.Resolved);
+    public override string ToString() => _parts.Description(_parts.Connection.Host ?? _host.Resolved, _parts.Connection.Username ?? _user.Resolved);
 
     /// <inheritdoc />
     protected override DbConnection CreateDbConnection() => CreateConnection();
@@ -180,8 +185,8 @@ public sealed class LakebaseDataSource : DbDataSource
 
         // Synchronous callers (EF Core creates its DbConnection synchronously) wait for the lookup, bounded by the
         // connect timeout; Task.Run keeps a caller's synchronization context out of the lookup's awaits.
-        var host = Task.Run(() => _host.GetAsync(CancellationToken.None)).WaitAsync(_parts.ConnectTimeout).GetAwaiter().GetResult();
-        return Build(host);
+        var (host, username) = Task.Run(() => ResolveTargetAsync(CancellationToken.None)).WaitAsync(_parts.ConnectTimeout).GetAwaiter().GetResult();
+        return Build(host, username);
     }
 
     internal async ValueTask<NpgsqlDataSource> GetNpgsqlDataSourceAsync(CancellationToken cancellationToken)
@@ -192,16 +197,24 @@ public sealed class LakebaseDataSource : DbDataSource
             return built;
         }
 
-        var host = await _host.GetAsync(cancellationToken).ConfigureAwait(false);
-        return Build(host);
+        var (host, username) = await ResolveTargetAsync(cancellationToken).ConfigureAwait(false);
+        return Build(host, username);
     }
 
-    private NpgsqlDataSource Build(string host)
+    /// <summary>The host and user, each from configuration or looked up (both lookups at once).</summary>
+    private async Task<(string Host, string Username)> ResolveTargetAsync(CancellationToken cancellationToken)
+    {
+        var host = _parts.Connection.Host is { } configuredHost ? Task.FromResult(configuredHost) : _host.GetAsync(cancellationToken);
+        var username = _parts.Connection.Username is { } configuredUser ? Task.FromResult(configuredUser) : _user.GetAsync(cancellationToken);
+        return (await host.ConfigureAwait(false), await username.ConfigureAwait(false));
+    }
+
+    private NpgsqlDataSource Build(string host, string username)
     {
         lock (_buildGate)
         {
             ObjectDisposedException.ThrowIf(IsDisposed, this);
-            return _npgsql ??= _parts.BuildNpgsqlDataSource(host);
+            return _npgsql ??= _parts.BuildNpgsqlDataSource(host, username);
         }
     }
 }

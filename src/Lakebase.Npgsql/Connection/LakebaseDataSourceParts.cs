@@ -1,4 +1,5 @@
 using Lakebase.Npgsql.Authentication;
+using Lakebase.Npgsql.Authentication.Methods;
 using Lakebase.Npgsql.Configuration;
 using Lakebase.Npgsql.Credentials;
 using Lakebase.Npgsql.Diagnostics;
@@ -19,6 +20,7 @@ internal sealed class LakebaseDataSourceParts : IAsyncDisposable
 
     private readonly HttpClient? _ownedHttpClient;
     private readonly ILoggerFactory _loggerFactory;
+    private readonly MemoryCache _tokenCache;
 
     public LakebaseDataSourceParts(LakebaseDataSourceRequest request)
     {
@@ -45,17 +47,12 @@ internal sealed class LakebaseDataSourceParts : IAsyncDisposable
             httpClient = () => owned;
         }
 
-        var tokenCache = new MemoryCache(new MemoryCacheOptions { Clock = new TimeProviderSystemClock(TimeProvider) });
-        var oauth = request.OAuth;
-        IWorkspaceTokenSource tokens = oauth.Method switch
-        {
-            LakebaseAuthenticationMethod.TokenProvider => new TokenProviderSource(oauth.TokenProvider!, tokenCache, TimeProvider),
-            LakebaseAuthenticationMethod.ServicePrincipal => new ServicePrincipalTokenSource(httpClient, request.WorkspaceUrl, oauth.ClientId!, oauth.ClientSecret!, tokenCache, TimeProvider, Logger),
-            _ => new BearerTokenSource(oauth.Token!),
-        };
+        _tokenCache = new MemoryCache(new MemoryCacheOptions { Clock = new TimeProviderSystemClock(TimeProvider) });
 
-        Source = tokens.Description;
-        Client = new DatabaseCredentialClient(httpClient, request.WorkspaceUrl, tokens, request.Endpoint, TimeProvider, Logger);
+        // The unified-authentication chain: the method is chosen on first use, its tokens go only to this workspace.
+        HttpClient = httpClient;
+        Tokens = request.Plan.CreateTokenSource(new AuthServices(httpClient, _tokenCache, TimeProvider, Logger));
+        Client = new DatabaseCredentialClient(httpClient, request.WorkspaceUrl, Tokens, request.Endpoint, TimeProvider, Logger);
         if (Connection.SslMode == SslMode.Require)
         {
             LakebaseLog.TlsVerificationDisabled(Logger, Endpoint.Name, Connection.Host ?? "(looked up on first open)");
@@ -88,33 +85,41 @@ internal sealed class LakebaseDataSourceParts : IAsyncDisposable
 
     public DatabaseCredentialCache Credentials { get; }
 
-    /// <summary>How the workspace is authenticated to, for status and diagnostics.</summary>
-    public string Source { get; }
+    /// <summary>How the workspace is authenticated to (the method, once chosen), for status and diagnostics.</summary>
+    public string Source => Tokens.Description;
+
+    /// <summary>The workspace token source: the credentials chain.</summary>
+    public ChainTokenSource Tokens { get; }
+
+    public Func<HttpClient> HttpClient { get; }
 
     public TimeSpan ConnectTimeout => Settings.ConnectTimeout ?? LakebaseConnectionDefaults.ConnectTimeout;
 
-    public NpgsqlDataSource BuildNpgsqlDataSource(string host)
+    public NpgsqlDataSource BuildNpgsqlDataSource(string host, string username)
     {
-        var builder = new NpgsqlDataSourceBuilder(Connection.ToConnectionStringBuilder(host, Settings).ConnectionString);
+        var builder = new NpgsqlDataSourceBuilder(Connection.ToConnectionStringBuilder(host, username, Settings).ConnectionString);
         builder.UseLoggerFactory(_loggerFactory);
         builder.UsePasswordProvider(_ => Credentials.GetPassword(), (_, cancellationToken) => Credentials.GetPasswordAsync(cancellationToken));
         Settings.ConfigureDataSource?.Invoke(builder);
-        LakebaseLog.DataSourceCreated(Logger, Endpoint.Name, Connection.Username, host, Connection.Port, Connection.Database);
+        LakebaseLog.DataSourceCreated(Logger, Endpoint.Name, username, host, Connection.Port, Connection.Database);
         return builder.Build();
     }
 
     /// <summary>The connection string without a password, for a data source whose host is not known yet.</summary>
-    public string DescribeConnection(string? host) =>
-        Connection.ToConnectionStringBuilder(host ?? "(looked up on first open)", Settings).ConnectionString;
+    public string DescribeConnection(string? host, string? username) =>
+        Connection.ToConnectionStringBuilder(host ?? LookedUp, username ?? LookedUp, Settings).ConnectionString;
 
     /// <summary>Endpoint, user and server; no secrets.</summary>
-    public string Description(string? host) =>
-        $"endpoint={Endpoint.Name} user={Connection.Username} server={host ?? "(looked up on first open)"}:{Connection.Port}/{Connection.Database}";
+    public string Description(string? host, string? username) =>
+        $"endpoint={Endpoint.Name} user={username ?? Connection.Username ?? LookedUp} server={host ?? LookedUp}:{Connection.Port}/{Connection.Database}";
+
+    private const string LookedUp = "(looked up on first open)";
 
     public async ValueTask DisposeAsync()
     {
         await Credentials.DisposeAsync().ConfigureAwait(false);
         _ownedHttpClient?.Dispose();
+        _tokenCache.Dispose();
     }
 }
 
@@ -122,6 +127,7 @@ internal sealed class LakebaseDataSourceParts : IAsyncDisposable
 internal sealed record LakebaseDataSourceRequest(
     LakebaseEndpointName Endpoint,
     Uri WorkspaceUrl,
+    CredentialsPlan Plan,
     LakebaseOAuthOptions OAuth,
     LakebaseSettings Settings,
     LakebaseConnectionSettings Connection,
@@ -141,8 +147,12 @@ internal sealed record LakebaseDataSourceRequest(
         Func<string, string?>? getVariable = null)
     {
         var name = LakebaseEndpointName.Parse(endpoint);
-        var workspaceUrl = oauth.Validate();
-        var connection = LakebaseConnectionSettings.Resolve(settings, oauth, getVariable ?? Environment.GetEnvironmentVariable);
-        return new LakebaseDataSourceRequest(name, workspaceUrl, oauth, settings, connection, timeProvider, loggerFactory, httpClientFactory);
+        getVariable ??= Environment.GetEnvironmentVariable;
+
+        // Options built in code stay as given; a named profile (or nothing at all) is read from the configuration file.
+        var resolved = UnifiedAuthConfig.Resolve(oauth, getVariable, readEnvironment: false);
+        var plan = resolved.Plan(getVariable);
+        var connection = LakebaseConnectionSettings.Resolve(settings, resolved, getVariable);
+        return new LakebaseDataSourceRequest(name, plan.WorkspaceUrl, plan, resolved, settings, connection, timeProvider, loggerFactory, httpClientFactory);
     }
 }

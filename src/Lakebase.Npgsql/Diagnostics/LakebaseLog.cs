@@ -58,4 +58,13 @@ internal static partial class LakebaseLog
 
     [LoggerMessage(16, LogLevel.Warning, "The clock of the workspace at {Workspace} differs from this machine's by {Skew}; credential expiry times are corrected for it. Check the machine's time synchronisation (NTP).", EventName = "ClockSkewDetected")]
     public static partial void ClockSkewDetected(ILogger logger, string workspace, TimeSpan skew);
+
+    [LoggerMessage(20, LogLevel.Information, "Authenticating to the Databricks workspace {Workspace} with {AuthType} (unified authentication).", EventName = "AuthMethodSelected")]
+    public static partial void AuthMethodSelected(ILogger logger, string workspace, string authType);
+
+    [LoggerMessage(21, LogLevel.Debug, "Authentication method {AuthType} could not obtain a token ({ErrorType}); trying the next method.", EventName = "AuthMethodSkipped")]
+    public static partial void AuthMethodSkipped(ILogger logger, string authType, string errorType);
+
+    [LoggerMessage(22, LogLevel.Information, "The database user of Lakebase endpoint {Target} is {User} ({Source}).", EventName = "DatabaseUserResolved")]
+    public static partial void DatabaseUserResolved(ILogger logger, string target, string user, string source);
 }

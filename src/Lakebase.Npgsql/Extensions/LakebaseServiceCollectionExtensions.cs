@@ -61,14 +61,25 @@ public static class LakebaseServiceCollectionExtensions
     /// <param name="services">The service collection.</param>
     /// <param name="endpoint">The endpoint name, <c>projects/{project}/branches/{branch}/endpoints/{endpoint}</c>.</param>
     /// <param name="oauthOptions">How to authenticate to the workspace.</param>
+    /// <returns>The service collection.</returns>
+    public static IServiceCollection AddLakebaseDataSource(this IServiceCollection services, string endpoint, LakebaseOAuthOptions oauthOptions) =>
+        AddFromCode(services, serviceKey: null, endpoint, oauthOptions, configure: null);
+
+    /// <summary>Registers a Lakebase data source configured in code.</summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="endpoint">The endpoint name, <c>projects/{project}/branches/{branch}/endpoints/{endpoint}</c>.</param>
+    /// <param name="oauthOptions">How to authenticate to the workspace.</param>
     /// <param name="configure">Connection settings and tuning.</param>
     /// <returns>The service collection.</returns>
     public static IServiceCollection AddLakebaseDataSource(
         this IServiceCollection services,
         string endpoint,
         LakebaseOAuthOptions oauthOptions,
-        Action<LakebaseDataSourceBuilder>? configure = null) =>
-        AddFromCode(services, serviceKey: null, endpoint, oauthOptions, configure);
+        Action<LakebaseDataSourceBuilder> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        return AddFromCode(services, serviceKey: null, endpoint, oauthOptions, configure);
+    }
 
     /// <summary>Registers a keyed Lakebase data source configured in code.</summary>
     /// <param name="services">The service collection.</param>
@@ -82,9 +93,10 @@ public static class LakebaseServiceCollectionExtensions
         object serviceKey,
         string endpoint,
         LakebaseOAuthOptions oauthOptions,
-        Action<LakebaseDataSourceBuilder>? configure = null)
+        Action<LakebaseDataSourceBuilder> configure)
     {
         ArgumentNullException.ThrowIfNull(serviceKey);
+        ArgumentNullException.ThrowIfNull(configure);
         return AddFromCode(services, serviceKey, endpoint, oauthOptions, configure);
     }
 

@@ -52,11 +52,10 @@ public sealed class LakebaseConnectionSettingsTests
     }
 
     [Fact]
-    public void A_personal_access_token_needs_a_user_name()
+    public void A_personal_access_tokens_user_is_looked_up_later_unless_PGUSER_names_it()
     {
         var pat = new LakebaseOAuthOptions { WorkspaceHost = "adb-1.azuredatabricks.net", Token = "dapi" };
-        var error = Assert.Throws<LakebaseConfigurationException>(() => LakebaseConnectionSettings.Resolve(new LakebaseSettings(), pat, _ => null));
-        Assert.Contains("PGUSER", error.Message);
+        Assert.Null(LakebaseConnectionSettings.Resolve(new LakebaseSettings(), pat, _ => null).Username);
         Assert.Equal("me@example.com", LakebaseConnectionSettings.Resolve(new LakebaseSettings(), pat, n => n == "PGUSER" ? "me@example.com" : null).Username);
     }
 

@@ -13,13 +13,14 @@ public sealed class HealthTests(TodoAppFixture app) : IClassFixture<TodoAppFixtu
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var json = System.Text.Json.JsonDocument.Parse(body);
-        var data = json.RootElement.GetProperty("checks").GetProperty("database").GetProperty("data");
-        Assert.True(data.GetProperty("reachable").GetBoolean());
-        var credential = data.GetProperty("credential");
-        Assert.Equal("Valid", credential.GetProperty("state").GetString());
-        Assert.True(credential.GetProperty("expiresAt").GetDateTimeOffset() > DateTimeOffset.UtcNow);
-        Assert.Equal(System.Text.Json.JsonValueKind.String, credential.GetProperty("lastRefreshedAt").ValueKind);
-        Assert.False(string.IsNullOrEmpty(credential.GetProperty("source").GetString()));
+        Assert.False(json.RootElement.GetProperty("localEmulator").GetBoolean());
+        var lakebase = json.RootElement.GetProperty("checks").GetProperty("lakebase");
+        Assert.Equal("Healthy", lakebase.GetProperty("status").GetString()); // the probe ran SELECT 1
+        var data = lakebase.GetProperty("data");
+        Assert.Equal("Valid", data.GetProperty("state").GetString());
+        Assert.True(data.GetProperty("expires_at").GetDateTimeOffset() > DateTimeOffset.UtcNow);
+        Assert.Equal(System.Text.Json.JsonValueKind.String, data.GetProperty("last_refreshed_at").ValueKind);
+        Assert.False(string.IsNullOrEmpty(data.GetProperty("source").GetString()));
 
         app.Factory.AssertNoSecretsIn(body);
     }

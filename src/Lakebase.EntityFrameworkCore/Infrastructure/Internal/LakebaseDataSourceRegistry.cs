@@ -108,7 +108,8 @@ internal sealed class LakebaseDataSourceRegistry
         {
             LakebaseAuthenticationMethod.ServicePrincipal => $"sp:{oauth.ClientId}:{LakebaseDataSourceKey.Fingerprint(oauth.ClientSecret!)}",
             LakebaseAuthenticationMethod.BearerToken => $"bearer:{LakebaseDataSourceKey.Fingerprint(oauth.Token!)}",
-            _ => "provider",
+            LakebaseAuthenticationMethod.TokenProvider => "provider",
+            _ => "unified:" + oauth.DescribeIdentity(LakebaseDataSourceKey.Fingerprint),
         };
         var settings = request.Settings;
         return new LakebaseDataSourceKey(
@@ -172,7 +173,8 @@ internal sealed class LakebaseDataSourceRegistry
     }
 
     /// <summary>Everything a <c>UseLakebase</c> call was given (secrets compared, never shown: no ToString use).</summary>
-    private sealed record Call(
+    /// <remarks>A struct, like <see cref="Collaborators"/>: built on every call, so a lookup that finds it allocates nothing.</remarks>
+    private readonly record struct Call(
         string Endpoint,
         string? WorkspaceHost,
         string? ClientId,
@@ -186,7 +188,7 @@ internal sealed class LakebaseDataSourceRegistry
     }
 
     /// <summary>The application singletons a data source uses: from the settings, else EF Core's, else the app's.</summary>
-    private sealed record Collaborators(TimeProvider TimeProvider, ILoggerFactory LoggerFactory, IHttpClientFactory? HttpClientFactory, IHostApplicationLifetime? Lifetime)
+    private readonly record struct Collaborators(TimeProvider TimeProvider, ILoggerFactory LoggerFactory, IHttpClientFactory? HttpClientFactory, IHostApplicationLifetime? Lifetime)
     {
         public static Collaborators Resolve(LakebaseSettings settings, CoreOptionsExtension? core)
         {

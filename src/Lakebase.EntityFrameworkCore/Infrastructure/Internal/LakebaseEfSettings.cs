@@ -6,6 +6,10 @@ namespace Lakebase.EntityFrameworkCore.Infrastructure.Internal;
 /// <summary>What a <see cref="LakebaseDbContextOptionsBuilder"/> collected: the EF Core options, and the data source's when UseLakebase builds it.</summary>
 internal sealed class LakebaseEfSettings
 {
+    // Shared by every UseLakebase call without a configure callback (the common per-request case), so that such a
+    // call allocates no settings. Only a LakebaseDbContextOptionsBuilder writes settings, and none is made for this one.
+    private static readonly LakebaseEfSettings Defaults = new();
+
     public LakebaseSettings DataSource { get; } = new();
 
     public bool RetryOnFailure { get; set; } = true;
@@ -15,4 +19,17 @@ internal sealed class LakebaseEfSettings
     public TimeSpan? MaxRetryDelay { get; set; }
 
     public Action<NpgsqlDbContextOptionsBuilder>? NpgsqlOptions { get; set; }
+
+    /// <summary>The settings <paramref name="configure"/> makes; the shared defaults, never to be written, when it is null.</summary>
+    public static LakebaseEfSettings Collect(Action<LakebaseDbContextOptionsBuilder>? configure, bool ownsDataSource)
+    {
+        if (configure is null)
+        {
+            return Defaults;
+        }
+
+        var settings = new LakebaseEfSettings();
+        configure(new LakebaseDbContextOptionsBuilder(settings, ownsDataSource));
+        return settings;
+    }
 }

@@ -1,6 +1,9 @@
+using Lakebase.EntityFrameworkCore.Connection;
 using Lakebase.Npgsql;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Lakebase.EntityFrameworkCore.Infrastructure.Internal;
 
@@ -17,14 +20,44 @@ internal sealed class LakebaseOptionsExtension(LakebaseDataSource dataSource) : 
 
     public DbContextOptionsExtensionInfo Info => _info ??= new ExtensionInfo(this);
 
-    public void ApplyServices(IServiceCollection services)
+    /// <summary>Whether the authentication retry interceptor is among these interceptors.</summary>
+    public static bool HasInterceptor(IEnumerable<IInterceptor>? interceptors)
     {
-        // Nothing to add to EF's internal services: the data source, the interceptor and the execution strategy
-        // are all wired through Npgsql's and EF Core's public options.
+        if (interceptors is null)
+        {
+            return false;
+        }
+
+        foreach (var interceptor in interceptors)
+        {
+            if (ReferenceEquals(interceptor, LakebaseAuthenticationRetryInterceptor.Instance))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
+
+    public void ApplyServices(IServiceCollection services) =>
+        // EF Core adds interceptors from its internal service provider to those in the options. Registered here, once
+        // per internal service provider, instead of with AddInterceptors on every options build (see UseLakebase).
+        // The interceptor is stateless and acts only for contexts whose options carry this extension.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IInterceptor>(LakebaseAuthenticationRetryInterceptor.Instance));
 
     public void Validate(IDbContextOptions options)
     {
+        // A context given its own internal service provider (UseInternalServiceProvider) never runs ApplyServices, so
+        // UseLakebase puts the interceptor in its options instead; it can only do that when the provider was set first.
+        var core = options.FindExtension<CoreOptionsExtension>();
+        if (core?.InternalServiceProvider is { } provider
+            && !HasInterceptor(core.Interceptors)
+            && !HasInterceptor(provider.GetService<IEnumerable<IInterceptor>>()))
+        {
+            throw new LakebaseConfigurationException(
+                "UseInternalServiceProvider(...) was called after UseLakebase(...): call it before UseLakebase, so that UseLakebase can add its " +
+                "authentication retry interceptor to the options (EF Core does not apply UseLakebase's services to a provider you built).");
+        }
     }
 
     private sealed class ExtensionInfo(LakebaseOptionsExtension extension) : DbContextOptionsExtensionInfo(extension)

@@ -1,0 +1,65 @@
+using System.Collections.Concurrent;
+using Lakebase.EntityFrameworkCore.Connection;
+using Lakebase.Npgsql;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Infrastructure;
+
+namespace Lakebase.EntityFrameworkCore.Infrastructure.Internal;
+
+/// <summary>
+/// The Npgsql provider options UseLakebase applies: the retrying execution strategy, then the application's own
+/// <c>Npgsql(...)</c> options. The strategy's options callback and factory are cached per (retry count, delay), so that
+/// the per-request options build allocates neither unless the application passed Npgsql options.
+/// </summary>
+internal static class LakebaseNpgsqlOptions
+{
+    // Retry settings come from code, so a handful of distinct values at most; the bound only guards against a caller
+    // computing them per request.
+    private const int MaxCachedStrategies = 32;
+
+    private static readonly Action<NpgsqlDbContextOptionsBuilder> DefaultStrategy =
+        CreateStrategy((LakebaseConnectionDefaults.MaxRetryCount, LakebaseConnectionDefaults.MaxRetryDelay));
+
+    private static readonly ConcurrentDictionary<(int MaxRetryCount, TimeSpan MaxRetryDelay), Action<NpgsqlDbContextOptionsBuilder>> Strategies = new();
+
+    /// <summary>The callback for <c>UseNpgsql(dataSource, callback)</c>; null when there is nothing to set.</summary>
+    public static Action<NpgsqlDbContextOptionsBuilder>? For(LakebaseEfSettings settings)
+    {
+        var strategy = settings.RetryOnFailure
+            ? Strategy((settings.MaxRetryCount ?? LakebaseConnectionDefaults.MaxRetryCount, settings.MaxRetryDelay ?? LakebaseConnectionDefaults.MaxRetryDelay))
+            : null;
+        if (settings.NpgsqlOptions is not { } npgsqlOptions)
+        {
+            return strategy;
+        }
+
+        // The application's options run last, so they can still replace the strategy.
+        return strategy is null ? npgsqlOptions : npgsql =>
+        {
+            strategy(npgsql);
+            npgsqlOptions(npgsql);
+        };
+    }
+
+    private static Action<NpgsqlDbContextOptionsBuilder> Strategy((int MaxRetryCount, TimeSpan MaxRetryDelay) retry)
+    {
+        if (retry == (LakebaseConnectionDefaults.MaxRetryCount, LakebaseConnectionDefaults.MaxRetryDelay))
+        {
+            return DefaultStrategy;
+        }
+
+        if (Strategies.TryGetValue(retry, out var cached))
+        {
+            return cached;
+        }
+
+        return Strategies.Count < MaxCachedStrategies ? Strategies.GetOrAdd(retry, CreateStrategy) : CreateStrategy(retry);
+    }
+
+    private static Action<NpgsqlDbContextOptionsBuilder> CreateStrategy((int MaxRetryCount, TimeSpan MaxRetryDelay) retry)
+    {
+        Func<ExecutionStrategyDependencies, IExecutionStrategy> factory =
+            dependencies => new LakebaseRetryingExecutionStrategy(dependencies, retry.MaxRetryCount, retry.MaxRetryDelay);
+        return npgsql => npgsql.ExecutionStrategy(factory);
+    }
+}
