@@ -29,7 +29,7 @@ public sealed class ResilienceTests(EmulatorFixture fixture, ITestOutputHelper o
         Assert.Empty(result.Failures);
         await AssertAllRowsReadBackAsync(principal, database, result.Written);
         Assert.True(logins >= 30, $"only {logins} physical logins: the test did not exercise rotation");
-        Assert.InRange(minted, 8, 20); // ~30 s / 2.25 s refresh period, not ~one per login
+        Assert.InRange(minted, 10, 26); // ~30 s (up to ~36 s on a loaded machine) / a 1.5-2.4 s refresh period (50-80 % of 3 s), not ~one per login
     }
 
     [Fact]
