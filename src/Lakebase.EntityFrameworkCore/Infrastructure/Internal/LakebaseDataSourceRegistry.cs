@@ -57,7 +57,7 @@ internal sealed class LakebaseDataSourceRegistry
     {
         // Keyed on the application's singletons, not on the (per-scope) service provider EF Core hands us.
         var collaborators = Collaborators.Resolve(settings, core);
-        var call = new Call(endpoint, oauth.WorkspaceHost, oauth.ClientId, oauth.ClientSecret, oauth.Token, oauth.TokenProvider, settings, collaborators);
+        var call = new Call(endpoint, oauth.WorkspaceHost, oauth.ClientId, oauth.ClientSecret, oauth.Token, oauth.TokenProvider, UnifiedAuth.From(oauth), settings, collaborators);
         if (_calls.TryGetValue(call, out var known) && !known.IsDisposed)
         {
             return known;
@@ -181,10 +181,34 @@ internal sealed class LakebaseDataSourceRegistry
         string? ClientSecret,
         string? Token,
         object? TokenProvider,
+        UnifiedAuth UnifiedAuth,
         LakebaseSettings Settings,
         Collaborators Collaborators)
     {
         public override string ToString() => Endpoint;
+    }
+
+    /// <summary>The rest of the workspace identity: two calls that differ in any of it must not share a data source.</summary>
+    private readonly record struct UnifiedAuth(
+        string? AuthType,
+        string? Profile,
+        string? ConfigFile,
+        string? DatabricksCliPath,
+        string? MetadataServiceUrl,
+        string? OidcTokenEnv,
+        string? OidcTokenFilePath,
+        string? TokenAudience,
+        string? AzureWorkspaceResourceId,
+        bool AzureUseMsi,
+        string? AzureClientId,
+        string? AzureClientSecret,
+        string? AzureTenantId)
+    {
+        public static UnifiedAuth From(LakebaseOAuthOptions o) => new(
+            o.AuthType, o.Profile, o.ConfigFile, o.DatabricksCliPath, o.MetadataServiceUrl, o.OidcTokenEnv, o.OidcTokenFilePath,
+            o.TokenAudience, o.AzureWorkspaceResourceId, o.AzureUseMsi, o.AzureClientId, o.AzureClientSecret, o.AzureTenantId);
+
+        public override string ToString() => AuthType ?? "(default chain)";
     }
 
     /// <summary>The application singletons a data source uses: from the settings, else EF Core's, else the app's.</summary>
