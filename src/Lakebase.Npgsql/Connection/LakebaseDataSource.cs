@@ -24,10 +24,13 @@ public sealed class LakebaseDataSource : DbDataSource
     private readonly object _buildGate = new();
     private NpgsqlDataSource? _npgsql;
     private int _disposed;
+    private long _lastUsed;
+    private Action? _onReuse;
 
     internal LakebaseDataSource(LakebaseDataSourceParts parts)
     {
         _parts = parts;
+        _lastUsed = parts.TimeProvider.GetTimestamp();
         _host = new EndpointHostResolver(parts);
         _user = new DatabaseUserResolver(parts);
         if (parts.Connection is { Host: { } host, Username: { } username })
@@ -60,6 +63,31 @@ public sealed class LakebaseDataSource : DbDataSource
     internal LakebaseDataSourceParts Parts => _parts;
 
     internal bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    /// <summary>How long since a connection was last created or opened through this data source.</summary>
+    internal TimeSpan IdleFor => _parts.TimeProvider.GetElapsedTime(Volatile.Read(ref _lastUsed));
+
+    /// <summary>
+    /// Gives back what an idle data source holds: its pooled physical connections (closed now; connections in use are
+    /// closed when returned), its database credential and workspace tokens, and its refresh timer. The data source stays
+    /// usable: the next open fetches a credential and connects, as the first open did.
+    /// </summary>
+    /// <param name="onReuse">Called once, on the first use after the release (lets an owner take the data source back).</param>
+    internal void ReleaseIdleResources(Action? onReuse = null)
+    {
+        Volatile.Write(ref _onReuse, onReuse);
+        lock (_buildGate)
+        {
+            if (IsDisposed)
+            {
+                return;
+            }
+
+            _npgsql?.Clear();
+        }
+
+        _parts.ReleaseSecrets();
+    }
 
     /// <summary>Why the last login was refused even with a fresh credential; cleared by the next successful open.</summary>
     internal string? LastLoginFailure { get; private set; }
@@ -118,15 +146,21 @@ public sealed class LakebaseDataSource : DbDataSource
 
     /// <summary>Opens a connection created by this data source, retrying once with a fresh credential if the login is rejected.</summary>
     /// <param name="connection">A closed connection from <see cref="CreateConnection"/>.</param>
-    public void Open(NpgsqlConnection connection) =>
+    public void Open(NpgsqlConnection connection)
+    {
+        NoteUse();
         AuthenticationRetry.OpenAsync(this, connection, async: false, CancellationToken.None).GetAwaiter().GetResult();
+    }
 
     /// <summary>Opens a connection created by this data source, retrying once with a fresh credential if the login is rejected.</summary>
     /// <param name="connection">A closed connection from <see cref="CreateConnection"/>.</param>
     /// <param name="cancellationToken">Cancels the open.</param>
     /// <returns>A task that completes when the connection is open.</returns>
-    public Task OpenAsync(NpgsqlConnection connection, CancellationToken cancellationToken = default) =>
-        AuthenticationRetry.OpenAsync(this, connection, async: true, cancellationToken);
+    public Task OpenAsync(NpgsqlConnection connection, CancellationToken cancellationToken = default)
+    {
+        NoteUse();
+        return AuthenticationRetry.OpenAsync(this, connection, async: true, cancellationToken);
+    }
 
     /// <summary>Describes the data source without secrets.</summary>
     /// <returns>Endpoint, user and server.</returns>
@@ -178,6 +212,7 @@ public sealed class LakebaseDataSource : DbDataSource
     internal NpgsqlDataSource GetNpgsqlDataSource()
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
+        NoteUse();
         if (Volatile.Read(ref _npgsql) is { } built)
         {
             return built;
@@ -192,6 +227,7 @@ public sealed class LakebaseDataSource : DbDataSource
     internal async ValueTask<NpgsqlDataSource> GetNpgsqlDataSourceAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
+        NoteUse();
         if (Volatile.Read(ref _npgsql) is { } built)
         {
             return built;
@@ -199,6 +235,15 @@ public sealed class LakebaseDataSource : DbDataSource
 
         var (host, username) = await ResolveTargetAsync(cancellationToken).ConfigureAwait(false);
         return Build(host, username);
+    }
+
+    private void NoteUse()
+    {
+        Volatile.Write(ref _lastUsed, _parts.TimeProvider.GetTimestamp());
+        if (Volatile.Read(ref _onReuse) is not null)
+        {
+            Interlocked.Exchange(ref _onReuse, null)?.Invoke();
+        }
     }
 
     /// <summary>The host and user, each from configuration or looked up (both lookups at once).</summary>

@@ -184,6 +184,31 @@ internal sealed class DatabaseCredentialCache : IAsyncDisposable
         return true;
     }
 
+    /// <summary>
+    /// Forgets the credential and stops the background refresh: the data source was evicted for being idle. Nothing
+    /// is disposed, so whoever still holds the data source can open again; that open fetches a credential in the
+    /// foreground, like the first one. A refresh already running is left to finish.
+    /// </summary>
+    public void Release()
+    {
+        lock (_gate)
+        {
+            if (_disposed.IsCancellationRequested || _inflight is not null)
+            {
+                return;
+            }
+
+            _serving = null;
+            _current = null;
+            _nextRefreshAt = null;
+            _refreshTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            Volatile.Write(ref _usedSinceRefresh, 0);
+        }
+
+        // The gauges must not keep an evicted data source alive; the next credential stored tracks it again.
+        LakebaseTelemetry.Untrack(this);
+    }
+
     public LakebaseCredentialStatus GetStatus(string user, string source)
     {
         lock (_gate)
@@ -204,8 +229,8 @@ internal sealed class DatabaseCredentialCache : IAsyncDisposable
             return;
         }
 
-        LakebaseTelemetry.Untrack(this);
         await _disposed.CancelAsync().ConfigureAwait(false);
+        LakebaseTelemetry.Untrack(this); // after the cancel: a refresh finishing now sees it and does not track again
         if (_refreshTimer is not null)
         {
             await _refreshTimer.DisposeAsync().ConfigureAwait(false);
@@ -356,6 +381,11 @@ internal sealed class DatabaseCredentialCache : IAsyncDisposable
                 Interlocked.Exchange(ref _retryNotBeforeTicks, 0);
                 _inflight = null;
                 ScheduleRefresh(credential.RefreshAt);
+            }
+
+            if (!_disposed.IsCancellationRequested)
+            {
+                LakebaseTelemetry.Track(this);
             }
 
             LakebaseLog.CredentialRefreshed(_logger, _target, trigger, credential.ExpiresAt, credential.RefreshAt);

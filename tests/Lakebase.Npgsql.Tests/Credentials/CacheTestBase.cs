@@ -18,7 +18,7 @@ public abstract class CacheTestBase : IAsyncDisposable
 
     protected static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private protected readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
+    private protected readonly TimerRecordingTimeProvider _clock = new(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
     private protected readonly CapturingLoggerProvider _logs = new();
     private protected readonly FakeCredentialApi _api;
 

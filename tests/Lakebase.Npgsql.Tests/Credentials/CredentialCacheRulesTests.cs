@@ -227,6 +227,7 @@ public sealed class CredentialCacheRulesTests : CacheTestBase
 
         var open = cache.GetPasswordAsync(Ct).AsTask();
         await WaitUntil(() => _api.Requests == 1);
+        await WaitUntil(() => _clock.HasTimerDueIn(TimeSpan.FromSeconds(4))); // the cache now waits the 4 s asked
         _clock.Advance(TimeSpan.FromSeconds(4)); // 4 s asked, 6 s budget: waited and retried
         await WaitUntil(() => _api.Requests == 2);
 

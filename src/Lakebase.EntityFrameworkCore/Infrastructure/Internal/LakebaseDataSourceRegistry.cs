@@ -16,8 +16,10 @@ namespace Lakebase.EntityFrameworkCore.Infrastructure.Internal;
 /// the container (design-time factories, consoles, and the one-line <c>AddDbContext</c> form). That call runs for every
 /// DbContext options build, so it must find the existing data source cheaply and never build a second pool for the same
 /// configuration. A data source obtained through a host (<see cref="IHostApplicationLifetime"/>) is disposed when the
-/// last such host stops; one obtained without a host lives until the process exits. In an application with a
-/// container, <c>AddLakebaseDataSource</c> + <c>UseLakebase()</c> gives the container the ownership instead.
+/// last such host stops; one obtained without a host lives until the process exits. Either way, a data source nobody
+/// has used for <see cref="LakebaseDataSourceRegistration.IdleTimeout"/> is evicted: its pooled connections, credential
+/// and refresh timer are released, and it is garbage once no options refer to it. In an application with a container,
+/// <c>AddLakebaseDataSource</c> + <c>UseLakebase()</c> gives the container the ownership instead.
 /// </summary>
 internal sealed class LakebaseDataSourceRegistry
 {
@@ -27,8 +29,11 @@ internal sealed class LakebaseDataSourceRegistry
     // every DbContext options build, so this is on the per-request path. Bounded, in case inputs never repeat.
     private const int MaxRememberedCalls = 256;
 
+    // At process exit the pools' sockets close anyway; a graceful close is worth this long in total, no more.
+    private static readonly TimeSpan ExitDisposeBudget = TimeSpan.FromSeconds(2);
+
     private readonly object _gate = new();
-    private readonly Dictionary<LakebaseDataSourceKey, Registration> _registrations = [];
+    private readonly Dictionary<LakebaseDataSourceKey, LakebaseDataSourceRegistration> _registrations = [];
     private readonly ConcurrentDictionary<Call, LakebaseDataSource> _calls = new();
     private bool _warnedAboutMany;
 
@@ -37,14 +42,14 @@ internal sealed class LakebaseDataSourceRegistry
 
     public static LakebaseDataSourceRegistry Shared { get; } = new();
 
-    /// <summary>How many data sources are alive (for tests and diagnostics).</summary>
+    /// <summary>How many data sources are held and not evicted (for tests and diagnostics).</summary>
     public int Count
     {
         get
         {
             lock (_gate)
             {
-                return _registrations.Count;
+                return _registrations.Values.Count(r => r.IsActive);
             }
         }
     }
@@ -78,19 +83,25 @@ internal sealed class LakebaseDataSourceRegistry
     private LakebaseDataSource GetOrCreate(LakebaseDataSourceRequest request, IHostApplicationLifetime? lifetime)
     {
         var key = KeyFor(request);
-        Registration registration;
+        LakebaseDataSourceRegistration registration;
+        LakebaseDataSource dataSource;
         var warnAboutMany = false;
         lock (_gate)
         {
-            if (!_registrations.TryGetValue(key, out registration!) || registration.DataSource.IsDisposed)
+            if (!_registrations.TryGetValue(key, out registration!) || !registration.TryGet(out dataSource))
             {
-                registration = new Registration(new LakebaseDataSource(new LakebaseDataSourceParts(request)));
+                RemoveCollected();
+                dataSource = new LakebaseDataSource(new LakebaseDataSourceParts(request));
+                var logger = request.LoggerFactory.CreateLogger(LakebaseLog.Category);
+                registration = new LakebaseDataSourceRegistration(dataSource, request.TimeProvider, r => OnIdleCheck(key, r, logger));
                 _registrations[key] = registration;
-                warnAboutMany = _registrations.Count > ManyDataSourcesThreshold && !_warnedAboutMany;
+                var active = _registrations.Values.Count(r => r.IsActive);
+                warnAboutMany = active > ManyDataSourcesThreshold && !_warnedAboutMany;
                 _warnedAboutMany |= warnAboutMany;
             }
 
-            registration.Attach(lifetime, () => Release(key, registration, lifetime!));
+            var attached = registration;
+            attached.Attach(lifetime, () => Release(key, attached, lifetime!));
         }
 
         if (warnAboutMany)
@@ -98,7 +109,7 @@ internal sealed class LakebaseDataSourceRegistry
             LakebaseLog.ManyDataSourcesCreated(request.LoggerFactory.CreateLogger(LakebaseLog.Category), ManyDataSourcesThreshold + 1);
         }
 
-        return registration.DataSource;
+        return dataSource;
     }
 
     private static LakebaseDataSourceKey KeyFor(LakebaseDataSourceRequest request)
@@ -125,50 +136,101 @@ internal sealed class LakebaseDataSourceRegistry
             settings.ConfigureDataSource);
     }
 
-    private void Release(LakebaseDataSourceKey key, Registration registration, IHostApplicationLifetime lifetime)
+    // Runs on the registration's timer.
+    private void OnIdleCheck(LakebaseDataSourceKey key, LakebaseDataSourceRegistration registration, ILogger logger)
     {
-        bool dispose;
+        LakebaseDataSource? evicted;
         lock (_gate)
         {
-            dispose = registration.Detach(lifetime);
-            if (dispose && _registrations.TryGetValue(key, out var current) && ReferenceEquals(current, registration))
+            evicted = _registrations.TryGetValue(key, out var current) && ReferenceEquals(current, registration) ? registration.EvictIfIdle() : null;
+        }
+
+        if (evicted is null)
+        {
+            return;
+        }
+
+        ForgetCalls(evicted);
+        evicted.ReleaseIdleResources(onReuse: () => Reactivate(key, registration));
+        LakebaseLog.DataSourceEvicted(logger, evicted.Endpoint, LakebaseDataSourceRegistration.IdleTimeout);
+    }
+
+    // Options built before the eviction used the data source again: hold it (and watch it) again.
+    private void Reactivate(LakebaseDataSourceKey key, LakebaseDataSourceRegistration registration)
+    {
+        lock (_gate)
+        {
+            if (_registrations.TryGetValue(key, out var current) && ReferenceEquals(current, registration))
             {
+                registration.TryGet(out _);
+            }
+        }
+    }
+
+    // Called under the lock when a data source is built: registrations whose evicted data source is gone.
+    private void RemoveCollected()
+    {
+        foreach (var (key, registration) in _registrations)
+        {
+            if (registration.IsCollected)
+            {
+                registration.Close();
                 _registrations.Remove(key);
             }
         }
+    }
 
-        if (dispose)
+    private void Release(LakebaseDataSourceKey key, LakebaseDataSourceRegistration registration, IHostApplicationLifetime lifetime)
+    {
+        LakebaseDataSource? dispose = null;
+        lock (_gate)
         {
-            registration.DataSource.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            foreach (var (call, dataSource) in _calls)
+            if (registration.Detach(lifetime))
             {
-                if (dataSource.IsDisposed)
+                if (_registrations.TryGetValue(key, out var current) && ReferenceEquals(current, registration))
                 {
-                    _calls.TryRemove(call, out _); // and with it the stopped host's service provider
+                    _registrations.Remove(key);
                 }
+
+                dispose = registration.Close();
+            }
+        }
+
+        if (dispose is not null)
+        {
+            dispose.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            ForgetCalls(dispose); // and with it the stopped host's service provider
+        }
+    }
+
+    private void ForgetCalls(LakebaseDataSource dataSource)
+    {
+        foreach (var (call, known) in _calls)
+        {
+            if (ReferenceEquals(known, dataSource) || known.IsDisposed)
+            {
+                _calls.TryRemove(call, out _);
             }
         }
     }
 
     private void DisposeAll()
     {
-        Registration[] all;
+        LakebaseDataSource[] all;
         lock (_gate)
         {
-            all = [.. _registrations.Values];
+            all = [.. _registrations.Values.Select(r => r.Close()).OfType<LakebaseDataSource>()];
             _registrations.Clear();
         }
 
-        foreach (var registration in all)
+        // In parallel and bounded as a whole: the test runner (and any host) gives process exit only seconds.
+        try
         {
-            try
-            {
-                registration.DataSource.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(2));
-            }
-            catch (AggregateException)
-            {
-                // Best effort at process exit: the process is going away either way.
-            }
+            Task.WhenAll(all.Select(d => d.DisposeAsync().AsTask())).Wait(ExitDisposeBudget);
+        }
+        catch (AggregateException)
+        {
+            // Best effort at process exit: the process is going away either way.
         }
     }
 
@@ -223,30 +285,5 @@ internal sealed class LakebaseDataSourceRegistry
                 settings.HttpClient is null ? services?.GetService<IHttpClientFactory>() : null,
                 services?.GetService<IHostApplicationLifetime>());
         }
-    }
-
-    /// <summary>One data source and who holds it: hosts (released on stop) or nobody in particular (pinned).</summary>
-    private sealed class Registration(LakebaseDataSource dataSource)
-    {
-        private readonly HashSet<IHostApplicationLifetime> _hosts = new(ReferenceEqualityComparer.Instance);
-        private bool _pinned;
-
-        public LakebaseDataSource DataSource => dataSource;
-
-        // Called under the registry's lock.
-        public void Attach(IHostApplicationLifetime? lifetime, Action release)
-        {
-            if (lifetime is null)
-            {
-                _pinned = true;
-            }
-            else if (_hosts.Add(lifetime))
-            {
-                lifetime.ApplicationStopped.Register(release);
-            }
-        }
-
-        // Called under the registry's lock; true when nobody holds the data source any more.
-        public bool Detach(IHostApplicationLifetime lifetime) => _hosts.Remove(lifetime) && _hosts.Count == 0 && !_pinned;
     }
 }
