@@ -36,6 +36,7 @@ internal sealed class DatabaseCredentialCache : IAsyncDisposable
     private readonly ForcedRefreshBudget _forcedBudget;
     private readonly CancellationTokenSource _disposed = new();
     private readonly object _gate = new();
+    private bool _closed;
 
     // What opens are served from without the lock; null when there is none or a forced refresh evicted it.
     private volatile DatabaseCredential? _serving;
@@ -193,7 +194,7 @@ internal sealed class DatabaseCredentialCache : IAsyncDisposable
     {
         lock (_gate)
         {
-            if (_disposed.IsCancellationRequested || _inflight is not null)
+            if (_closed || _inflight is not null)
             {
                 return;
             }
@@ -224,9 +225,16 @@ internal sealed class DatabaseCredentialCache : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_disposed.IsCancellationRequested)
+        lock (_gate)
         {
-            return;
+            // Under the lock: a refresh finishing now either scheduled its timer before this (the timer is disposed
+            // below) or sees _closed and schedules nothing on a disposed timer.
+            if (_closed)
+            {
+                return;
+            }
+
+            _closed = true;
         }
 
         await _disposed.CancelAsync().ConfigureAwait(false);
@@ -532,9 +540,10 @@ internal sealed class DatabaseCredentialCache : IAsyncDisposable
     }
 
     // Called under _gate.
+    // Called under _gate.
     private void ScheduleRefresh(DateTimeOffset at)
     {
-        if (_refreshTimer is null)
+        if (_refreshTimer is null || _closed)
         {
             return;
         }

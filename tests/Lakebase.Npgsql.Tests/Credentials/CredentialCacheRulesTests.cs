@@ -237,6 +237,25 @@ public sealed class CredentialCacheRulesTests : CacheTestBase
         Assert.Equal(2, _api.Requests);
     }
 
+    [Fact]
+    public async Task A_refresh_that_answers_after_disposal_schedules_nothing_and_nothing_is_requested_afterwards()
+    {
+        var cache = NewCache();
+        _api.Gate = new TaskCompletionSource();
+        _api.HonoursCancellation = false;
+        var open = cache.GetPasswordAsync(Ct).AsTask();
+        await WaitUntil(() => _api.Requests == 1);
+
+        await cache.DisposeAsync();
+        _api.Gate.SetResult(); // the response arrives after all
+        await Task.WhenAny(open, Task.Delay(TimeSpan.FromSeconds(5), Ct));
+
+        Assert.Null(cache.NextRefreshAt); // no timer armed on a disposed cache
+        _clock.Advance(TimeSpan.FromHours(3));
+        await Task.Delay(50, Ct);
+        Assert.Equal(1, _api.Requests);
+    }
+
     // ---- Clock: lazy mode, waking from a long suspend ----
 
     [Fact]

@@ -20,6 +20,9 @@ internal sealed class FakeCredentialApi(TimeProvider clock, TimeSpan lifetime)
     /// <summary>Requests wait for this before answering (to hold concurrent callers in flight).</summary>
     public TaskCompletionSource? Gate { get; set; }
 
+    /// <summary>When false, a request held by <see cref="Gate"/> answers even after its caller cancelled (a response already on its way).</summary>
+    public bool HonoursCancellation { get; set; } = true;
+
     /// <summary>Whether the last request's cancellation token was cancelled (the caller's deadline passed).</summary>
     public bool LastRequestCancelled { get; private set; }
 
@@ -30,7 +33,7 @@ internal sealed class FakeCredentialApi(TimeProvider clock, TimeSpan lifetime)
         {
             try
             {
-                await gate.Task.WaitAsync(cancellationToken);
+                await gate.Task.WaitAsync(HonoursCancellation ? cancellationToken : CancellationToken.None);
             }
             catch (OperationCanceledException)
             {
