@@ -61,9 +61,9 @@ public static class LakebaseDbContextOptionsBuilderExtensions
     /// Configures the context to connect to a Databricks Lakebase Autoscaling endpoint with short-lived OAuth database
     /// credentials that are cached, refreshed in the background before they expire, and replaced (with one retry of
     /// the open) when the server rejects one. EF Core builds and shares the data source: one per distinct configuration
-    /// in the process, disposed when the host stops. After 15 minutes without a connection being opened, its pooled
-    /// connections, credential and refresh timer are released; options that still refer to it keep working (the next
-    /// open fetches a credential, as the first did). No network call is made while options are built.
+    /// in the process, disposed when the host stops. After 15 minutes without a connection being opened its pooled
+    /// connections are closed (and its credential refresh has paused), so the compute can suspend; the next open
+    /// connects again. No network call is made while options are built.
     /// </summary>
     /// <param name="optionsBuilder">The builder being used to configure the context.</param>
     /// <param name="endpoint">The endpoint name, <c>projects/{project}/branches/{branch}/endpoints/{endpoint}</c>.</param>

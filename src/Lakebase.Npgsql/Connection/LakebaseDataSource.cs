@@ -64,18 +64,17 @@ public sealed class LakebaseDataSource : DbDataSource
 
     internal bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
-    /// <summary>How long since a connection was last created or opened through this data source.</summary>
+    /// <summary>How long since a connection was last created or opened through this data source (to within a second).</summary>
     internal TimeSpan IdleFor => _parts.TimeProvider.GetElapsedTime(Volatile.Read(ref _lastUsed));
 
     /// <summary>
-    /// Gives back what an idle data source holds: its pooled physical connections (closed now; connections in use are
-    /// closed when returned), its database credential and workspace tokens, and its refresh timer. The data source stays
-    /// usable: the next open fetches a credential and connects, as the first open did.
+    /// Closes the pooled physical connections of an idle data source now (connections in use are closed when
+    /// returned), so that the server's sessions end even with a <c>MinPoolSize</c> above zero and the compute can
+    /// suspend. The data source stays usable and keeps its credential: the next open connects again.
     /// </summary>
-    /// <param name="onReuse">Called once, on the first use after the release (lets an owner take the data source back).</param>
-    internal void ReleaseIdleResources(Action? onReuse = null)
+    /// <param name="onReuse">Called once, on the first use after this (lets an owner take the data source back).</param>
+    internal void ReleaseIdleConnections(Action onReuse)
     {
-        Volatile.Write(ref _onReuse, onReuse);
         lock (_buildGate)
         {
             if (IsDisposed)
@@ -84,9 +83,8 @@ public sealed class LakebaseDataSource : DbDataSource
             }
 
             _npgsql?.Clear();
+            Volatile.Write(ref _onReuse, onReuse);
         }
-
-        _parts.ReleaseSecrets();
     }
 
     /// <summary>Why the last login was refused even with a fresh credential; cleared by the next successful open.</summary>
@@ -239,7 +237,13 @@ public sealed class LakebaseDataSource : DbDataSource
 
     private void NoteUse()
     {
-        Volatile.Write(ref _lastUsed, _parts.TimeProvider.GetTimestamp());
+        // At most one write a second: concurrent opens would otherwise contend for this cache line on every open.
+        var now = _parts.TimeProvider.GetTimestamp();
+        if (now - Volatile.Read(ref _lastUsed) >= _parts.TimeProvider.TimestampFrequency)
+        {
+            Volatile.Write(ref _lastUsed, now);
+        }
+
         if (Volatile.Read(ref _onReuse) is not null)
         {
             Interlocked.Exchange(ref _onReuse, null)?.Invoke();

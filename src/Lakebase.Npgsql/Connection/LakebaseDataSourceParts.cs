@@ -115,13 +115,6 @@ internal sealed class LakebaseDataSourceParts : IAsyncDisposable
 
     private const string LookedUp = "(looked up on first open)";
 
-    /// <summary>Forgets the database credential and the cached workspace tokens (an idle data source, see <see cref="LakebaseDataSource.ReleaseIdleResources"/>).</summary>
-    public void ReleaseSecrets()
-    {
-        Credentials.Release();
-        _tokenCache.Clear();
-    }
-
     public async ValueTask DisposeAsync()
     {
         await Credentials.DisposeAsync().ConfigureAwait(false);

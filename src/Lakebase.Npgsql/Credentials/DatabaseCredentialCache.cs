@@ -185,31 +185,6 @@ internal sealed class DatabaseCredentialCache : IAsyncDisposable
         return true;
     }
 
-    /// <summary>
-    /// Forgets the credential and stops the background refresh: the data source was evicted for being idle. Nothing
-    /// is disposed, so whoever still holds the data source can open again; that open fetches a credential in the
-    /// foreground, like the first one. A refresh already running is left to finish.
-    /// </summary>
-    public void Release()
-    {
-        lock (_gate)
-        {
-            if (_closed || _inflight is not null)
-            {
-                return;
-            }
-
-            _serving = null;
-            _current = null;
-            _nextRefreshAt = null;
-            _refreshTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            Volatile.Write(ref _usedSinceRefresh, 0);
-        }
-
-        // The gauges must not keep an evicted data source alive; the next credential stored tracks it again.
-        LakebaseTelemetry.Untrack(this);
-    }
-
     public LakebaseCredentialStatus GetStatus(string user, string source)
     {
         lock (_gate)
@@ -237,8 +212,8 @@ internal sealed class DatabaseCredentialCache : IAsyncDisposable
             _closed = true;
         }
 
+        LakebaseTelemetry.Untrack(this);
         await _disposed.CancelAsync().ConfigureAwait(false);
-        LakebaseTelemetry.Untrack(this); // after the cancel: a refresh finishing now sees it and does not track again
         if (_refreshTimer is not null)
         {
             await _refreshTimer.DisposeAsync().ConfigureAwait(false);
@@ -391,11 +366,6 @@ internal sealed class DatabaseCredentialCache : IAsyncDisposable
                 ScheduleRefresh(credential.RefreshAt);
             }
 
-            if (!_disposed.IsCancellationRequested)
-            {
-                LakebaseTelemetry.Track(this);
-            }
-
             LakebaseLog.CredentialRefreshed(_logger, _target, trigger, credential.ExpiresAt, credential.RefreshAt);
             completion.SetResult(credential);
         }
@@ -539,7 +509,6 @@ internal sealed class DatabaseCredentialCache : IAsyncDisposable
         }
     }
 
-    // Called under _gate.
     // Called under _gate.
     private void ScheduleRefresh(DateTimeOffset at)
     {

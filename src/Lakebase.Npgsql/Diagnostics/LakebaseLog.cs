@@ -59,7 +59,7 @@ internal static partial class LakebaseLog
     [LoggerMessage(16, LogLevel.Warning, "The clock of the workspace at {Workspace} differs from this machine's by {Skew}; credential expiry times are corrected for it. Check the machine's time synchronisation (NTP).", EventName = "ClockSkewDetected")]
     public static partial void ClockSkewDetected(ILogger logger, string workspace, TimeSpan skew);
 
-    [LoggerMessage(17, LogLevel.Debug, "The Lakebase data source for {Target} was not used for {IdleFor}: its pooled connections, credential and refresh timer were released. It is rebuilt on the next use.", EventName = "DataSourceEvicted")]
+    [LoggerMessage(17, LogLevel.Debug, "The Lakebase data source for {Target} was not used for {IdleFor}: its pooled connections were closed, so the compute can suspend. The next use connects again.", EventName = "DataSourceEvicted")]
     public static partial void DataSourceEvicted(ILogger logger, string target, TimeSpan idleFor);
 
     [LoggerMessage(20, LogLevel.Information, "Authenticating to the Databricks workspace {Workspace} with {AuthType} (unified authentication).", EventName = "AuthMethodSelected")]

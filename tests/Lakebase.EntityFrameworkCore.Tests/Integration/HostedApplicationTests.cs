@@ -39,9 +39,15 @@ public sealed class HostedApplicationTests(EmulatorFixture fixture) : IDisposabl
         Assert.Equal(1, fixture.Emulator.Counters.CredentialsMintedFor(principal.ClientId));
         Assert.Contains(fixture.Logs.Entries, e => e.Category == "Lakebase" && e.EventId.Name == "CredentialRefreshed"); // the app's own logger saw it
 
-        var dataSourcesBefore = LakebaseDataSourceRegistry.Shared.Count;
-        await host.StopAsync(Ct);
-        Assert.Equal(dataSourcesBefore - 1, LakebaseDataSourceRegistry.Shared.Count);
+        var registry = LakebaseDataSourceRegistry.Shared;
+        await using (var scope = host.Services.CreateAsyncScope())
+        {
+            var owner = scope.ServiceProvider.GetRequiredService<ProbeDb>().GetService<IDbContextOptions>().FindExtension<LakebaseOptionsExtension>()!.DataSource;
+            Assert.True(registry.IsLive(owner));
+            await host.StopAsync(Ct);
+            Assert.False(registry.IsLive(owner)); // the registry let go of it with the host
+        }
+
         await Assert.ThrowsAsync<ObjectDisposedException>(async () => await first!.OpenConnectionAsync(Ct));
     }
 

@@ -17,8 +17,8 @@ namespace Lakebase.EntityFrameworkCore.Infrastructure.Internal;
 /// DbContext options build, so it must find the existing data source cheaply and never build a second pool for the same
 /// configuration. A data source obtained through a host (<see cref="IHostApplicationLifetime"/>) is disposed when the
 /// last such host stops; one obtained without a host lives until the process exits. Either way, a data source nobody
-/// has used for <see cref="LakebaseDataSourceRegistration.IdleTimeout"/> is evicted: its pooled connections, credential
-/// and refresh timer are released, and it is garbage once no options refer to it. In an application with a container,
+/// has used for <see cref="LakebaseDataSourceRegistration.IdleTimeout"/> is evicted: its pooled connections are closed
+/// (its credential refresh has already paused for lack of use). In an application with a container,
 /// <c>AddLakebaseDataSource</c> + <c>UseLakebase()</c> gives the container the ownership instead.
 /// </summary>
 internal sealed class LakebaseDataSourceRegistry
@@ -42,15 +42,24 @@ internal sealed class LakebaseDataSourceRegistry
 
     public static LakebaseDataSourceRegistry Shared { get; } = new();
 
-    /// <summary>How many data sources are held and not evicted (for tests and diagnostics).</summary>
+    /// <summary>How many data sources are live: registered and not evicted (for diagnostics).</summary>
     public int Count
     {
         get
         {
             lock (_gate)
             {
-                return _registrations.Values.Count(r => r.IsActive);
+                return _registrations.Values.Count(r => !r.IsEvicted);
             }
+        }
+    }
+
+    /// <summary>Whether <paramref name="dataSource"/> is registered and not evicted (for tests).</summary>
+    internal bool IsLive(LakebaseDataSource dataSource)
+    {
+        lock (_gate)
+        {
+            return _registrations.Values.Any(r => ReferenceEquals(r.DataSource, dataSource) && !r.IsEvicted);
         }
     }
 
@@ -84,19 +93,21 @@ internal sealed class LakebaseDataSourceRegistry
     {
         var key = KeyFor(request);
         LakebaseDataSourceRegistration registration;
-        LakebaseDataSource dataSource;
         var warnAboutMany = false;
         lock (_gate)
         {
-            if (!_registrations.TryGetValue(key, out registration!) || !registration.TryGet(out dataSource))
+            if (_registrations.TryGetValue(key, out registration!) && !registration.DataSource.IsDisposed)
             {
-                RemoveCollected();
-                dataSource = new LakebaseDataSource(new LakebaseDataSourceParts(request));
+                registration.Reactivate();
+            }
+            else
+            {
+                registration?.Close(); // its data source was disposed by hand
+                var dataSource = new LakebaseDataSource(new LakebaseDataSourceParts(request));
                 var logger = request.LoggerFactory.CreateLogger(LakebaseLog.Category);
                 registration = new LakebaseDataSourceRegistration(dataSource, request.TimeProvider, r => OnIdleCheck(key, r, logger));
                 _registrations[key] = registration;
-                var active = _registrations.Values.Count(r => r.IsActive);
-                warnAboutMany = active > ManyDataSourcesThreshold && !_warnedAboutMany;
+                warnAboutMany = _registrations.Count > ManyDataSourcesThreshold && !_warnedAboutMany;
                 _warnedAboutMany |= warnAboutMany;
             }
 
@@ -109,7 +120,7 @@ internal sealed class LakebaseDataSourceRegistry
             LakebaseLog.ManyDataSourcesCreated(request.LoggerFactory.CreateLogger(LakebaseLog.Category), ManyDataSourcesThreshold + 1);
         }
 
-        return dataSource;
+        return registration.DataSource;
     }
 
     private static LakebaseDataSourceKey KeyFor(LakebaseDataSourceRequest request)
@@ -136,97 +147,93 @@ internal sealed class LakebaseDataSourceRegistry
             settings.ConfigureDataSource);
     }
 
-    // Runs on the registration's timer.
+    // Runs on the registration's timer: nothing may escape it, or the process ends.
     private void OnIdleCheck(LakebaseDataSourceKey key, LakebaseDataSourceRegistration registration, ILogger logger)
     {
-        LakebaseDataSource? evicted;
-        lock (_gate)
+        try
         {
-            evicted = _registrations.TryGetValue(key, out var current) && ReferenceEquals(current, registration) ? registration.EvictIfIdle() : null;
-        }
+            lock (_gate)
+            {
+                if (!_registrations.TryGetValue(key, out var current) || !ReferenceEquals(current, registration) || !registration.EvictIfIdle())
+                {
+                    return;
+                }
+            }
 
-        if (evicted is null)
+            var dataSource = registration.DataSource;
+            var idleFor = dataSource.IdleFor;
+            dataSource.ReleaseIdleConnections(onReuse: () => Reactivate(key, registration));
+            if (dataSource.IdleFor < idleFor)
+            {
+                Reactivate(key, registration); // used while its connections were being closed
+            }
+
+            LakebaseLog.DataSourceEvicted(logger, dataSource.Endpoint, idleFor);
+        }
+        catch (Exception)
         {
-            return;
+            // Best effort: a data source that could not be evicted stays as it was and is checked again when used.
         }
-
-        ForgetCalls(evicted);
-        evicted.ReleaseIdleResources(onReuse: () => Reactivate(key, registration));
-        LakebaseLog.DataSourceEvicted(logger, evicted.Endpoint, LakebaseDataSourceRegistration.IdleTimeout);
     }
 
-    // Options built before the eviction used the data source again: hold it (and watch it) again.
+    // A data source evicted earlier was used again (through options built before its eviction, say).
     private void Reactivate(LakebaseDataSourceKey key, LakebaseDataSourceRegistration registration)
     {
         lock (_gate)
         {
             if (_registrations.TryGetValue(key, out var current) && ReferenceEquals(current, registration))
             {
-                registration.TryGet(out _);
-            }
-        }
-    }
-
-    // Called under the lock when a data source is built: registrations whose evicted data source is gone.
-    private void RemoveCollected()
-    {
-        foreach (var (key, registration) in _registrations)
-        {
-            if (registration.IsCollected)
-            {
-                registration.Close();
-                _registrations.Remove(key);
+                registration.Reactivate();
             }
         }
     }
 
     private void Release(LakebaseDataSourceKey key, LakebaseDataSourceRegistration registration, IHostApplicationLifetime lifetime)
     {
-        LakebaseDataSource? dispose = null;
         lock (_gate)
         {
-            if (registration.Detach(lifetime))
+            if (!registration.Detach(lifetime))
             {
-                if (_registrations.TryGetValue(key, out var current) && ReferenceEquals(current, registration))
-                {
-                    _registrations.Remove(key);
-                }
-
-                dispose = registration.Close();
+                return;
             }
-        }
 
-        if (dispose is not null)
-        {
-            dispose.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            ForgetCalls(dispose); // and with it the stopped host's service provider
-        }
-    }
-
-    private void ForgetCalls(LakebaseDataSource dataSource)
-    {
-        foreach (var (call, known) in _calls)
-        {
-            if (ReferenceEquals(known, dataSource) || known.IsDisposed)
+            if (_registrations.TryGetValue(key, out var current) && ReferenceEquals(current, registration))
             {
-                _calls.TryRemove(call, out _);
+                _registrations.Remove(key);
+            }
+
+            registration.Close();
+        }
+
+        registration.DataSource.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        foreach (var (call, dataSource) in _calls)
+        {
+            if (dataSource.IsDisposed)
+            {
+                _calls.TryRemove(call, out _); // and with it the stopped host's service provider
             }
         }
     }
 
     private void DisposeAll()
     {
-        LakebaseDataSource[] all;
+        LakebaseDataSourceRegistration[] all;
         lock (_gate)
         {
-            all = [.. _registrations.Values.Select(r => r.Close()).OfType<LakebaseDataSource>()];
+            all = [.. _registrations.Values];
             _registrations.Clear();
         }
 
-        // In parallel and bounded as a whole: the test runner (and any host) gives process exit only seconds.
+        // In parallel and bounded as a whole: a test runner (or a host) gives process exit only seconds, and the
+        // pools' sockets close with the process anyway.
         try
         {
-            Task.WhenAll(all.Select(d => d.DisposeAsync().AsTask())).Wait(ExitDisposeBudget);
+            foreach (var registration in all)
+            {
+                registration.Close();
+            }
+
+            Task.WhenAll(all.Select(r => r.DataSource.DisposeAsync().AsTask())).Wait(ExitDisposeBudget);
         }
         catch (AggregateException)
         {
