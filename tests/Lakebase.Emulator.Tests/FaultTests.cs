@@ -162,7 +162,7 @@ public sealed class FaultTests(EmulatorFixture fixture) : IDisposable
             Assert.Equal(HttpStatusCode.OK, drop.StatusCode);
         }
 
-        await Assert.ThrowsAnyAsync<Npgsql.NpgsqlException>(() => Client.ScalarAsync(open, "SELECT 1"));
+        await Assert.ThrowsAnyAsync<global::Npgsql.NpgsqlException>(() => Client.ScalarAsync(open, "SELECT 1"));
 
         var counters = await http.GetStringAsync(new Uri(Emulator.WorkspaceUrl, "emulator/counters"), ct);
         Assert.Contains("\"credentials_minted\"", counters, StringComparison.Ordinal);

@@ -24,7 +24,7 @@ public sealed class StandaloneEmulatorTests(ITestOutputHelper output)
             Assert.Equal(1, await Client.ScalarAsync(connection, "SELECT 1"));
         }
 
-        var socketDirectory = new Npgsql.NpgsqlConnectionStringBuilder(emulator.AdminConnectionString).Host!;
+        var socketDirectory = new global::Npgsql.NpgsqlConnectionStringBuilder(emulator.AdminConnectionString).Host!;
         stopwatch.Restart();
         await emulator.DisposeAsync();
         output.WriteLine($"Stop: {stopwatch.Elapsed.TotalMilliseconds:F0} ms");
@@ -57,7 +57,7 @@ public sealed class StandaloneEmulatorTests(ITestOutputHelper output)
         Assert.Equal(1, await Client.ScalarAsync(open, "SELECT 1"));
 
         await Client.WaitUntilAsync(() => emulator.IsSuspended, TimeSpan.FromSeconds(5));
-        await Assert.ThrowsAnyAsync<Npgsql.NpgsqlException>(() => Client.ScalarAsync(open, "SELECT 1"));
+        await Assert.ThrowsAnyAsync<global::Npgsql.NpgsqlException>(() => Client.ScalarAsync(open, "SELECT 1"));
 
         var stopwatch = Stopwatch.StartNew();
         await using (var woken = await Client.OpenAsync(emulator, token))
@@ -86,7 +86,7 @@ public sealed class StandaloneEmulatorTests(ITestOutputHelper output)
             await using var open = await Client.OpenAsync(emulator, token);
             await stop();
             Assert.True(emulator.IsSuspended);
-            await Assert.ThrowsAnyAsync<Npgsql.NpgsqlException>(() => Client.ScalarAsync(open, "SELECT 1"));
+            await Assert.ThrowsAnyAsync<global::Npgsql.NpgsqlException>(() => Client.ScalarAsync(open, "SELECT 1"));
 
             var stopwatch = Stopwatch.StartNew();
             await using var woken = await Client.OpenAsync(emulator, token);

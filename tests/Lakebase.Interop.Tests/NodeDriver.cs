@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.Json.Nodes;
+using Lakebase.Testing;
 
 namespace Lakebase.Interop.Tests;
 
@@ -16,7 +17,7 @@ internal static class NodeDriver
     public static string ProjectDirectory { get; } = typeof(NodeDriver).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
         .Single(a => a.Key == "NodeProjectDirectory").Value!;
 
-    private static string Node => ExternalProcess.Locate("node")
+    private static string Node => ProcessRunner.Locate("node")
         ?? throw new InvalidOperationException("Node.js is not installed: install it (apt-get install -y nodejs npm) to run the interop tests.");
 
     /// <summary>Runs <c>npm ci</c> unless the driver is already installed.</summary>
@@ -30,14 +31,15 @@ internal static class NodeDriver
                 return;
             }
 
-            var npm = ExternalProcess.Locate("npm")
+            var npm = ProcessRunner.Locate("npm")
                 ?? throw new InvalidOperationException("npm is not installed: install it (apt-get install -y nodejs npm) to run the interop tests.");
 
             // npm needs this process's environment (PATH, HOME, its registry settings).
-            ProcessResult result;
+            ProcessRunner.Result result;
             try
             {
-                result = await ExternalProcess.RunAsync(npm, ["ci", "--no-audit", "--no-fund"], ProjectDirectory, new Dictionary<string, string>(), InstallTimeout, inheritEnvironment: true);
+                result = await ProcessRunner.RunAsync(npm, ["ci", "--no-audit", "--no-fund"], ProjectDirectory, new Dictionary<string, string?>(), InstallTimeout,
+                    TestContext.Current.CancellationToken);
             }
             catch (TimeoutException ex)
             {
@@ -47,7 +49,7 @@ internal static class NodeDriver
             if (result.ExitCode != 0)
             {
                 throw new InvalidOperationException(
-                    $"`npm ci` in {ProjectDirectory} failed with exit code {result.ExitCode}; run it by hand to see why. Last output:\n{Tail(result.AllOutput)}");
+                    $"`npm ci` in {ProjectDirectory} failed with exit code {result.ExitCode}; run it by hand to see why. Last output:\n{Tail(result.Output)}");
             }
         }
         finally
@@ -57,7 +59,7 @@ internal static class NodeDriver
     }
 
     /// <summary>Runs <c>node interop.mjs</c> with exactly <paramref name="environment"/> (plus an empty HOME) and parses its JSON line.</summary>
-    public static async Task<(ProcessResult Process, JsonObject Json)> RunInteropAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    public static async Task<(ProcessRunner.Result Process, JsonObject Json)> RunInteropAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         await EnsureInstalledAsync();
 
@@ -65,11 +67,13 @@ internal static class NodeDriver
         var home = Directory.CreateTempSubdirectory("lakebase-interop-home-");
         try
         {
-            var env = new Dictionary<string, string>(environment) { ["HOME"] = home.FullName };
-            var result = await ExternalProcess.RunAsync(Node, ["interop.mjs", .. arguments], ProjectDirectory, env, RunTimeout);
+            var env = environment.ToDictionary(v => v.Key, string? (v) => v.Value);
+            env["HOME"] = home.FullName;
+            var result = await ProcessRunner.RunAsync(Node, ["interop.mjs", .. arguments], ProjectDirectory, env, RunTimeout,
+                TestContext.Current.CancellationToken, inheritEnvironment: false);
             var line = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault(l => l.StartsWith('{'));
             var json = line is null ? null : JsonNode.Parse(line) as JsonObject;
-            return (result, json ?? throw new InvalidOperationException($"interop.mjs printed no JSON result (exit code {result.ExitCode}):\n{Tail(result.AllOutput)}"));
+            return (result, json ?? throw new InvalidOperationException($"interop.mjs printed no JSON result (exit code {result.ExitCode}):\n{Tail(result.Output)}"));
         }
         finally
         {

@@ -64,8 +64,8 @@ public sealed class NodeDriverTests(InteropEmulatorFixture fixture, ITestOutputH
         AssertNoSecrets(process, principal);
     }
 
-    private static void AssertNoSecrets(ProcessResult process, EmulatedPrincipal principal) =>
-        SecretAssert.DoesNotLeak(process.AllOutput,
+    private static void AssertNoSecrets(ProcessRunner.Result process, EmulatedPrincipal principal) =>
+        SecretAssert.DoesNotLeak(process.Output,
             ("client secret", principal.ClientSecret), ("personal access token", principal.PersonalAccessToken),
             ("database token", "lbdb_"), ("workspace token", "lbws_"));
 }

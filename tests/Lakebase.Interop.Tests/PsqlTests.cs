@@ -10,7 +10,7 @@ public sealed class PsqlTests(InteropEmulatorFixture fixture)
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static string Psql => ExternalProcess.Locate("psql", Directory.Exists("/usr/lib/postgresql")
+    private static string Psql => ProcessRunner.Locate("psql", Directory.Exists("/usr/lib/postgresql")
             ? Directory.GetDirectories("/usr/lib/postgresql").OrderDescending().Select(d => Path.Combine(d, "bin", "psql"))
             : [])
         ?? throw new InvalidOperationException("psql is not installed (apt-get install -y postgresql-client).");
@@ -24,7 +24,7 @@ public sealed class PsqlTests(InteropEmulatorFixture fixture)
 
         Assert.True(result.ExitCode == 0, result.StandardError);
         Assert.Equal(fixture.ServicePrincipal.ClientId, result.StandardOutput.Trim());
-        SecretAssert.DoesNotLeak(result.AllOutput, ("database token", token));
+        SecretAssert.DoesNotLeak(result.Output, ("database token", token));
     }
 
     [Fact]
@@ -53,7 +53,7 @@ public sealed class PsqlTests(InteropEmulatorFixture fixture)
             Assert.Equal(2, result.ExitCode);
             Assert.Contains("certificate verify failed", result.StandardError, StringComparison.Ordinal);
             Assert.Equal(0, emulator.Counters.LoginsAccepted);
-            SecretAssert.DoesNotLeak(result.AllOutput, ("database token", token));
+            SecretAssert.DoesNotLeak(result.Output, ("database token", token));
         }
 
         using var wrongNames = otherCa.IssueServerCertificate(dnsNames: ["db.example.test"], ipAddresses: []);
@@ -72,12 +72,13 @@ public sealed class PsqlTests(InteropEmulatorFixture fixture)
     private static string ConnectionLine(LakebaseEmulator emulator, string user, string rootCertificate) =>
         $"host=localhost port={emulator.Port} dbname={emulator.Database} user={user} sslmode=verify-full sslrootcert={rootCertificate}";
 
-    private static Task<ProcessResult> RunPsqlAsync(Dictionary<string, string> environment, string? connectionLine)
+    private static Task<ProcessRunner.Result> RunPsqlAsync(Dictionary<string, string> environment, string? connectionLine)
     {
         // Nothing from the developer's shell or ~/.psqlrc / ~/.pgpass takes part (-X, and the environment is replaced).
         environment["PGCONNECT_TIMEOUT"] = "10";
         environment["HOME"] = Path.GetTempPath();
         string[] arguments = ["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", "SELECT current_user"];
-        return ExternalProcess.RunAsync(Psql, connectionLine is null ? arguments : [.. arguments, connectionLine], Path.GetTempPath(), environment, Timeout);
+        return ProcessRunner.RunAsync(Psql, connectionLine is null ? arguments : [.. arguments, connectionLine], Path.GetTempPath(),
+            environment.ToDictionary(v => v.Key, string? (v) => v.Value), Timeout, Ct, inheritEnvironment: false);
     }
 }

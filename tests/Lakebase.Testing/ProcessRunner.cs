@@ -7,15 +7,25 @@ namespace Lakebase.Testing;
 /// <summary>Runs a command line tool to completion with a bounded time, capturing its output.</summary>
 public static class ProcessRunner
 {
-    public sealed record Result(int ExitCode, string Output)
+    /// <summary>The outcome of a finished tool.</summary>
+    /// <param name="ExitCode">The tool's exit code.</param>
+    /// <param name="Output">Standard output and standard error together, line by line in the order they arrived.</param>
+    /// <param name="StandardOutput">Standard output alone, line by line.</param>
+    /// <param name="StandardError">Standard error alone, line by line.</param>
+    public sealed record Result(int ExitCode, string Output, string StandardOutput, string StandardError)
     {
+        /// <summary>The exit code and all output, for assertion messages.</summary>
         public override string ToString() => $"exit code {ExitCode}{Environment.NewLine}{Output}";
     }
 
-    /// <summary>Runs the tool; in <c>environment</c>, a null value removes that variable from the inherited ones.</summary>
+    /// <summary>
+    /// Runs the tool. In <paramref name="environment"/>, a null value removes that variable from the inherited ones;
+    /// unless <paramref name="inheritEnvironment"/>, nothing is inherited and <paramref name="environment"/> is the whole
+    /// environment, for tools that must not see the developer's shell settings at all.
+    /// </summary>
     /// <exception cref="TimeoutException">The tool did not finish within <paramref name="timeout"/>; it was killed.</exception>
     public static async Task<Result> RunAsync(string fileName, IEnumerable<string> arguments, string workingDirectory,
-        IReadOnlyDictionary<string, string?> environment, TimeSpan timeout, CancellationToken cancellationToken)
+        IReadOnlyDictionary<string, string?> environment, TimeSpan timeout, CancellationToken cancellationToken, bool inheritEnvironment = true)
     {
         var startInfo = new ProcessStartInfo(fileName)
         {
@@ -29,12 +39,19 @@ public static class ProcessRunner
             startInfo.ArgumentList.Add(argument);
         }
 
+        if (!inheritEnvironment)
+        {
+            startInfo.Environment.Clear();
+        }
+
         ApplyEnvironment(startInfo, environment);
 
         var output = new StringBuilder();
+        var standardOutput = new StringBuilder();
+        var standardError = new StringBuilder();
         using var process = new Process { StartInfo = startInfo };
-        process.OutputDataReceived += (_, e) => Append(output, e.Data);
-        process.ErrorDataReceived += (_, e) => Append(output, e.Data);
+        process.OutputDataReceived += (_, e) => Append(output, standardOutput, e.Data);
+        process.ErrorDataReceived += (_, e) => Append(output, standardError, e.Data);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -52,7 +69,16 @@ public static class ProcessRunner
         }
 
         process.WaitForExit(); // flush the asynchronous output readers
-        return new Result(process.ExitCode, output.ToString());
+        return new Result(process.ExitCode, output.ToString(), standardOutput.ToString(), standardError.ToString());
+    }
+
+    /// <summary>The full path of <paramref name="program"/> on PATH, else the first of <paramref name="fallbacks"/> that exists; null if none.</summary>
+    public static string? Locate(string program, params IEnumerable<string> fallbacks)
+    {
+        var onPath = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(directory => Path.Combine(directory, program));
+        return onPath.Concat(fallbacks).FirstOrDefault(File.Exists);
     }
 
     /// <summary>
@@ -92,16 +118,18 @@ public static class ProcessRunner
         }
     }
 
-    private static void Append(StringBuilder output, string? line)
+    private static void Append(StringBuilder output, StringBuilder stream, string? line)
     {
         if (line is null)
         {
             return;
         }
 
+        // Both readers append to output; one lock keeps its lines whole and in arrival order.
         lock (output)
         {
             output.AppendLine(line);
+            stream.AppendLine(line);
         }
     }
 }

@@ -1,0 +1,65 @@
+using Lakebase.Emulator;
+using Lakebase.Npgsql;
+using Microsoft.Extensions.Logging;
+using Xunit;
+
+namespace Lakebase.Testing;
+
+/// <summary>
+/// One local Lakebase emulator (real PostgreSQL behind a TLS, token-checking front with its own CA; real workspace API
+/// over HTTP on 127.0.0.1) shared by the tests of one collection, which run one at a time because faults such as an API
+/// outage or a token revocation are emulator-wide. Every log line the clients write through <see cref="LoggerFactory"/>
+/// is captured so that tests can check it for secrets. A test project's fixture derives from this and adds how its
+/// clients are built.
+/// </summary>
+public abstract class EmulatorFixtureBase : IAsyncLifetime
+{
+    /// <summary>The running emulator; set by <see cref="InitializeAsync"/>.</summary>
+    public LakebaseEmulator Emulator { get; private set; } = null!;
+
+    /// <summary>Every line written through <see cref="LoggerFactory"/>.</summary>
+    public CapturingLoggerProvider Logs { get; } = new();
+
+    /// <summary>
+    /// The logger factory to give the clients under test: at Trace, so that the secret checks see the most verbose
+    /// output a user could switch on.
+    /// </summary>
+    public ILoggerFactory LoggerFactory { get; private set; } = null!;
+
+    /// <summary>Starts the emulator and the capturing logger factory.</summary>
+    public async ValueTask InitializeAsync()
+    {
+        LoggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace));
+        Emulator = await LakebaseEmulator.StartAsync(new LakebaseEmulatorOptions(), TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>A fresh service principal with its own role: its credential counts are this test's alone.</summary>
+    public Task<EmulatedPrincipal> NewPrincipalAsync(bool workspaceAccess = true, bool createRole = true) =>
+        Emulator.AddPrincipalAsync(EmulatedPrincipal.CreateServicePrincipal(workspaceAccess, createRole), TestContext.Current.CancellationToken);
+
+    /// <summary>OAuth machine-to-machine options that sign <paramref name="principal"/> in to the emulator's workspace.</summary>
+    public LakebaseOAuthOptions OAuthFor(EmulatedPrincipal principal) => new()
+    {
+        WorkspaceHost = Emulator.WorkspaceUrl.ToString(),
+        ClientId = principal.ClientId,
+        ClientSecret = principal.ClientSecret,
+    };
+
+    /// <summary>Fails if any captured log line holds a database token, a workspace token or a client secret.</summary>
+    public void AssertNoSecretsLogged() => AssertNoSecretsIn(Logs.AllText());
+
+    /// <summary>Fails if <paramref name="text"/> holds a database token, a workspace token or a client secret.</summary>
+    public void AssertNoSecretsIn(string text) => EmulatorSecretAssert.DoesNotLeak(Emulator, text);
+
+    /// <summary>Stops the emulator and the logger factory.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        // Null when InitializeAsync failed part way: the failure to report is that one, not a NullReferenceException here.
+        if (Emulator is not null)
+        {
+            await Emulator.DisposeAsync();
+        }
+
+        LoggerFactory?.Dispose();
+    }
+}
