@@ -20,6 +20,18 @@ public sealed class CapturingLoggerProvider : ILoggerProvider
 
     public void Clear() => _entries.Clear();
 
+    /// <summary>Removes and returns what was captured so far (a long-lived capture would otherwise grow without bound).</summary>
+    public IReadOnlyList<CapturedLogEntry> Drain()
+    {
+        var drained = new List<CapturedLogEntry>();
+        while (_entries.TryDequeue(out var entry))
+        {
+            drained.Add(entry);
+        }
+
+        return drained;
+    }
+
     /// <summary>All captured text, one entry per line, for "does not contain" assertions.</summary>
     public string AllText() => string.Join(Environment.NewLine, _entries.Select(e => e.ToString()));
 
