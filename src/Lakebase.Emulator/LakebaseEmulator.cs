@@ -34,7 +34,7 @@ public sealed class LakebaseEmulator : IAsyncDisposable
     private SuspendMonitor? _suspendMonitor;
     private EmulatorTls? _tls;
     private EmulatedPrincipal? _defaultPrincipal;
-    private int _disposed;
+    private Lazy<Task>? _stopping;
 
     private LakebaseEmulator(LakebaseEmulatorOptions options)
     {
@@ -396,14 +396,20 @@ public sealed class LakebaseEmulator : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the front, the workspace API and the private server; deletes a temporary data directory.</summary>
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// Stops the front, the workspace API and the private server; deletes a temporary data directory. A second call
+    /// waits for the first to finish, so that whoever disposes last knows the server is down (and its folder free).
+    /// </summary>
+    /// <returns>A task that completes when the emulator has stopped.</returns>
+    public ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
+        var stop = new Lazy<Task>(StopAsync);
+        var current = Interlocked.CompareExchange(ref _stopping, stop, null) ?? stop;
+        return new ValueTask(current.Value);
+    }
 
+    private async Task StopAsync()
+    {
         if (_suspendMonitor is not null)
         {
             await _suspendMonitor.DisposeAsync().ConfigureAwait(false);
@@ -426,6 +432,7 @@ public sealed class LakebaseEmulator : IAsyncDisposable
 
         _tls?.Dispose();
         _setupLock.Dispose();
+        Log.Stopped(_logger);
     }
 
     private static InvalidOperationException NotStarted() => new("The emulator has not been started (use LakebaseEmulator.StartAsync).");

@@ -20,6 +20,9 @@ internal static partial class Log
     [LoggerMessage(4, LogLevel.Information, "Lakebase emulator ready in {ElapsedMs} ms: workspace {WorkspaceUrl}, PostgreSQL 127.0.0.1:{Port}, endpoint {EndpointName}")]
     public static partial void Ready(ILogger logger, long elapsedMs, Uri workspaceUrl, int port, string endpointName);
 
+    [LoggerMessage(6, LogLevel.Information, "Lakebase emulator stopped.")]
+    public static partial void Stopped(ILogger logger);
+
     [LoggerMessage(10, LogLevel.Debug, "Login accepted for role {Role} to database {Database}")]
     public static partial void LoginAccepted(ILogger logger, string role, string database);
 

@@ -39,14 +39,21 @@ public sealed class EmbeddedEmulatorTests : IDisposable
     public async Task The_first_start_on_a_fresh_emulator_logs_no_error()
     {
         // A fresh database has no migrations history yet; finding that out must not print a red "fail:" line.
-        await using var app = TodoAppFactory.WithEmbeddedEmulator(_dataDirectory);
-        using var client = app.CreateClient();
-        using var response = await client.GetAsync("/api/todos", TestContext.Current.CancellationToken);
+        var app = TodoAppFactory.WithEmbeddedEmulator(_dataDirectory);
+        await using (app)
+        {
+            using var client = app.CreateClient();
+            using var response = await client.GetAsync("/api/todos", TestContext.Current.CancellationToken);
+            response.EnsureSuccessStatusCode();
+        }
 
-        response.EnsureSuccessStatusCode();
         Assert.Contains(app.Logs.Entries, e => e.Message.Contains("Applying migration", StringComparison.Ordinal));
         var errors = app.Logs.Entries.Where(e => e.Level >= LogLevel.Error).ToList();
         Assert.True(errors.Count == 0, "Error-level log lines on a fresh start:" + Environment.NewLine + string.Join(Environment.NewLine, errors));
+
+        // The app's emulator stopped with the app: its PostgreSQL server is gone, not left running on the folder.
+        Assert.Contains(app.Logs.Entries, e => e.Message.Contains("Lakebase emulator stopped", StringComparison.Ordinal));
+        Assert.False(File.Exists(Path.Combine(_dataDirectory, "pgdata", "postmaster.pid")), "the emulator's PostgreSQL server still runs after the app stopped");
     }
 
     public void Dispose()

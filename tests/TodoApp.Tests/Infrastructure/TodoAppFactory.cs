@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace TodoApp.Tests.Infrastructure;
@@ -38,6 +39,8 @@ public sealed class TodoAppFactory(IReadOnlyDictionary<string, string?> settings
         },
         clientSecret: null);
 
+    private TodoApp.Database.LocalEmulator? _localEmulator;
+
     public CapturingLoggerProvider Logs { get; } = new();
 
     /// <summary>Serve over real Kestrel on 127.0.0.1 and a free port (for a browser), instead of the in-memory TestServer.</summary>
@@ -47,6 +50,27 @@ public sealed class TodoAppFactory(IReadOnlyDictionary<string, string?> settings
         StartServer();
         var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         return new Uri(address);
+    }
+
+    /// <summary>
+    /// Stops the app, and with it the emulator the app may have started. WebApplicationFactory returns before the
+    /// app's own Program has finished disposing its services, so without this wait a test could delete the emulator's
+    /// folder under a server that is still stopping, and leave that server running.
+    /// </summary>
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (_localEmulator is { } localEmulator)
+        {
+            await localEmulator.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(60));
+        }
+    }
+
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        var host = base.CreateHost(builder);
+        _localEmulator = host.Services.GetService<TodoApp.Database.LocalEmulator>();
+        return host;
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
