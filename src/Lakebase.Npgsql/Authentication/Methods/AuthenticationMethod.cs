@@ -45,6 +45,12 @@ internal sealed record AuthInputs(LakebaseOAuthOptions Options, Uri? WorkspaceUr
             || host.EndsWith(".databricks.azure.us", StringComparison.OrdinalIgnoreCase)));
 
     public string? Variable(string name) => GetVariable(name) is { } value && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
+
+    /// <summary>The files named <paramref name="program"/> in the directories of this environment's <c>PATH</c>, in order.</summary>
+    public IEnumerable<FileInfo> FindOnPath(string program) =>
+        (GetVariable("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(directory => new FileInfo(Path.Combine(directory, program)))
+            .Where(file => file.Exists);
 }
 
 /// <summary>What token sources use: HTTP, the token cache, the clock and the logger.</summary>

@@ -15,14 +15,10 @@ internal sealed class AzureCliMethod : AuthenticationMethod
 
     public override string? Missing(AuthInputs inputs) => Lacking(
         (inputs.IsAzure, AzureMsiMethod.NotAzure),
-        (OnPath(inputs), "the Azure CLI (az) is not on PATH"));
+        (inputs.FindOnPath(OperatingSystem.IsWindows() ? "az.cmd" : "az").Any(), "the Azure CLI (az) is not on PATH"));
 
     public override IWorkspaceTokenSource Create(AuthInputs inputs, AuthServices services) => new AzureTokenSource(
         services,
         Name,
         new AzureCliCredential(AzureTokenSource.Options(inputs, new AzureCliCredentialOptions { TenantId = inputs.Options.AzureTenantId })));
-
-    private static bool OnPath(AuthInputs inputs) =>
-        (inputs.GetVariable("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Any(directory => File.Exists(Path.Combine(directory, OperatingSystem.IsWindows() ? "az.cmd" : "az")));
 }

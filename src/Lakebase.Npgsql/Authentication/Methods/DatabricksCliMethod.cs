@@ -44,22 +44,15 @@ internal sealed class DatabricksCliMethod : AuthenticationMethod
 
         var name = configured ?? (OperatingSystem.IsWindows() ? "databricks.exe" : "databricks");
         var legacy = false;
-        foreach (var directory in (inputs.GetVariable("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        foreach (var candidate in inputs.FindOnPath(name))
         {
-            var candidate = Path.Combine(directory, name);
-            var info = new FileInfo(candidate);
-            if (!info.Exists)
-            {
-                continue;
-            }
-
-            if (info.Length < MinimumCliSize)
+            if (candidate.Length < MinimumCliSize)
             {
                 legacy = true;
                 continue;
             }
 
-            return (candidate, null);
+            return (candidate.FullName, null);
         }
 
         return (null, legacy
