@@ -99,18 +99,4 @@ internal static class Client
         await using var connection = Connection(emulator, password, principal, sslMode, user);
         return await Assert.ThrowsAsync<PostgresException>(() => connection.OpenAsync(Ct));
     }
-
-    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("Condition not met in time.");
-            }
-
-            await Task.Delay(20, Ct);
-        }
-    }
 }

@@ -1,3 +1,4 @@
+using Lakebase.Testing;
 using System.Diagnostics;
 using System.Net;
 using System.Text;
@@ -116,7 +117,7 @@ public sealed class FaultTests(EmulatorFixture fixture) : IDisposable
         Assert.Equal(1, counters.LoginsAccepted);
         // Npgsql makes a second physical attempt after a failed password login, so at least one.
         Assert.InRange(counters.LoginsRejected, 1, 2);
-        await Client.WaitUntilAsync(() => counters.LiveSessions == 0, TimeSpan.FromSeconds(5));
+        await Poll.UntilAsync(() => counters.LiveSessions == 0, TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
 
         counters.Reset();
         Assert.Equal(0, counters.CredentialsMinted);

@@ -1,3 +1,4 @@
+using Lakebase.Testing;
 using Npgsql;
 
 namespace Lakebase.Emulator.Tests;
@@ -27,12 +28,12 @@ public sealed class SessionControlTests(EmulatorFixture fixture)
     {
         await using var open = await Client.OpenAsync(Emulator, Emulator.MintDatabaseToken().Token);
         Assert.Equal(1, await Client.ScalarAsync(open, "SELECT 1"));
-        await Client.WaitUntilAsync(() => Emulator.Counters.LiveSessions >= 1, TimeSpan.FromSeconds(5));
+        await Poll.UntilAsync(() => Emulator.Counters.LiveSessions >= 1, TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
 
         Emulator.DropAllSessions();
 
         await Assert.ThrowsAnyAsync<NpgsqlException>(() => Client.ScalarAsync(open, "SELECT 1"));
-        await Client.WaitUntilAsync(() => Emulator.Counters.LiveSessions == 0, TimeSpan.FromSeconds(5));
+        await Poll.UntilAsync(() => Emulator.Counters.LiveSessions == 0, TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
 
         // The compute is still up: the same token logs in again.
         await using var again = await Client.OpenAsync(Emulator, Emulator.MintDatabaseToken().Token);

@@ -56,7 +56,7 @@ public sealed class StandaloneEmulatorTests(ITestOutputHelper output)
         await using var open = await Client.OpenAsync(emulator, token);
         Assert.Equal(1, await Client.ScalarAsync(open, "SELECT 1"));
 
-        await Client.WaitUntilAsync(() => emulator.IsSuspended, TimeSpan.FromSeconds(5));
+        await Poll.UntilAsync(() => emulator.IsSuspended, TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
         await Assert.ThrowsAnyAsync<global::Npgsql.NpgsqlException>(() => Client.ScalarAsync(open, "SELECT 1"));
 
         var stopwatch = Stopwatch.StartNew();

@@ -1,5 +1,6 @@
 using Lakebase.EntityFrameworkCore.Infrastructure.Internal;
 using Lakebase.Npgsql;
+using Lakebase.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Time.Testing;
 
@@ -36,7 +37,7 @@ public sealed class IdleEvictionTests(EmulatorFixture fixture) : IDisposable
         _clock.Advance(TimeSpan.FromSeconds(1));
         Assert.False(Registry.IsLive(dataSource));
         Assert.Equal(evictionsBefore + 1, Evictions());
-        await WaitUntil(() => fixture.Emulator.Counters.LiveSessions == sessionsBefore); // the server's sessions ended
+        await Poll.UntilAsync(() => fixture.Emulator.Counters.LiveSessions == sessionsBefore, cancellationToken: Ct); // the server's sessions ended
 
         // Options built before the eviction still work: new connections, the credential it kept (still valid, so no
         // new request), and the registry watches the data source again.
@@ -99,15 +100,5 @@ public sealed class IdleEvictionTests(EmulatorFixture fixture) : IDisposable
         {
             await db.DisposeAsync();
         }
-    }
-
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        for (var i = 0; i < 100 && !condition(); i++)
-        {
-            await Task.Delay(50, Ct);
-        }
-
-        Assert.True(condition(), "condition not reached within 5 s");
     }
 }

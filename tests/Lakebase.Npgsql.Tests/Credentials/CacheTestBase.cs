@@ -41,13 +41,5 @@ public abstract class CacheTestBase : IAsyncDisposable
         return cache;
     }
 
-    protected static async Task WaitUntil(Func<bool> condition)
-    {
-        for (var i = 0; i < 500 && !condition(); i++)
-        {
-            await Task.Delay(10, Ct);
-        }
-
-        Assert.True(condition(), "condition not reached within 5 s");
-    }
+    protected static Task WaitUntil(Func<bool> condition) => Poll.UntilAsync(condition, cancellationToken: Ct);
 }
