@@ -28,10 +28,17 @@ public static class EmulatorSecretAssert
     /// Fails if <paramref name="text"/> holds an emulator database token (they all start <c>lbdb_</c>), a workspace token
     /// (<c>lbws_</c>) or the client secret of any principal the emulator knows.
     /// </summary>
-    public static void DoesNotLeak(Lakebase.Emulator.LakebaseEmulator emulator, string? text)
+    public static void DoesNotLeak(Lakebase.Emulator.LakebaseEmulator emulator, string? text) =>
+        DoesNotLeak(text, emulator.Principals.Select(p => p.ClientSecret));
+
+    /// <summary>
+    /// Fails if <paramref name="text"/> holds an emulator database or workspace token, or one of <paramref name="clientSecrets"/>
+    /// (for an emulator the test cannot reach, such as the one an app starts for itself).
+    /// </summary>
+    public static void DoesNotLeak(string? text, IEnumerable<string?> clientSecrets)
     {
-        Xunit.Assert.DoesNotContain("lbdb_", text ?? string.Empty, StringComparison.Ordinal);
-        Xunit.Assert.DoesNotContain("lbws_", text ?? string.Empty, StringComparison.Ordinal);
-        SecretAssert.DoesNotLeak(text, emulator.Principals.Select(p => ("client secret", p.ClientSecret)).ToArray());
+        Xunit.Assert.DoesNotContain("lbdb_", text ?? string.Empty, StringComparison.Ordinal); // emulator database tokens start so
+        Xunit.Assert.DoesNotContain("lbws_", text ?? string.Empty, StringComparison.Ordinal); // emulator workspace tokens start so
+        SecretAssert.DoesNotLeak(text, clientSecrets.Select(secret => ("client secret", secret)).ToArray());
     }
 }
