@@ -19,7 +19,7 @@ builder.Services.AddExceptionHandler(options =>
 // The Lakebase data source: the "Lakebase" section of appsettings.json, with what it leaves unset taken from
 // LAKEBASE_ENDPOINT, DATABRICKS_* and PG*, validated at start. The container owns it. With no Databricks setting at
 // all, the app starts a local Lakebase emulator and points the data source at it.
-builder.Services.AddLakebaseDataSource(configureOptions: lakebase => lakebase.ApplicationName ??= "TodoApp");
+builder.Services.AddLakebaseDataSource(configureOptions: lakebase => lakebase.Connection.ApplicationName ??= "TodoApp");
 builder.Services.AddLocalEmulatorFallback();
 builder.Services.AddDbContext<TodoDbContext>(options => options.UseLakebase(lakebase =>
     lakebase.Npgsql(npgsql => npgsql.MigrationsAssembly(TodoDbContext.MigrationsAssembly))));

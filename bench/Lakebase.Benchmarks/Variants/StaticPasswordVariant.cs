@@ -1,6 +1,7 @@
 using Lakebase.Benchmarks.Data;
 using Lakebase.Benchmarks.Environment;
 using Lakebase.EntityFrameworkCore.Connection;
+using Lakebase.EntityFrameworkCore.Infrastructure;
 using Lakebase.Npgsql;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -21,7 +22,7 @@ internal sealed class StaticPasswordVariant : ConnectionVariant
     // The strategy exactly as UseLakebase's default configures it; static, so no per-context allocation beyond
     // UseNpgsql's own (UseLakebase caches its callback too).
     private static readonly Func<ExecutionStrategyDependencies, IExecutionStrategy> StrategyFactory =
-        dependencies => new LakebaseRetryingExecutionStrategy(dependencies, LakebaseConnectionDefaults.MaxRetryCount, LakebaseConnectionDefaults.MaxRetryDelay);
+        dependencies => new LakebaseRetryingExecutionStrategy(dependencies, LakebaseRetryDefaults.MaxRetryCount, LakebaseRetryDefaults.MaxRetryDelay);
 
     private static readonly Action<NpgsqlDbContextOptionsBuilder> RetryingStrategy = npgsql => npgsql.ExecutionStrategy(StrategyFactory);
 

@@ -53,17 +53,17 @@ public sealed class LocalEmulator(IHostEnvironment environment, ILoggerFactory l
 
         var principal = emulator.DefaultPrincipal;
         options.Endpoint = emulator.EndpointName;
-        options.WorkspaceHost = emulator.WorkspaceUrl.ToString();
-        options.ClientId = principal.ClientId;
-        options.ClientSecret = principal.ClientSecret;
-        options.Host = emulator.Host;
-        options.Port = emulator.Port;
-        options.Database = emulator.Database;
-        options.SslMode = "verify-full";
-        options.RootCertificate = emulator.CaCertificatePath;
+        options.OAuth.WorkspaceHost = emulator.WorkspaceUrl.ToString();
+        options.OAuth.ClientId = principal.ClientId;
+        options.OAuth.ClientSecret = principal.ClientSecret;
+        options.Connection.Host = emulator.Host;
+        options.Connection.Port = emulator.Port;
+        options.Connection.Database = emulator.Database;
+        options.Connection.SslMode = "verify-full";
+        options.Connection.RootCertificate = emulator.CaCertificatePath;
 
         // The emulator is the whole configuration: a developer's PG* variables must not redirect it.
-        options.ReadEnvironment = false;
+        options.Connection.ReadEnvironment = false;
     }
 
     public ValueTask DisposeAsync() => _emulator?.DisposeAsync() ?? ValueTask.CompletedTask;

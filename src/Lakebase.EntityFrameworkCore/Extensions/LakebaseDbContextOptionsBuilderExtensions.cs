@@ -2,8 +2,8 @@ using Lakebase.EntityFrameworkCore.Connection;
 using Lakebase.EntityFrameworkCore.Infrastructure;
 using Lakebase.EntityFrameworkCore.Infrastructure.Internal;
 using Lakebase.Npgsql;
-using Lakebase.Npgsql.Configuration;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 // ReSharper disable once CheckNamespace
@@ -133,8 +133,9 @@ public static class LakebaseDbContextOptionsBuilderExtensions
     /// <summary>
     /// Configures the context entirely from the environment, as Databricks Apps and the Databricks CLI set it up: the
     /// endpoint from <c>LAKEBASE_ENDPOINT</c> (or <c>ENDPOINT_NAME</c>), workspace authentication from
-    /// <see cref="LakebaseOAuthOptions.FromEnvironment()"/>, connection values from <c>PG*</c>. Handy in an
-    /// <c>IDesignTimeDbContextFactory</c> for <c>dotnet ef</c>.
+    /// <c>DATABRICKS_*</c> and <c>~/.databrickscfg</c>, connection values from <c>PG*</c>; the application's configuration
+    /// is read before the process environment when the context has one. Handy in an <c>IDesignTimeDbContextFactory</c>
+    /// for <c>dotnet ef</c>. The same resolution as <c>services.AddLakebaseDataSource()</c>.
     /// </summary>
     /// <param name="optionsBuilder">The builder being used to configure the context.</param>
     /// <param name="configure">Connection settings, tuning and EF Core options.</param>
@@ -144,10 +145,16 @@ public static class LakebaseDbContextOptionsBuilderExtensions
         this DbContextOptionsBuilder optionsBuilder,
         Action<LakebaseDbContextOptionsBuilder>? configure = null)
     {
-        var endpoint = LakebaseEnvironment.EndpointVariables.Select(Environment.GetEnvironmentVariable).FirstOrDefault(v => !string.IsNullOrWhiteSpace(v))
-            ?? throw new LakebaseConfigurationException(
+        ArgumentNullException.ThrowIfNull(optionsBuilder);
+        var configuration = optionsBuilder.Options.FindExtension<CoreOptionsExtension>()?.ApplicationServiceProvider?.GetService<IConfiguration>();
+        var fromEnvironment = LakebaseDataSourceBuilder.FromOptions(new LakebaseOptions(), configuration);
+        if (string.IsNullOrEmpty(fromEnvironment.Endpoint))
+        {
+            throw new LakebaseConfigurationException(
                 $"No Lakebase endpoint: set LAKEBASE_ENDPOINT (or ENDPOINT_NAME) to the endpoint name, {LakebaseEndpointName.ExpectedFormat}.");
-        return optionsBuilder.UseLakebase(endpoint, LakebaseOAuthOptions.FromEnvironment(), configure);
+        }
+
+        return optionsBuilder.UseLakebase(fromEnvironment.Endpoint, fromEnvironment.OAuthOptions, configure);
     }
 
     private static DbContextOptionsBuilder Apply(DbContextOptionsBuilder optionsBuilder, LakebaseDataSource dataSource, LakebaseEfSettings settings)

@@ -31,7 +31,7 @@ public class LakebaseDbContextOptionsBuilder : LakebaseConnectionOptionsBuilder<
     /// <param name="maxRetryCount">How many times an operation is retried.</param>
     /// <param name="maxRetryDelay">The longest wait between retries (default 10 seconds).</param>
     /// <returns>This builder.</returns>
-    public virtual LakebaseDbContextOptionsBuilder EnableRetryOnFailure(int maxRetryCount = LakebaseConnectionDefaults.MaxRetryCount, TimeSpan? maxRetryDelay = null)
+    public virtual LakebaseDbContextOptionsBuilder EnableRetryOnFailure(int maxRetryCount = LakebaseRetryDefaults.MaxRetryCount, TimeSpan? maxRetryDelay = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxRetryCount);
         EfSettings.RetryOnFailure = true;
@@ -57,7 +57,8 @@ public class LakebaseDbContextOptionsBuilder : LakebaseConnectionOptionsBuilder<
         return this;
     }
 
-    private protected override void OnConnectionSettingChanging(string setting)
+    /// <inheritdoc />
+    protected override void OnConnectionSettingChanging(string setting)
     {
         if (!_ownsDataSource)
         {

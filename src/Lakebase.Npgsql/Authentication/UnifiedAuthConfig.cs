@@ -54,7 +54,16 @@ internal static class UnifiedAuthConfig
     /// <summary>Code values, then (when nothing in code names a credential) the environment, then the configuration file.</summary>
     public static LakebaseOAuthOptions Resolve(LakebaseOAuthOptions given, Func<string, string?> getVariable, bool readEnvironment)
     {
-        var options = given.Clone();
+        var options = given.Copy();
+
+        // Configuration binds an empty value as "": unset, as the SDKs read an empty variable.
+        foreach (var attribute in Attributes)
+        {
+            if (attribute.Get(options) is { } value && string.IsNullOrWhiteSpace(value))
+            {
+                attribute.Set(options, null!);
+            }
+        }
         if (readEnvironment && CredentialGroups(options).Count == 0)
         {
             var environmentHost = Read(getVariable, "DATABRICKS_HOST", null);

@@ -17,14 +17,15 @@ internal sealed record LakebaseConnectionSettings(
     string? RootCertificate,
     string ApplicationName)
 {
-    public static LakebaseConnectionSettings Resolve(LakebaseSettings settings, LakebaseOAuthOptions oauth, Func<string, string?> getVariable)
+    public static LakebaseConnectionSettings Resolve(LakebaseConnectionOptions settings, string? clientId, Func<string, string?> getVariable)
     {
         string? Env(string name) => settings.ReadEnvironment && getVariable(name) is { Length: > 0 } value ? value.Trim() : null;
 
         var problems = new List<string>();
+        CheckTuning(settings, problems);
         var port = settings.Port ?? ParsePort(Env("PGPORT"), problems) ?? LakebaseConnectionDefaults.Port;
-        var sslMode = ResolveSslMode(settings.SslMode, Env("PGSSLMODE"), problems);
-        var rootCertificate = settings.RootCertificate ?? Env("PGSSLROOTCERT");
+        var rootCertificate = Blank(settings.RootCertificate) ?? Env("PGSSLROOTCERT");
+        var sslMode = ResolveSslMode(settings, Env("PGSSLMODE"), rootCertificate, problems);
         if (rootCertificate is not null && !File.Exists(rootCertificate))
         {
             problems.Add($"The root certificate file '{rootCertificate}' (RootCertificate(...) or PGSSLROOTCERT) does not exist: point it at a PEM file " +
@@ -33,8 +34,7 @@ internal sealed record LakebaseConnectionSettings(
 
         // A service principal logs in as its application id; a user identity's name is looked up on the first open
         // (SCIM Me) unless Username(...) or PGUSER names it.
-        var clientId = ServicePrincipalId(oauth, getVariable);
-        var username = settings.Username ?? Env("PGUSER") ?? clientId;
+        var username = Blank(settings.Username) ?? Env("PGUSER") ?? clientId;
         if (clientId is not null && !string.Equals(username, clientId, StringComparison.OrdinalIgnoreCase))
         {
             problems.Add($"The database user '{username}' is not the service principal's client id '{clientId}': a Lakebase token logs in only as the principal it was issued to. " +
@@ -48,20 +48,17 @@ internal sealed record LakebaseConnectionSettings(
         }
 
         return new LakebaseConnectionSettings(
-            settings.Host ?? Env("PGHOST"),
+            Blank(settings.Host) ?? Env("PGHOST"),
             port,
-            settings.Database ?? Env("PGDATABASE") ?? LakebaseConnectionDefaults.Database,
+            Blank(settings.Database) ?? Env("PGDATABASE") ?? LakebaseConnectionDefaults.Database,
             username,
             sslMode,
             rootCertificate,
-            settings.ApplicationName ?? Env("PGAPPNAME") ?? LakebaseConnectionDefaults.ApplicationName);
+            Blank(settings.ApplicationName) ?? Env("PGAPPNAME") ?? LakebaseConnectionDefaults.ApplicationName);
     }
 
-    /// <summary>The Npgsql connection string with the configured user.</summary>
-    public NpgsqlConnectionStringBuilder ToConnectionStringBuilder(string host, LakebaseSettings settings) => ToConnectionStringBuilder(host, null, settings);
-
     /// <summary>The Npgsql connection string (no password: that comes from the credential cache on every open).</summary>
-    public NpgsqlConnectionStringBuilder ToConnectionStringBuilder(string host, string? username, LakebaseSettings settings) => new()
+    public NpgsqlConnectionStringBuilder ToConnectionStringBuilder(string host, string? username, LakebaseConnectionOptions settings) => new()
     {
         Host = host,
         Port = Port,
@@ -83,18 +80,34 @@ internal sealed record LakebaseConnectionSettings(
         MinPoolSize = settings.MinPoolSize ?? 0,
     };
 
-    private static string? ServicePrincipalId(LakebaseOAuthOptions oauth, Func<string, string?> getVariable)
+    // Builders check these as they are set; configuration binds whatever the file says.
+    private static void CheckTuning(LakebaseConnectionOptions settings, List<string> problems)
     {
-        try
+        if (settings.Port is { } port && port is < 1 or > 65535)
         {
-            return oauth.Plan(getVariable).ServicePrincipalId;
+            problems.Add($"Port {port} is out of range: use 1-65535 (PGPORT; Lakebase listens on 5432).");
         }
-        catch (LakebaseConfigurationException)
+
+        foreach (var (value, key) in new[] { (settings.ConnectionLifetime, "ConnectionLifetime"), (settings.ConnectionIdleLifetime, "ConnectionIdleLifetime"), (settings.TcpKeepAlive, "TcpKeepAlive"), (settings.ConnectTimeout, "ConnectTimeout"), (settings.RefreshBeforeExpiry, "RefreshBeforeExpiry") })
         {
-            // Reported by the options' own validation.
-            return null;
+            if (value <= TimeSpan.Zero)
+            {
+                problems.Add($"{key} {value} must be positive, e.g. \"00:00:30\".");
+            }
+        }
+
+        if (settings.MaxPoolSize is < 1 || settings.MinPoolSize is < 0)
+        {
+            problems.Add("MaxPoolSize must be at least 1 and MinPoolSize at least 0.");
+        }
+
+        if (settings.RefreshMode is { } mode && !Enum.IsDefined(mode))
+        {
+            problems.Add($"RefreshMode {mode} is not a refresh mode: use Background (the default) or Lazy.");
         }
     }
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
     private static int Seconds(TimeSpan value) => (int)Math.Max(1, Math.Ceiling(value.TotalSeconds));
 
@@ -116,39 +129,36 @@ internal sealed record LakebaseConnectionSettings(
 
     /// <summary>
     /// Lakebase receives the database token as a cleartext password inside TLS, so the server must be authenticated:
-    /// the default is VerifyFull, and PGSSLMODE=require means verified too, as Databricks' own drivers read it. Only an
-    /// explicit SslMode(Require) in code turns verification off. Modes that may skip TLS are refused.
+    /// the default is VerifyFull, and <c>require</c> from configuration or PGSSLMODE means verified too, as Databricks'
+    /// own drivers read it. Only an explicit SslMode(Require) in code turns verification off. Modes that may skip TLS
+    /// are refused. VerifyCA checks the chain but not the name, so with the system's roots any publicly trusted
+    /// certificate for any name would receive the token: without a RootCertificate it is verified as VerifyFull.
     /// </summary>
-    private static SslMode ResolveSslMode(SslMode? configured, string? environment, List<string> problems)
+    private static SslMode ResolveSslMode(LakebaseConnectionOptions settings, string? environment, string? rootCertificate, List<string> problems)
     {
-        if (configured is { } mode)
-        {
-            if (mode is SslMode.Disable or SslMode.Allow or SslMode.Prefer)
-            {
-                problems.Add($"SSL mode {mode} could send the database token without TLS or to an unverified server: Lakebase needs VerifyFull (the default). " +
-                    "Remove SslMode(...), or use SslMode(SslMode.Require) only if you must skip certificate verification.");
-            }
-
-            return mode;
-        }
-
-        if (environment is null)
+        var (text, source) = !string.IsNullOrWhiteSpace(settings.SslMode) ? (settings.SslMode, "SslMode") : (environment, "PGSSLMODE");
+        if (text is null)
         {
             return LakebaseConnectionDefaults.SslMode;
         }
 
-        if (!LakebaseSslModes.TryParse(environment, out var parsed))
+        if (!LakebaseSslModes.TryParse(text, out var mode))
         {
-            problems.Add($"PGSSLMODE '{environment}' is not an SSL mode: use verify-full (the default), verify-ca or require (read as verify-full).");
+            problems.Add($"{source} '{text}' is not an SSL mode: use verify-full (the default), verify-ca with a root certificate, or require (read as verify-full).");
             return LakebaseConnectionDefaults.SslMode;
         }
 
-        if (parsed is SslMode.Disable or SslMode.Allow or SslMode.Prefer)
+        if (mode is SslMode.Disable or SslMode.Allow or SslMode.Prefer)
         {
-            problems.Add($"PGSSLMODE={environment} would connect without TLS or without verifying the server, and Lakebase receives the database token as a password: " +
-                "unset PGSSLMODE or set it to verify-full.");
+            problems.Add($"{source} '{text}' could send the database token without TLS or to an unverified server, and Lakebase receives it as a password: " +
+                "remove it (verify-full is the default), or in code use SslMode(SslMode.Require) only if you must skip certificate verification.");
         }
 
-        return parsed == SslMode.Require ? SslMode.VerifyFull : parsed;
+        return mode switch
+        {
+            SslMode.Require => settings.TlsVerificationDisabledInCode ? SslMode.Require : SslMode.VerifyFull,
+            SslMode.VerifyCA when rootCertificate is null => SslMode.VerifyFull,
+            _ => mode,
+        };
     }
 }

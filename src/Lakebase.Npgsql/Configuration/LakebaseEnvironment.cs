@@ -4,7 +4,7 @@ namespace Lakebase.Npgsql.Configuration;
 
 /// <summary>
 /// Fills what configuration left unset from the environment variables Databricks tooling and Databricks Apps set, so
-/// that one options object sees every source. <c>PG*</c> connection values are read later, when the connection
+/// that one set of options sees every source. <c>PG*</c> connection values are read later, when the connection
 /// settings are resolved, so that code-built data sources read them the same way.
 /// </summary>
 internal static class LakebaseEnvironment
@@ -12,42 +12,29 @@ internal static class LakebaseEnvironment
     /// <summary>The variables read for the endpoint name, in order.</summary>
     public static readonly string[] EndpointVariables = ["LAKEBASE_ENDPOINT", "ENDPOINT_NAME"];
 
-    public static LakebaseOptions Apply(LakebaseOptions options, Func<string, string?> getVariable)
+    /// <summary>The first endpoint variable that is set, trimmed.</summary>
+    public static string? ReadEndpoint(Func<string, string?> getVariable) =>
+        EndpointVariables.Select(getVariable).FirstOrDefault(v => !string.IsNullOrWhiteSpace(v))?.Trim();
+
+    /// <summary>The endpoint and workspace authentication of <paramref name="options"/> with the environment applied (the options are not changed).</summary>
+    public static (string? Endpoint, LakebaseOAuthOptions OAuth) Apply(LakebaseOptions options, Func<string, string?> getVariable)
     {
-        if (string.IsNullOrWhiteSpace(options.Endpoint))
+        var oauth = options.OAuth.Copy();
+        if (!options.Connection.ReadEnvironment)
         {
-            options.Endpoint = EndpointVariables.Select(getVariable).FirstOrDefault(v => !string.IsNullOrWhiteSpace(v))?.Trim();
+            return (Trimmed(options.Endpoint), UnifiedAuthConfig.Resolve(oauth, getVariable, readEnvironment: false));
         }
 
         // Unified authentication: the environment only when configuration names no credential, and only for the same
         // workspace; then the configuration file. A token issued for one workspace is never sent to another.
-        if (UnifiedAuthConfig.CredentialGroups(options.ToOAuthOptions()).Count > 0 && Blank(options.WorkspaceHost))
+        if (UnifiedAuthConfig.CredentialGroups(oauth).Count > 0 && string.IsNullOrWhiteSpace(oauth.WorkspaceHost))
         {
             // The application's own credentials, for the workspace the environment names when configuration names none.
-            options.WorkspaceHost = getVariable("DATABRICKS_HOST")?.Trim();
+            oauth.WorkspaceHost = getVariable("DATABRICKS_HOST")?.Trim();
         }
 
-        var oauth = UnifiedAuthConfig.Resolve(options.ToOAuthOptions(), getVariable, readEnvironment: true);
-        options.WorkspaceHost = oauth.WorkspaceHost;
-        options.ClientId = oauth.ClientId;
-        options.ClientSecret = oauth.ClientSecret;
-        options.Token = oauth.Token;
-        options.AuthType = oauth.AuthType;
-        options.Profile = oauth.Profile;
-        options.ConfigFile = oauth.ConfigFile;
-        options.DatabricksCliPath = oauth.DatabricksCliPath;
-        options.MetadataServiceUrl = oauth.MetadataServiceUrl;
-        options.OidcTokenEnv = oauth.OidcTokenEnv;
-        options.OidcTokenFilePath = oauth.OidcTokenFilePath;
-        options.TokenAudience = oauth.TokenAudience;
-        options.AzureWorkspaceResourceId = oauth.AzureWorkspaceResourceId;
-        options.AzureUseMsi = oauth.AzureUseMsi;
-        options.AzureClientId = oauth.AzureClientId;
-        options.AzureClientSecret = oauth.AzureClientSecret;
-        options.AzureTenantId = oauth.AzureTenantId;
-        options.ConfigurationProblem = oauth.ConfigurationProblem;
-        return options;
+        return (Trimmed(options.Endpoint) ?? ReadEndpoint(getVariable), UnifiedAuthConfig.Resolve(oauth, getVariable, readEnvironment: true));
     }
 
-    private static bool Blank(string? value) => string.IsNullOrWhiteSpace(value);
+    private static string? Trimmed(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

@@ -5,6 +5,7 @@ using Lakebase.Npgsql.Credentials;
 using Lakebase.Npgsql.Diagnostics;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace Lakebase.Npgsql.Connection;
@@ -22,21 +23,22 @@ internal sealed class LakebaseDataSourceParts : IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly MemoryCache _tokenCache;
 
-    public LakebaseDataSourceParts(LakebaseDataSourceRequest request)
+    public LakebaseDataSourceParts(LakebaseDataSourceDefinition definition)
     {
-        Endpoint = request.Endpoint;
-        Connection = request.Connection;
-        Settings = request.Settings;
-        TimeProvider = request.TimeProvider;
-        _loggerFactory = request.LoggerFactory;
-        Logger = request.LoggerFactory.CreateLogger(LakebaseLog.Category);
+        Definition = definition;
+        Endpoint = definition.EndpointName;
+        Connection = definition.Connection;
+        Settings = definition.Options;
+        TimeProvider = Settings.TimeProvider ?? TimeProvider.System;
+        _loggerFactory = Settings.LoggerFactory ?? NullLoggerFactory.Instance;
+        Logger = _loggerFactory.CreateLogger(LakebaseLog.Category);
 
         Func<HttpClient> httpClient;
-        if (request.Settings.HttpClient is { } given)
+        if (Settings.HttpClient is { } given)
         {
             httpClient = () => given;
         }
-        else if (request.HttpClientFactory is { } factory)
+        else if (Settings.HttpClientFactory is { } factory)
         {
             httpClient = () => factory.CreateClient(LakebaseConnectionDefaults.HttpClientName);
         }
@@ -51,16 +53,20 @@ internal sealed class LakebaseDataSourceParts : IAsyncDisposable
 
         // The unified-authentication chain: the method is chosen on first use, its tokens go only to this workspace.
         HttpClient = httpClient;
-        Tokens = request.Plan.CreateTokenSource(new AuthServices(httpClient, _tokenCache, TimeProvider, Logger));
-        Client = new DatabaseCredentialClient(httpClient, request.WorkspaceUrl, Tokens, request.Endpoint, TimeProvider, Logger);
+        Tokens = definition.Plan.CreateTokenSource(new AuthServices(httpClient, _tokenCache, TimeProvider, Logger));
+        Client = new DatabaseCredentialClient(httpClient, definition.WorkspaceUrl, Tokens, Endpoint, TimeProvider, Logger);
         if (Connection.SslMode == SslMode.Require)
         {
             LakebaseLog.TlsVerificationDisabled(Logger, Endpoint.Name, Connection.Host ?? "(looked up on first open)");
         }
+        else if (Connection.SslMode == SslMode.VerifyCA)
+        {
+            LakebaseLog.TlsHostNameNotVerified(Logger, Endpoint.Name, Connection.RootCertificate!);
+        }
 
         Credentials = new DatabaseCredentialCache(
             Client.GenerateAsync,
-            $"Lakebase endpoint {request.Endpoint.Name}",
+            $"Lakebase endpoint {Endpoint.Name}",
             new CredentialCachePolicy
             {
                 ConnectTimeout = ConnectTimeout,
@@ -71,11 +77,13 @@ internal sealed class LakebaseDataSourceParts : IAsyncDisposable
             Logger);
     }
 
+    public LakebaseDataSourceDefinition Definition { get; }
+
     public LakebaseEndpointName Endpoint { get; }
 
     public LakebaseConnectionSettings Connection { get; }
 
-    public LakebaseSettings Settings { get; }
+    public LakebaseConnectionOptions Settings { get; }
 
     public TimeProvider TimeProvider { get; }
 
@@ -120,39 +128,5 @@ internal sealed class LakebaseDataSourceParts : IAsyncDisposable
         await Credentials.DisposeAsync().ConfigureAwait(false);
         _ownedHttpClient?.Dispose();
         _tokenCache.Dispose();
-    }
-}
-
-/// <summary>The validated inputs of a <see cref="LakebaseDataSource"/>.</summary>
-internal sealed record LakebaseDataSourceRequest(
-    LakebaseEndpointName Endpoint,
-    Uri WorkspaceUrl,
-    CredentialsPlan Plan,
-    LakebaseOAuthOptions OAuth,
-    LakebaseSettings Settings,
-    LakebaseConnectionSettings Connection,
-    TimeProvider TimeProvider,
-    ILoggerFactory LoggerFactory,
-    IHttpClientFactory? HttpClientFactory)
-{
-    /// <summary>Validates everything (no I/O) and fills unset values from the environment.</summary>
-    /// <exception cref="LakebaseConfigurationException">The endpoint name or a setting is malformed or missing.</exception>
-    public static LakebaseDataSourceRequest Create(
-        string endpoint,
-        LakebaseOAuthOptions oauth,
-        LakebaseSettings settings,
-        TimeProvider timeProvider,
-        ILoggerFactory loggerFactory,
-        IHttpClientFactory? httpClientFactory,
-        Func<string, string?>? getVariable = null)
-    {
-        var name = LakebaseEndpointName.Parse(endpoint);
-        getVariable ??= Environment.GetEnvironmentVariable;
-
-        // Options built in code stay as given; a named profile (or nothing at all) is read from the configuration file.
-        var resolved = UnifiedAuthConfig.Resolve(oauth, getVariable, readEnvironment: false);
-        var plan = resolved.Plan(getVariable);
-        var connection = LakebaseConnectionSettings.Resolve(settings, resolved, getVariable);
-        return new LakebaseDataSourceRequest(name, plan.WorkspaceUrl, plan, resolved, settings, connection, timeProvider, loggerFactory, httpClientFactory);
     }
 }

@@ -38,11 +38,11 @@ internal static partial class LakebaseLog
     [LoggerMessage(9, LogLevel.Debug, "Created a Lakebase data source for {Target} as {User} at {Host}:{Port}/{Database}.", EventName = "DataSourceCreated")]
     public static partial void DataSourceCreated(ILogger logger, string target, string user, string host, int port, string database);
 
-    [LoggerMessage(10, LogLevel.Warning, "More than {Count} Lakebase data sources are alive in this process. Each holds its own connection pool and credential; this usually means UseLakebase receives different settings or a new token delegate on every call. Create LakebaseOAuthOptions once and reuse it.", EventName = "ManyDataSourcesCreated")]
-    public static partial void ManyDataSourcesCreated(ILogger logger, int count);
-
     [LoggerMessage(11, LogLevel.Warning, "TLS certificate verification is off for {Target} (SslMode Require set in code): the database token goes to whatever server answers at {Host}. Use VerifyFull, the default, with RootCertificate(...) for a private CA.", EventName = "TlsVerificationDisabled")]
     public static partial void TlsVerificationDisabled(ILogger logger, string target, string host);
+
+    [LoggerMessage(30, LogLevel.Warning, "SslMode VerifyCA for {Target}: the server's chain is checked against {RootCertificate}, but not its host name. Any certificate that CA issued receives the database token; use VerifyFull unless that CA serves only this endpoint.", EventName = "TlsHostNameNotVerified")]
+    public static partial void TlsHostNameNotVerified(ILogger logger, string target, string rootCertificate);
 
     [LoggerMessage(12, LogLevel.Error, "Refused the TLS certificate of {Host}:{Port} ({Reason}); no database token was sent.", EventName = "TlsVerificationFailed")]
     public static partial void TlsVerificationFailed(ILogger logger, string host, int port, LakebaseTlsFailure reason);
@@ -58,9 +58,6 @@ internal static partial class LakebaseLog
 
     [LoggerMessage(16, LogLevel.Warning, "The clock of the workspace at {Workspace} differs from this machine's by {Skew}; credential expiry times are corrected for it. Check the machine's time synchronisation (NTP).", EventName = "ClockSkewDetected")]
     public static partial void ClockSkewDetected(ILogger logger, string workspace, TimeSpan skew);
-
-    [LoggerMessage(17, LogLevel.Debug, "The Lakebase data source for {Target} was not used for {IdleFor}: its pooled connections were closed, so the compute can suspend. The next use connects again.", EventName = "DataSourceEvicted")]
-    public static partial void DataSourceEvicted(ILogger logger, string target, TimeSpan idleFor);
 
     [LoggerMessage(20, LogLevel.Information, "Authenticating to the Databricks workspace {Workspace} with {AuthType} (unified authentication).", EventName = "AuthMethodSelected")]
     public static partial void AuthMethodSelected(ILogger logger, string workspace, string authType);

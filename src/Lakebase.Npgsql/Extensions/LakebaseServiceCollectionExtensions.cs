@@ -113,22 +113,34 @@ public static class LakebaseServiceCollectionExtensions
 
         // Bound when first asked for (ValidateOnStart or the first resolve), never while registering.
         var options = services.AddOptions<LakebaseOptions>(optionsName)
-            .Configure<IServiceProvider>((o, provider) => provider.GetService<IConfiguration>()?.GetSection(configurationSectionPath).Bind(o));
+            .Configure<IServiceProvider>((o, provider) =>
+            {
+                if (provider.GetService<IConfiguration>()?.GetSection(configurationSectionPath) is { } section)
+                {
+                    o.Bind(section);
+                }
+            });
         if (configureOptions is not null)
         {
             options.Configure(configureOptions);
         }
 
+        // Validation resolves the definition exactly as the factory below does, from the same sources, and keeps it.
         options.ValidateOnStart();
         services.AddSingleton<IValidateOptions<LakebaseOptions>>(provider =>
-            new LakebaseOptionsValidator(optionsName, configurationSectionPath, EnvironmentOf(provider)));
+            new LakebaseOptionsValidator(optionsName, configurationSectionPath, o => CreateBuilder(provider, o)));
 
         return AddDataSource(services, serviceKey, provider =>
         {
             var bound = provider.GetRequiredService<IOptionsMonitor<LakebaseOptions>>().Get(optionsName);
-            var builder = bound.CreateBuilder(EnvironmentOf(provider));
+            if (configureDataSource is null && bound.Resolved is { } validated)
+            {
+                return validated;
+            }
+
+            var builder = CreateBuilder(provider, bound);
             configureDataSource?.Invoke(provider, builder);
-            return builder;
+            return builder.Resolve();
         });
     }
 
@@ -142,32 +154,22 @@ public static class LakebaseServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(oauthOptions);
-        return AddDataSource(services, serviceKey, _ =>
+        return AddDataSource(services, serviceKey, provider =>
         {
-            var builder = new LakebaseDataSourceBuilder(endpoint, oauthOptions);
+            var builder = WithApplicationServices(provider, new LakebaseDataSourceBuilder(endpoint, oauthOptions));
             configure?.Invoke(builder);
-            return builder;
+            return builder.Resolve();
         });
     }
 
-    private static IServiceCollection AddDataSource(IServiceCollection services, object? serviceKey, Func<IServiceProvider, LakebaseDataSourceBuilder> createBuilder)
+    private static IServiceCollection AddDataSource(IServiceCollection services, object? serviceKey, Func<IServiceProvider, LakebaseDataSourceDefinition> resolve)
     {
         services.AddHttpClient(LakebaseConnectionDefaults.HttpClientName);
         services.TryAddSingleton(TimeProvider.System);
 
-        LakebaseDataSource Create(IServiceProvider provider)
-        {
-            var builder = createBuilder(provider);
-            var settings = builder.CollectedSettings;
-            settings.TimeProvider ??= provider.GetService<TimeProvider>();
-            settings.LoggerFactory ??= provider.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
-            builder.HttpClientFactory = provider.GetService<IHttpClientFactory>();
-            return builder.Build();
-        }
-
         // The container disposes what its factories create; LakebaseDataSource and NpgsqlDataSource both tolerate a
         // second dispose, so the aliases below are safe.
-        services.AddKeyedSingleton(serviceKey, (provider, _) => Create(provider));
+        services.AddKeyedSingleton(serviceKey, (provider, _) => LakebaseDataSourceBuilder.BuildFrom(resolve(provider)));
         services.TryAddKeyedSingleton<DbDataSource>(serviceKey, (provider, key) => provider.GetRequiredKeyedService<LakebaseDataSource>(key));
         services.TryAddKeyedSingleton(serviceKey, (provider, key) => provider.GetRequiredKeyedService<LakebaseDataSource>(key).NpgsqlDataSource);
         services.TryAddKeyedTransient(serviceKey, (provider, key) => provider.GetRequiredKeyedService<LakebaseDataSource>(key).CreateConnection());
@@ -176,15 +178,26 @@ public static class LakebaseServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Where DATABRICKS_*, LAKEBASE_ENDPOINT and PG* are read: the application's configuration first (hosts add the
-    /// process environment to it, and tests or launch profiles can set the same names there), else the process environment.
+    /// The builder for bound options, reading DATABRICKS_*, LAKEBASE_ENDPOINT and PG* from the application's
+    /// configuration first (hosts add the process environment to it, and tests or launch profiles can set the same
+    /// names there), else the process environment.
     /// </summary>
-    private static Func<string, string?> EnvironmentOf(IServiceProvider provider)
+    private static LakebaseDataSourceBuilder CreateBuilder(IServiceProvider provider, LakebaseOptions options) =>
+        WithApplicationServices(provider, LakebaseDataSourceBuilder.FromOptions(options, provider.GetService<IConfiguration>()));
+
+    /// <summary>The application's clock, logging and HTTP clients, where the settings name none of their own.</summary>
+    private static LakebaseDataSourceBuilder WithApplicationServices(IServiceProvider provider, LakebaseDataSourceBuilder builder)
     {
-        var configuration = provider.GetService<IConfiguration>();
-        return configuration is null
-            ? Environment.GetEnvironmentVariable
-            : name => configuration[name] is { Length: > 0 } value ? value : Environment.GetEnvironmentVariable(name);
+        var settings = builder.ConnectionOptions;
+        settings.TimeProvider ??= provider.GetService<TimeProvider>();
+        settings.LoggerFactory ??= provider.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
+        settings.HttpClientFactory ??= provider.GetService<IHttpClientFactory>();
+        if (provider.GetService<IConfiguration>() is { } configuration && settings.Configuration is null)
+        {
+            builder.UseConfiguration(configuration);
+        }
+
+        return builder;
     }
 
     private static string OptionsName(object? serviceKey) => serviceKey is null ? Microsoft.Extensions.Options.Options.DefaultName : $"Lakebase:{serviceKey}";

@@ -1,7 +1,7 @@
 using Lakebase.EntityFrameworkCore.Infrastructure;
 using Lakebase.Npgsql;
 using Lakebase.EntityFrameworkCore.Infrastructure.Internal;
-using Lakebase.Npgsql.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -51,6 +51,47 @@ public sealed class DataSourceSharingTests
         var first = DataSourceFor(Oauth("secret-1"), lb => lb.Npgsql(n => n.MigrationsAssembly("A" + suffix)));
         var second = DataSourceFor(Oauth("secret-1"), lb => lb.Npgsql(n => n.CommandTimeout(5)));
         Assert.Same(first, second);
+    }
+
+    [Fact]
+    public void A_token_provider_lambda_capturing_each_requests_services_stops_at_a_bounded_number_of_pools_with_the_fix_named()
+    {
+        // The pattern a new user writes: AddDbContext((sp, o) => o.UseLakebase(endpoint, new() { TokenProvider = ct => sp...GetAsync(ct) })).
+        // Each scope's lambda is a new delegate instance over another provider, so each would describe a new data source.
+        var endpoint = $"projects/p/branches/b/endpoints/ep-{Guid.NewGuid():N}";
+        var services = new ServiceCollection().AddSingleton<ScopedTokens>();
+        services.AddDbContext<DbContext>((sp, o) => o.UseLakebase(
+            endpoint,
+            new LakebaseOAuthOptions { WorkspaceHost = "https://adb-1.azuredatabricks.net", TokenProvider = ct => sp.GetRequiredService<ScopedTokens>().GetAsync(ct) },
+            lb => lb.Host("ep-sharing-test.database.example.com").Username("app").ReadEnvironment(false)));
+        using var root = services.BuildServiceProvider();
+
+        var dataSources = new HashSet<LakebaseDataSource>(ReferenceEqualityComparer.Instance);
+        LakebaseConfigurationException? error = null;
+        for (var request = 0; request < 200 && error is null; request++)
+        {
+            using var scope = root.CreateScope();
+            try
+            {
+                var options = scope.ServiceProvider.GetRequiredService<DbContextOptions<DbContext>>();
+                dataSources.Add(options.FindExtension<LakebaseOptionsExtension>()!.DataSource);
+            }
+            catch (LakebaseConfigurationException e)
+            {
+                error = e;
+            }
+        }
+
+        Assert.Equal(LakebaseDataSourceRegistry.MaxTwins, dataSources.Count); // bounded, not one pool per request
+        Assert.NotNull(error);
+        Assert.Contains("AddLakebaseDataSource", error.Message, StringComparison.Ordinal);
+        Assert.Contains("UseLakebase()", error.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class ScopedTokens
+    {
+        public ValueTask<LakebaseWorkspaceToken> GetAsync(CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("Building options must not ask for a token.");
     }
 
     private static LakebaseOAuthOptions Oauth(string secret, string? clientId = null) =>

@@ -1,28 +1,29 @@
 using Lakebase.Npgsql;
-using Lakebase.Npgsql.Diagnostics;
-using Lakebase.EntityFrameworkCore.Infrastructure;
-using Lakebase.EntityFrameworkCore.Infrastructure.Internal;
-using Lakebase.Npgsql.Configuration;
+using Lakebase.Testing;
 using Npgsql;
 
 namespace Lakebase.EntityFrameworkCore.Tests.Infrastructure;
 
+/// <summary>How connection values resolve, seen through the public definition a builder resolves (what EF builds on).</summary>
 public sealed class LakebaseConnectionSettingsTests
 {
+    private const string Endpoint = "projects/p/branches/b/endpoints/ep-1";
     private const string ClientId = "6f1b1a6e-0000-4000-8000-000000000001";
     private static readonly LakebaseOAuthOptions ServicePrincipal = new() { WorkspaceHost = "adb-1.azuredatabricks.net", ClientId = ClientId, ClientSecret = "s" };
 
     [Fact]
     public void Defaults_are_lakebase_defaults_and_the_user_is_the_client_id()
     {
-        var resolved = LakebaseConnectionSettings.Resolve(new LakebaseSettings(), ServicePrincipal, _ => null);
+        var resolved = Resolve(ServicePrincipal, new Dictionary<string, string?>());
         Assert.Null(resolved.Host);
         Assert.Equal(5432, resolved.Port);
         Assert.Equal("databricks_postgres", resolved.Database);
         Assert.Equal(ClientId, resolved.Username);
         Assert.Equal(SslMode.VerifyFull, resolved.SslMode);
+        Assert.Equal(TimeSpan.FromSeconds(30), resolved.ConnectTimeout);
 
-        var csb = resolved.ToConnectionStringBuilder("ep-1.database.cloud.databricks.com", new LakebaseSettings());
+        using var dataSource = Builder(ServicePrincipal, new Dictionary<string, string?>()).Host("ep-1.database.cloud.databricks.com").Build();
+        var csb = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
         Assert.Equal(45 * 60, csb.ConnectionLifetime);
         Assert.Equal(60, csb.ConnectionIdleLifetime);
         Assert.Equal(30, csb.Timeout);
@@ -33,20 +34,19 @@ public sealed class LakebaseConnectionSettingsTests
     [Fact]
     public void Unset_values_come_from_the_pg_variables_databricks_apps_inject()
     {
-        var env = new Dictionary<string, string> { ["PGHOST"] = "ep-1.database.cloud.databricks.com", ["PGPORT"] = "6543", ["PGDATABASE"] = "app", ["PGSSLMODE"] = "verify-full", ["PGAPPNAME"] = "todo" };
-        var resolved = LakebaseConnectionSettings.Resolve(new LakebaseSettings(), ServicePrincipal, n => env.GetValueOrDefault(n));
-        Assert.Equal(("ep-1.database.cloud.databricks.com", 6543, "app", SslMode.VerifyFull, "todo"), (resolved.Host, resolved.Port, resolved.Database, resolved.SslMode, resolved.ApplicationName));
+        var env = new Dictionary<string, string?> { ["PGHOST"] = "ep-1.database.cloud.databricks.com", ["PGPORT"] = "6543", ["PGDATABASE"] = "app", ["PGSSLMODE"] = "verify-full", ["PGAPPNAME"] = "todo" };
+        var resolved = Resolve(ServicePrincipal, env);
+        Assert.Equal(("ep-1.database.cloud.databricks.com", 6543, "app", SslMode.VerifyFull), (resolved.Host, resolved.Port, resolved.Database, resolved.SslMode));
+        Assert.Contains("server=ep-1.database.cloud.databricks.com:6543/app", resolved.ToString(), StringComparison.Ordinal);
 
-        var explicitHost = new LakebaseSettings { Host = "other" };
-        Assert.Equal("other", LakebaseConnectionSettings.Resolve(explicitHost, ServicePrincipal, n => env.GetValueOrDefault(n)).Host);
-        Assert.Null(LakebaseConnectionSettings.Resolve(new LakebaseSettings { ReadEnvironment = false }, ServicePrincipal, n => env.GetValueOrDefault(n)).Host);
+        Assert.Equal("other", Builder(ServicePrincipal, env).Host("other").Resolve().Host);
+        Assert.Null(Builder(ServicePrincipal, env).ReadEnvironment(false).Resolve().Host);
     }
 
     [Fact]
     public void A_user_name_other_than_the_client_id_is_refused_with_the_fix()
     {
-        var error = Assert.Throws<LakebaseConfigurationException>(() =>
-            LakebaseConnectionSettings.Resolve(new LakebaseSettings { Username = "My Todo App" }, ServicePrincipal, _ => null));
+        var error = Assert.Throws<LakebaseConfigurationException>(() => Builder(ServicePrincipal, new Dictionary<string, string?>()).Username("My Todo App").Resolve());
         Assert.Contains("not the service principal's client id", error.Message);
         Assert.Contains(ClientId, error.Message);
     }
@@ -55,8 +55,8 @@ public sealed class LakebaseConnectionSettingsTests
     public void A_personal_access_tokens_user_is_looked_up_later_unless_PGUSER_names_it()
     {
         var pat = new LakebaseOAuthOptions { WorkspaceHost = "adb-1.azuredatabricks.net", Token = "dapi" };
-        Assert.Null(LakebaseConnectionSettings.Resolve(new LakebaseSettings(), pat, _ => null).Username);
-        Assert.Equal("me@example.com", LakebaseConnectionSettings.Resolve(new LakebaseSettings(), pat, n => n == "PGUSER" ? "me@example.com" : null).Username);
+        Assert.Null(Resolve(pat, new Dictionary<string, string?>()).Username);
+        Assert.Equal("me@example.com", Resolve(pat, new Dictionary<string, string?> { ["PGUSER"] = "me@example.com" }).Username);
     }
 
     [Theory]
@@ -65,8 +65,21 @@ public sealed class LakebaseConnectionSettingsTests
     [InlineData("PGPORT", "port", "not a port number")]
     public void Bad_environment_values_are_named_in_the_error(string variable, string value, string expected)
     {
-        var error = Assert.Throws<LakebaseConfigurationException>(() =>
-            LakebaseConnectionSettings.Resolve(new LakebaseSettings(), ServicePrincipal, n => n == variable ? value : null));
+        var error = Assert.Throws<LakebaseConfigurationException>(() => Resolve(ServicePrincipal, new Dictionary<string, string?> { [variable] = value }));
         Assert.Contains(expected, error.Message);
     }
+
+    [Fact]
+    public void Equal_inputs_resolve_to_equal_definitions_and_a_different_secret_does_not()
+    {
+        var env = new Dictionary<string, string?>();
+        Assert.Equal(Resolve(ServicePrincipal, env), Resolve(ServicePrincipal with { }, env));
+        Assert.NotEqual(Resolve(ServicePrincipal, env), Resolve(ServicePrincipal with { ClientSecret = "other" }, env));
+    }
+
+    private static LakebaseDataSourceBuilder Builder(LakebaseOAuthOptions oauth, IReadOnlyDictionary<string, string?> environment) =>
+        new LakebaseDataSourceBuilder(Endpoint, oauth).UseConfiguration(VariablesConfiguration.From(environment));
+
+    private static LakebaseDataSourceDefinition Resolve(LakebaseOAuthOptions oauth, IReadOnlyDictionary<string, string?> environment) =>
+        Builder(oauth, environment).Resolve();
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Lakebase.Emulator;
+using Lakebase.Testing;
 using Npgsql;
 
 namespace Lakebase.Npgsql.Tests.Authentication;
@@ -46,7 +47,7 @@ public sealed class AuthEmulatorFixture : IAsyncLifetime
         var builder = new LakebaseDataSourceBuilder(Emulator.EndpointName, oauth)
             .Host(Emulator.Host).Port(Emulator.Port).RootCertificate(Emulator.CaCertificatePath).ReadEnvironment(false);
         configure?.Invoke(builder);
-        builder.Variables = environment;
+        builder.UseConfiguration(new VariablesConfiguration(environment));
         await using var dataSource = builder.Build();
         await using var connection = await dataSource.OpenConnectionAsync(TestContext.Current.CancellationToken);
         await using var command = new NpgsqlCommand("select current_user", connection);

@@ -29,7 +29,7 @@ public sealed class AddLakebaseDataSourceTests(EmulatorFixture fixture) : IDispo
 
         var services = Services(settings);
         services.AddSingleton(new WorkspaceTokenService(fixture.Emulator, principal));
-        services.AddOptions<LakebaseOptions>().Configure<WorkspaceTokenService>((options, tokens) => options.TokenProvider = tokens.GetTokenAsync);
+        services.AddOptions<LakebaseOptions>().Configure<WorkspaceTokenService>((options, tokens) => options.OAuth.TokenProvider = tokens.GetTokenAsync);
         services.AddScoped<UserQuery>();
         await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
 

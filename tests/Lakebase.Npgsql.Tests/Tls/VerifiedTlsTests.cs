@@ -136,7 +136,7 @@ public sealed class VerifiedTlsTests(EmulatorFixture fixture) : IDisposable
         var environment = new Dictionary<string, string?> { ["PGSSLMODE"] = value, ["PGSSLROOTCERT"] = fixture.Emulator.CaCertificatePath };
         var builder = new LakebaseDataSourceBuilder("projects/p/branches/b/endpoints/ep-1", new LakebaseOAuthOptions { WorkspaceHost = "https://adb-1.azuredatabricks.net", ClientId = "6f1b1a6e-0000-4000-8000-000000000001", ClientSecret = "s" })
             .Host("ep-1.database.cloud.databricks.com");
-        builder.Variables = name => environment.GetValueOrDefault(name);
+        builder.UseConfiguration(VariablesConfiguration.From(environment));
 
         using var dataSource = builder.Build();
         var connectionString = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);

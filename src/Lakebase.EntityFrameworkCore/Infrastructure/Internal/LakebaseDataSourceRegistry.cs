@@ -1,9 +1,8 @@
 using System.Collections.Concurrent;
+using Lakebase.EntityFrameworkCore.Diagnostics;
 using Lakebase.Npgsql;
-using Lakebase.Npgsql.Configuration;
-using Lakebase.Npgsql.Connection;
-using Lakebase.Npgsql.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -15,26 +14,37 @@ namespace Lakebase.EntityFrameworkCore.Infrastructure.Internal;
 /// The data sources of <c>UseLakebase(endpoint, oauth)</c>, which builds its own data source instead of taking one from
 /// the container (design-time factories, consoles, and the one-line <c>AddDbContext</c> form). That call runs for every
 /// DbContext options build, so it must find the existing data source cheaply and never build a second pool for the same
-/// configuration. A data source obtained through a host (<see cref="IHostApplicationLifetime"/>) is disposed when the
-/// last such host stops; one obtained without a host lives until the process exits. Either way, a data source nobody
-/// has used for <see cref="LakebaseDataSourceRegistration.IdleTimeout"/> is evicted: its pooled connections are closed
-/// (its credential refresh has already paused for lack of use). In an application with a container,
-/// <c>AddLakebaseDataSource</c> + <c>UseLakebase()</c> gives the container the ownership instead.
+/// <see cref="LakebaseDataSourceDefinition"/>. A data source obtained through a host (<see cref="IHostApplicationLifetime"/>)
+/// is disposed when the last such host stops; one obtained without a host lives until the process exits. Either way, a
+/// data source nobody has used for <see cref="LakebaseDataSourceRegistration.IdleTimeout"/> is evicted (its pooled
+/// connections are closed). The registry is bounded: per-call twins (a capturing lambda) fail after
+/// <see cref="MaxTwins"/>, as EF Core fails on too many internal service providers, and past <see cref="MaxDataSources"/>
+/// the longest-evicted data sources are disposed to make room.
 /// </summary>
 internal sealed class LakebaseDataSourceRegistry
 {
+    /// <summary>Data sources that differ only in delegate or service instances; EF Core's own limit for service providers.</summary>
+    public const int MaxTwins = 20;
+
+    /// <summary>Data sources alive at once through this registry.</summary>
+    public const int MaxDataSources = 500;
+
     private const int ManyDataSourcesThreshold = 20;
 
-    // Calls whose inputs were seen before skip validation, environment reads and key building: UseLakebase runs for
-    // every DbContext options build, so this is on the per-request path. Bounded, in case inputs never repeat.
+    // Calls whose inputs were seen before skip resolution (environment reads, validation): UseLakebase runs for every
+    // DbContext options build, so this is on the per-request path. Bounded, in case inputs never repeat.
     private const int MaxRememberedCalls = 256;
 
     // At process exit the pools' sockets close anyway; a graceful close is worth this long in total, no more.
     private static readonly TimeSpan ExitDisposeBudget = TimeSpan.FromSeconds(2);
 
+    // An evicted data source must stay unused this long again before it may be disposed to make room.
+    private static readonly TimeSpan DisposeGrace = LakebaseDataSourceRegistration.IdleTimeout;
+
     private readonly object _gate = new();
-    private readonly Dictionary<LakebaseDataSourceKey, LakebaseDataSourceRegistration> _registrations = [];
+    private readonly Dictionary<LakebaseDataSourceDefinition, LakebaseDataSourceRegistration> _registrations = [];
     private readonly ConcurrentDictionary<Call, LakebaseDataSource> _calls = new();
+    private readonly HashSet<string> _warnedShapes = [];
     private bool _warnedAboutMany;
 
     private LakebaseDataSourceRegistry() =>
@@ -64,131 +74,132 @@ internal sealed class LakebaseDataSourceRegistry
     }
 
     /// <summary>
-    /// The data source for these inputs. <c>PG*</c> environment variables are read when a combination of inputs is
-    /// first seen, not on every call. No network call is made.
+    /// The data source for these inputs. Configuration and environment are read when a combination of inputs is first
+    /// seen, not on every call. No network call is made.
     /// </summary>
-    public LakebaseDataSource GetOrCreate(string endpoint, LakebaseOAuthOptions oauth, LakebaseSettings settings, CoreOptionsExtension? core)
+    /// <exception cref="Lakebase.Npgsql.LakebaseConfigurationException">The inputs are not usable, or they keep describing new data sources.</exception>
+    public LakebaseDataSource GetOrCreate(string endpoint, LakebaseOAuthOptions oauth, LakebaseConnectionOptions options, CoreOptionsExtension? core)
     {
         // Keyed on the application's singletons, not on the (per-scope) service provider EF Core hands us.
-        var collaborators = Collaborators.Resolve(settings, core);
-        var call = new Call(endpoint, oauth.WorkspaceHost, oauth.ClientId, oauth.ClientSecret, oauth.Token, oauth.TokenProvider, UnifiedAuth.From(oauth), settings, collaborators);
-        if (_calls.TryGetValue(call, out var known) && !known.IsDisposed)
+        var services = ApplicationServices.Resolve(options, core);
+        var call = new Call(endpoint, oauth, options, services);
+        if (_calls.TryGetValue(call, out var known))
         {
             return known;
         }
 
-        var request = LakebaseDataSourceRequest.Create(
-            endpoint, oauth, settings, collaborators.TimeProvider, collaborators.LoggerFactory, settings.HttpClient is null ? collaborators.HttpClientFactory : null);
-        var dataSource = GetOrCreate(request, collaborators.Lifetime);
+        var builder = new LakebaseDataSourceBuilder(endpoint, oauth, options);
+        services.ApplyTo(builder);
+        var definition = builder.Resolve();
+        var dataSource = GetOrCreate(definition, builder, services);
         if (_calls.Count >= MaxRememberedCalls)
         {
             _calls.Clear();
         }
 
-        _calls[call] = dataSource;
+        // The key keeps copies: the caller may change its options objects afterwards.
+        _calls[call with { OAuth = oauth with { }, Options = options with { } }] = dataSource;
         return dataSource;
     }
 
-    private LakebaseDataSource GetOrCreate(LakebaseDataSourceRequest request, IHostApplicationLifetime? lifetime)
+    private LakebaseDataSource GetOrCreate(LakebaseDataSourceDefinition definition, LakebaseDataSourceBuilder builder, ApplicationServices services)
     {
-        var key = KeyFor(request);
+        var logger = services.LoggerFactory.CreateLogger(LakebaseEntityFrameworkLog.Category);
         LakebaseDataSourceRegistration registration;
+        var twinOf = (string?)null;
         var warnAboutMany = false;
         lock (_gate)
         {
-            if (_registrations.TryGetValue(key, out registration!) && !registration.DataSource.IsDisposed)
+            if (!_registrations.TryGetValue(definition, out registration!))
             {
-                registration.Reactivate();
-            }
-            else
-            {
-                registration?.Close(); // its data source was disposed by hand
-                var dataSource = new LakebaseDataSource(new LakebaseDataSourceParts(request));
-                var logger = request.LoggerFactory.CreateLogger(LakebaseLog.Category);
-                registration = new LakebaseDataSourceRegistration(dataSource, request.TimeProvider, r => OnIdleCheck(key, r, logger));
-                _registrations[key] = registration;
+                var shape = ShapeOf(definition, builder);
+                var twins = _registrations.Values.Count(r => r.Shape == shape);
+                if (twins >= MaxTwins)
+                {
+                    throw TooManyTwins(definition, twins);
+                }
+
+                MakeRoom();
+                var dataSource = builder.Build();
+                registration = new LakebaseDataSourceRegistration(dataSource, shape, services.TimeProvider, r => OnIdleCheck(definition, r, logger));
+                _registrations[definition] = registration;
+                if (twins > 0 && _warnedShapes.Add(shape))
+                {
+                    twinOf = Difference(builder);
+                }
+
                 warnAboutMany = _registrations.Count > ManyDataSourcesThreshold && !_warnedAboutMany;
                 _warnedAboutMany |= warnAboutMany;
             }
 
             var attached = registration;
-            attached.Attach(lifetime, () => Release(key, attached, lifetime!));
+            attached.Attach(services.Lifetime, () => Release(definition, attached, services.Lifetime!));
+        }
+
+        if (twinOf is not null)
+        {
+            LakebaseEntityFrameworkLog.DataSourcePerCall(logger, definition.Endpoint, twinOf);
         }
 
         if (warnAboutMany)
         {
-            LakebaseLog.ManyDataSourcesCreated(request.LoggerFactory.CreateLogger(LakebaseLog.Category), ManyDataSourcesThreshold + 1);
+            LakebaseEntityFrameworkLog.ManyDataSourcesCreated(logger, ManyDataSourcesThreshold);
         }
 
         return registration.DataSource;
     }
 
-    private static LakebaseDataSourceKey KeyFor(LakebaseDataSourceRequest request)
+    // Called under the lock. Disposes the data sources evicted longest, if they stayed unused past the grace period.
+    private void MakeRoom()
     {
-        var oauth = request.OAuth;
-        var identity = oauth.Method switch
+        if (_registrations.Count < MaxDataSources)
         {
-            LakebaseAuthenticationMethod.ServicePrincipal => $"sp:{oauth.ClientId}:{LakebaseDataSourceKey.Fingerprint(oauth.ClientSecret!)}",
-            LakebaseAuthenticationMethod.BearerToken => $"bearer:{LakebaseDataSourceKey.Fingerprint(oauth.Token!)}",
-            LakebaseAuthenticationMethod.TokenProvider => "provider",
-            _ => "unified:" + oauth.DescribeIdentity(LakebaseDataSourceKey.Fingerprint),
-        };
-        var settings = request.Settings;
-        return new LakebaseDataSourceKey(
-            request.WorkspaceUrl.ToString(),
-            identity,
-            oauth.TokenProvider,
-            request.Endpoint.Name,
-            request.Connection,
-            LakebaseTuning.From(settings),
-            request.TimeProvider,
-            request.LoggerFactory,
-            (object?)settings.HttpClient ?? request.HttpClientFactory,
-            settings.ConfigureDataSource);
+            return;
+        }
+
+        var disposable = _registrations.Where(r => r.Value.EvictedFor >= DisposeGrace).OrderByDescending(r => r.Value.EvictedFor).ToList();
+        foreach (var (definition, registration) in disposable.Take(_registrations.Count - MaxDataSources + 1))
+        {
+            _registrations.Remove(definition);
+            registration.Close();
+            Forget(registration.DataSource);
+            _ = registration.DataSource.DisposeAsync().AsTask();
+        }
+
+        if (_registrations.Count >= MaxDataSources)
+        {
+            throw new LakebaseConfigurationException(
+                $"UseLakebase(endpoint, oauth) already holds {MaxDataSources} data sources in use in this process, each with its own pool and credential; " +
+                "no more are built, so the server's connection limit is not exhausted. This happens when every call passes different settings. " +
+                "Register data sources once with services.AddLakebaseDataSource(...) (keyed, for several) and call UseLakebase() instead.");
+        }
     }
 
     // Runs on the registration's timer: nothing may escape it, or the process ends.
-    private void OnIdleCheck(LakebaseDataSourceKey key, LakebaseDataSourceRegistration registration, ILogger logger)
+    private void OnIdleCheck(LakebaseDataSourceDefinition definition, LakebaseDataSourceRegistration registration, ILogger logger)
     {
         try
         {
             lock (_gate)
             {
-                if (!_registrations.TryGetValue(key, out var current) || !ReferenceEquals(current, registration) || !registration.EvictIfIdle())
+                if (!_registrations.TryGetValue(definition, out var current) || !ReferenceEquals(current, registration) || !registration.EvictIfIdle())
                 {
                     return;
                 }
             }
 
             var dataSource = registration.DataSource;
-            var idleFor = dataSource.IdleFor;
-            dataSource.ReleaseIdleConnections(onReuse: () => Reactivate(key, registration));
-            if (dataSource.IdleFor < idleFor)
-            {
-                Reactivate(key, registration); // used while its connections were being closed
-            }
-
-            LakebaseLog.DataSourceEvicted(logger, dataSource.Endpoint, idleFor);
+            var idleFor = dataSource.TimeSinceLastUse;
+            dataSource.ClearPool();
+            LakebaseEntityFrameworkLog.DataSourceEvicted(logger, dataSource.Endpoint, idleFor);
         }
         catch (Exception)
         {
-            // Best effort: a data source that could not be evicted stays as it was and is checked again when used.
+            // Best effort: a data source that could not be evicted stays as it was and is checked again later.
         }
     }
 
-    // A data source evicted earlier was used again (through options built before its eviction, say).
-    private void Reactivate(LakebaseDataSourceKey key, LakebaseDataSourceRegistration registration)
-    {
-        lock (_gate)
-        {
-            if (_registrations.TryGetValue(key, out var current) && ReferenceEquals(current, registration))
-            {
-                registration.Reactivate();
-            }
-        }
-    }
-
-    private void Release(LakebaseDataSourceKey key, LakebaseDataSourceRegistration registration, IHostApplicationLifetime lifetime)
+    private void Release(LakebaseDataSourceDefinition definition, LakebaseDataSourceRegistration registration, IHostApplicationLifetime lifetime)
     {
         lock (_gate)
         {
@@ -197,20 +208,26 @@ internal sealed class LakebaseDataSourceRegistry
                 return;
             }
 
-            if (_registrations.TryGetValue(key, out var current) && ReferenceEquals(current, registration))
+            if (_registrations.TryGetValue(definition, out var current) && ReferenceEquals(current, registration))
             {
-                _registrations.Remove(key);
+                _registrations.Remove(definition);
             }
 
             registration.Close();
         }
 
+        Forget(registration.DataSource);
         registration.DataSource.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        foreach (var (call, dataSource) in _calls)
+    }
+
+    // The calls that led to a data source being disposed (and with them a stopped host's service provider).
+    private void Forget(LakebaseDataSource dataSource)
+    {
+        foreach (var (call, known) in _calls)
         {
-            if (dataSource.IsDisposed)
+            if (ReferenceEquals(known, dataSource))
             {
-                _calls.TryRemove(call, out _); // and with it the stopped host's service provider
+                _calls.TryRemove(call, out _);
             }
         }
     }
@@ -241,56 +258,59 @@ internal sealed class LakebaseDataSourceRegistry
         }
     }
 
+    // The definition as a capturing lambda would rebuild it: same values, and the same delegate methods on other targets.
+    private static string ShapeOf(LakebaseDataSourceDefinition definition, LakebaseDataSourceBuilder builder) =>
+        $"{definition}|{builder.OAuthOptions.TokenProvider?.Method}|{builder.ConnectionOptions.ConfigureDataSource?.Method}";
+
+    private static string Difference(LakebaseDataSourceBuilder builder) =>
+        builder.OAuthOptions.TokenProvider is not null ? "the TokenProvider delegate"
+        : builder.ConnectionOptions.ConfigureDataSource is not null ? "the ConfigureDataSource delegate"
+        : "the logger factory, clock or HTTP client instances";
+
+    private static LakebaseConfigurationException TooManyTwins(LakebaseDataSourceDefinition definition, int twins) => new(
+        $"UseLakebase(endpoint, oauth) has built {twins} data sources for {definition.Endpoint} that differ only in their delegate or service instances " +
+        "(for example a TokenProvider lambda that captures the request's service provider): each has its own pool and credential, so this would exhaust " +
+        "the server's connections. Register the data source once with services.AddLakebaseDataSource(...) and call UseLakebase() in AddDbContext, " +
+        "or create the LakebaseOAuthOptions (and its TokenProvider) once, outside the AddDbContext lambda.");
+
     /// <summary>Everything a <c>UseLakebase</c> call was given (secrets compared, never shown: no ToString use).</summary>
-    /// <remarks>A struct, like <see cref="Collaborators"/>: built on every call, so a lookup that finds it allocates nothing.</remarks>
-    private readonly record struct Call(
-        string Endpoint,
-        string? WorkspaceHost,
-        string? ClientId,
-        string? ClientSecret,
-        string? Token,
-        object? TokenProvider,
-        UnifiedAuth UnifiedAuth,
-        LakebaseSettings Settings,
-        Collaborators Collaborators)
+    /// <remarks>A struct, like <see cref="ApplicationServices"/>: built on every call, so a lookup that finds it allocates nothing.</remarks>
+    private readonly record struct Call(string Endpoint, LakebaseOAuthOptions OAuth, LakebaseConnectionOptions Options, ApplicationServices Services)
     {
         public override string ToString() => Endpoint;
     }
 
-    /// <summary>The rest of the workspace identity: two calls that differ in any of it must not share a data source.</summary>
-    private readonly record struct UnifiedAuth(
-        string? AuthType,
-        string? Profile,
-        string? ConfigFile,
-        string? DatabricksCliPath,
-        string? MetadataServiceUrl,
-        string? OidcTokenEnv,
-        string? OidcTokenFilePath,
-        string? TokenAudience,
-        string? AzureWorkspaceResourceId,
-        bool AzureUseMsi,
-        string? AzureClientId,
-        string? AzureClientSecret,
-        string? AzureTenantId)
+    /// <summary>The application singletons a data source uses where its options name none: EF Core's, else the app's.</summary>
+    private readonly record struct ApplicationServices(
+        TimeProvider TimeProvider,
+        ILoggerFactory LoggerFactory,
+        IHttpClientFactory? HttpClientFactory,
+        IConfiguration? Configuration,
+        IHostApplicationLifetime? Lifetime)
     {
-        public static UnifiedAuth From(LakebaseOAuthOptions o) => new(
-            o.AuthType, o.Profile, o.ConfigFile, o.DatabricksCliPath, o.MetadataServiceUrl, o.OidcTokenEnv, o.OidcTokenFilePath,
-            o.TokenAudience, o.AzureWorkspaceResourceId, o.AzureUseMsi, o.AzureClientId, o.AzureClientSecret, o.AzureTenantId);
-
-        public override string ToString() => AuthType ?? "(default chain)";
-    }
-
-    /// <summary>The application singletons a data source uses: from the settings, else EF Core's, else the app's.</summary>
-    private readonly record struct Collaborators(TimeProvider TimeProvider, ILoggerFactory LoggerFactory, IHttpClientFactory? HttpClientFactory, IHostApplicationLifetime? Lifetime)
-    {
-        public static Collaborators Resolve(LakebaseSettings settings, CoreOptionsExtension? core)
+        public static ApplicationServices Resolve(LakebaseConnectionOptions options, CoreOptionsExtension? core)
         {
             var services = core?.ApplicationServiceProvider;
-            return new Collaborators(
-                settings.TimeProvider ?? services?.GetService<TimeProvider>() ?? TimeProvider.System,
-                settings.LoggerFactory ?? core?.LoggerFactory ?? services?.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance,
-                settings.HttpClient is null ? services?.GetService<IHttpClientFactory>() : null,
+            return new ApplicationServices(
+                options.TimeProvider ?? services?.GetService<TimeProvider>() ?? TimeProvider.System,
+                options.LoggerFactory ?? core?.LoggerFactory ?? services?.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance,
+                options.HttpClient is null ? options.HttpClientFactory ?? services?.GetService<IHttpClientFactory>() : null,
+                options.Configuration ?? services?.GetService<IConfiguration>(),
                 services?.GetService<IHostApplicationLifetime>());
+        }
+
+        public void ApplyTo(LakebaseDataSourceBuilder builder)
+        {
+            builder.UseTimeProvider(TimeProvider).UseLoggerFactory(LoggerFactory);
+            if (HttpClientFactory is not null)
+            {
+                builder.UseHttpClientFactory(HttpClientFactory);
+            }
+
+            if (Configuration is not null)
+            {
+                builder.UseConfiguration(Configuration);
+            }
         }
     }
 }

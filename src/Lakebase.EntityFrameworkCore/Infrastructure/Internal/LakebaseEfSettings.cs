@@ -1,4 +1,4 @@
-using Lakebase.Npgsql.Configuration;
+using Lakebase.Npgsql;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Infrastructure;
 
 namespace Lakebase.EntityFrameworkCore.Infrastructure.Internal;
@@ -10,7 +10,7 @@ internal sealed class LakebaseEfSettings
     // call allocates no settings. Only a LakebaseDbContextOptionsBuilder writes settings, and none is made for this one.
     private static readonly LakebaseEfSettings Defaults = new();
 
-    public LakebaseSettings DataSource { get; } = new();
+    public LakebaseConnectionOptions DataSource { get; } = new();
 
     public bool RetryOnFailure { get; set; } = true;
 

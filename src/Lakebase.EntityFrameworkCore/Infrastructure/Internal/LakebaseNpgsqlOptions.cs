@@ -1,3 +1,4 @@
+using Lakebase.EntityFrameworkCore.Infrastructure;
 using System.Collections.Concurrent;
 using Lakebase.EntityFrameworkCore.Connection;
 using Lakebase.Npgsql;
@@ -18,7 +19,7 @@ internal static class LakebaseNpgsqlOptions
     private const int MaxCachedStrategies = 32;
 
     private static readonly Action<NpgsqlDbContextOptionsBuilder> DefaultStrategy =
-        CreateStrategy((LakebaseConnectionDefaults.MaxRetryCount, LakebaseConnectionDefaults.MaxRetryDelay));
+        CreateStrategy((LakebaseRetryDefaults.MaxRetryCount, LakebaseRetryDefaults.MaxRetryDelay));
 
     private static readonly ConcurrentDictionary<(int MaxRetryCount, TimeSpan MaxRetryDelay), Action<NpgsqlDbContextOptionsBuilder>> Strategies = new();
 
@@ -26,7 +27,7 @@ internal static class LakebaseNpgsqlOptions
     public static Action<NpgsqlDbContextOptionsBuilder>? For(LakebaseEfSettings settings)
     {
         var strategy = settings.RetryOnFailure
-            ? Strategy((settings.MaxRetryCount ?? LakebaseConnectionDefaults.MaxRetryCount, settings.MaxRetryDelay ?? LakebaseConnectionDefaults.MaxRetryDelay))
+            ? Strategy((settings.MaxRetryCount ?? LakebaseRetryDefaults.MaxRetryCount, settings.MaxRetryDelay ?? LakebaseRetryDefaults.MaxRetryDelay))
             : null;
         if (settings.NpgsqlOptions is not { } npgsqlOptions)
         {
@@ -43,7 +44,7 @@ internal static class LakebaseNpgsqlOptions
 
     private static Action<NpgsqlDbContextOptionsBuilder> Strategy((int MaxRetryCount, TimeSpan MaxRetryDelay) retry)
     {
-        if (retry == (LakebaseConnectionDefaults.MaxRetryCount, LakebaseConnectionDefaults.MaxRetryDelay))
+        if (retry == (LakebaseRetryDefaults.MaxRetryCount, LakebaseRetryDefaults.MaxRetryDelay))
         {
             return DefaultStrategy;
         }

@@ -58,10 +58,4 @@ public static class LakebaseConnectionDefaults
     /// lifetime for short-lived tokens), so no connection open waits on HTTP in steady state.
     /// </summary>
     public static readonly TimeSpan RefreshBeforeExpiry = TimeSpan.FromMinutes(5);
-
-    /// <summary>Retries of an operation that failed on a transient error (a dropped or suspended connection).</summary>
-    public const int MaxRetryCount = 6;
-
-    /// <summary>The longest wait between retries of a failed operation.</summary>
-    public static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(10);
 }

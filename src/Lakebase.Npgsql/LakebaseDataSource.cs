@@ -25,7 +25,6 @@ public sealed class LakebaseDataSource : DbDataSource
     private NpgsqlDataSource? _npgsql;
     private int _disposed;
     private long _lastUsed;
-    private Action? _onReuse;
 
     internal LakebaseDataSource(LakebaseDataSourceParts parts)
     {
@@ -64,26 +63,26 @@ public sealed class LakebaseDataSource : DbDataSource
 
     internal bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
+    /// <summary>What this data source was built from: endpoint, identity (no secret), connection settings.</summary>
+    public LakebaseDataSourceDefinition Definition => _parts.Definition;
+
     /// <summary>How long since a connection was last created or opened through this data source (to within a second).</summary>
-    internal TimeSpan IdleFor => _parts.TimeProvider.GetElapsedTime(Volatile.Read(ref _lastUsed));
+    public TimeSpan TimeSinceLastUse => _parts.TimeProvider.GetElapsedTime(Volatile.Read(ref _lastUsed));
 
     /// <summary>
-    /// Closes the pooled physical connections of an idle data source now (connections in use are closed when
-    /// returned), so that the server's sessions end even with a <c>MinPoolSize</c> above zero and the compute can
-    /// suspend. The data source stays usable and keeps its credential: the next open connects again.
+    /// Closes the pooled physical connections now (connections in use are closed when returned), so that the server's
+    /// sessions end even with a <c>MinPoolSize</c> above zero and the compute can suspend. The data source stays usable
+    /// and keeps its credential: the next open connects again. Does nothing before the first connection, and makes no
+    /// network call.
     /// </summary>
-    /// <param name="onReuse">Called once, on the first use after this (lets an owner take the data source back).</param>
-    internal void ReleaseIdleConnections(Action onReuse)
+    public void ClearPool()
     {
         lock (_buildGate)
         {
-            if (IsDisposed)
+            if (!IsDisposed)
             {
-                return;
+                _npgsql?.Clear();
             }
-
-            _npgsql?.Clear();
-            Volatile.Write(ref _onReuse, onReuse);
         }
     }
 
@@ -242,11 +241,6 @@ public sealed class LakebaseDataSource : DbDataSource
         if (now - Volatile.Read(ref _lastUsed) >= _parts.TimeProvider.TimestampFrequency)
         {
             Volatile.Write(ref _lastUsed, now);
-        }
-
-        if (Volatile.Read(ref _onReuse) is not null)
-        {
-            Interlocked.Exchange(ref _onReuse, null)?.Invoke();
         }
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -13,9 +14,13 @@ namespace Lakebase.Npgsql;
 public abstract class LakebaseConnectionOptionsBuilder<TBuilder>
     where TBuilder : LakebaseConnectionOptionsBuilder<TBuilder>
 {
-    private protected LakebaseConnectionOptionsBuilder(Configuration.LakebaseSettings settings) => Settings = settings;
+    /// <summary>Starts a builder that writes into <paramref name="options"/>.</summary>
+    /// <param name="options">The options this builder sets; a builder never reads them back from anywhere else.</param>
+    protected LakebaseConnectionOptionsBuilder(LakebaseConnectionOptions options) =>
+        ConnectionOptions = options ?? throw new ArgumentNullException(nameof(options));
 
-    private protected Configuration.LakebaseSettings Settings { get; }
+    /// <summary>The options this builder has set so far.</summary>
+    public LakebaseConnectionOptions ConnectionOptions { get; }
 
     /// <summary>The endpoint's host name (<c>PGHOST</c>); when unset anywhere it is read from the workspace API on the first open.</summary>
     /// <param name="host">The host name, e.g. <c>ep-cool-river-123.database.us-east-1.cloud.databricks.com</c>.</param>
@@ -52,7 +57,11 @@ public abstract class LakebaseConnectionOptionsBuilder<TBuilder>
     /// </summary>
     /// <param name="sslMode">The mode.</param>
     /// <returns>This builder.</returns>
-    public TBuilder SslMode(SslMode sslMode) => Set(s => s.SslMode = sslMode);
+    public TBuilder SslMode(SslMode sslMode) => Set(s =>
+    {
+        s.SslMode = sslMode.ToString();
+        s.TlsVerificationDisabledInCode = sslMode == global::Npgsql.SslMode.Require;
+    });
 
     /// <summary>
     /// A PEM file with the root certificate(s) the server's chain must lead to (<c>PGSSLROOTCERT</c>), instead of the
@@ -141,6 +150,19 @@ public abstract class LakebaseConnectionOptionsBuilder<TBuilder>
     /// <returns>This builder.</returns>
     public TBuilder UseHttpClient(HttpClient httpClient) => Set(s => s.HttpClient = httpClient ?? throw new ArgumentNullException(nameof(httpClient)));
 
+    /// <summary>Where workspace API clients come from (default: the application's <see cref="IHttpClientFactory"/>, client <see cref="LakebaseConnectionDefaults.HttpClientName"/>).</summary>
+    /// <param name="httpClientFactory">The factory.</param>
+    /// <returns>This builder.</returns>
+    public TBuilder UseHttpClientFactory(IHttpClientFactory httpClientFactory) => Set(s => s.HttpClientFactory = httpClientFactory ?? throw new ArgumentNullException(nameof(httpClientFactory)));
+
+    /// <summary>
+    /// Reads unset values from this configuration's keys (<c>PGHOST</c>, <c>DATABRICKS_HOST</c>, ...) before the process
+    /// environment, as an application host does: tests and launch profiles can then set the same names there.
+    /// </summary>
+    /// <param name="configuration">The application's configuration.</param>
+    /// <returns>This builder.</returns>
+    public TBuilder UseConfiguration(IConfiguration configuration) => Set(s => s.Configuration = configuration ?? throw new ArgumentNullException(nameof(configuration)));
+
     /// <summary>
     /// Further configuration of the Npgsql data source (type mappings such as <c>MapEnum</c>, plugins). Without a
     /// container, data sources are shared by configuration and callbacks are compared as delegates: a lambda that captures
@@ -152,14 +174,14 @@ public abstract class LakebaseConnectionOptionsBuilder<TBuilder>
 
     /// <summary>Called before a connection setting changes; a builder that cannot take one throws here.</summary>
     /// <param name="setting">The method's name, for the error message.</param>
-    private protected virtual void OnConnectionSettingChanging(string setting)
+    protected virtual void OnConnectionSettingChanging(string setting)
     {
     }
 
-    private TBuilder Set(Action<Configuration.LakebaseSettings> change, [System.Runtime.CompilerServices.CallerMemberName] string setting = "")
+    private TBuilder Set(Action<LakebaseConnectionOptions> change, [System.Runtime.CompilerServices.CallerMemberName] string setting = "")
     {
         OnConnectionSettingChanging(setting);
-        change(Settings);
+        change(ConnectionOptions);
         return (TBuilder)this;
     }
 

@@ -10,7 +10,7 @@ namespace Lakebase.Npgsql;
 /// <c>file-oidc</c>, <c>azure-msi</c>, <c>azure-client-secret</c>, <c>azure-cli</c>. A <see cref="TokenProvider"/>
 /// delegate of your own is used when set. See docs/authentication.md for the variables and profile keys of each method.
 /// </summary>
-public sealed class LakebaseOAuthOptions
+public sealed record LakebaseOAuthOptions
 {
     /// <summary>The workspace URL, e.g. <c>https://adb-1234567890123456.7.azuredatabricks.net</c> (<c>DATABRICKS_HOST</c>, profile key <c>host</c>).</summary>
     public string? WorkspaceHost { get; set; }
@@ -134,7 +134,7 @@ public sealed class LakebaseOAuthOptions
         Token is null ? null : fingerprint(Token),
         AzureClientSecret is null ? null : fingerprint(AzureClientSecret));
 
-    internal LakebaseOAuthOptions Clone() => (LakebaseOAuthOptions)MemberwiseClone();
+    internal LakebaseOAuthOptions Copy() => this with { };
 
     private static string Mask(string? secret) => secret is null ? "(not set)" : "***";
 }

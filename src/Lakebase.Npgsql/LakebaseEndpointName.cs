@@ -51,7 +51,9 @@ public sealed record LakebaseEndpointName
             return true;
         }
 
-        problem = $"The Lakebase endpoint name '{given}' is not valid: expected '{ExpectedFormat}'. {HintFor(given)}".TrimEnd();
+        problem = given.Length == 0
+            ? $"Endpoint is not set: expected the endpoint name, '{ExpectedFormat}'. {HintFor(given)}"
+            : $"Endpoint '{given}' is not an endpoint name: expected '{ExpectedFormat}'. {HintFor(given)}".TrimEnd();
         return false;
     }
 
@@ -62,7 +64,7 @@ public sealed record LakebaseEndpointName
     {
         if (given.Length == 0)
         {
-            return "Pass the endpoint name to UseLakebase, or set LAKEBASE_ENDPOINT. Find it in the Lakebase UI under the branch's computes, or with 'databricks postgres list-endpoints'.";
+            return "Set Endpoint (the \"Lakebase\" section), LAKEBASE_ENDPOINT, or pass it in code. Find it in the Lakebase UI under the branch's computes, or with 'databricks postgres list-endpoints'.";
         }
 
         if (given.Contains('.', StringComparison.Ordinal) && !given.Contains('/', StringComparison.Ordinal))

@@ -1,0 +1,103 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Lakebase.Npgsql;
+
+/// <summary>
+/// The connection settings, tuning and services of one Lakebase data source: the one place each of them is declared.
+/// Bound from the same flat configuration section as the rest of <see cref="LakebaseOptions"/>
+/// (<c>"Lakebase:MaxPoolSize"</c>), set through <see cref="LakebaseConnectionOptionsBuilder{TBuilder}"/> in code, or
+/// both. Values left unset fall back to the <c>PG*</c> environment variables (as Databricks Apps inject them, unless
+/// <see cref="ReadEnvironment"/> is false), then to <see cref="LakebaseConnectionDefaults"/>.
+/// </summary>
+/// <remarks>
+/// A record: two equal option sets (services compared by instance) describe the same data source, which is how
+/// <c>UseLakebase(endpoint, oauth)</c> shares one pool between the contexts that ask for it.
+/// </remarks>
+public sealed record LakebaseConnectionOptions
+{
+    /// <summary>The endpoint's host name (<c>PGHOST</c>); looked up from the workspace API on the first open when unset.</summary>
+    public string? Host { get; set; }
+
+    /// <summary>The port (<c>PGPORT</c>, default 5432).</summary>
+    public int? Port { get; set; }
+
+    /// <summary>The database (<c>PGDATABASE</c>, default <c>databricks_postgres</c>).</summary>
+    public string? Database { get; set; }
+
+    /// <summary>The PostgreSQL role (<c>PGUSER</c>); by default a service principal's client id, or the user the workspace reports for the token (SCIM Me).</summary>
+    public string? Username { get; set; }
+
+    /// <summary>
+    /// The SSL mode in libpq's or Npgsql's spelling (<c>PGSSLMODE</c>): <c>verify-full</c> (the default) or
+    /// <c>verify-ca</c> with a <see cref="RootCertificate"/>; <c>require</c> is read as <c>verify-full</c>, as
+    /// Databricks' own drivers read it. Only <c>SslMode(SslMode.Require)</c> on a builder, in code, turns verification off.
+    /// </summary>
+    public string? SslMode { get; set; }
+
+    /// <summary>A PEM file with the root certificate(s) to trust instead of the system's (<c>PGSSLROOTCERT</c>).</summary>
+    public string? RootCertificate { get; set; }
+
+    /// <summary>Shown in <c>pg_stat_activity</c> (<c>PGAPPNAME</c>).</summary>
+    public string? ApplicationName { get; set; }
+
+    /// <summary>How long a physical connection lives (default 45 minutes).</summary>
+    public TimeSpan? ConnectionLifetime { get; set; }
+
+    /// <summary>How long an idle pooled connection is kept (default 60 seconds).</summary>
+    public TimeSpan? ConnectionIdleLifetime { get; set; }
+
+    /// <summary>TCP keepalive interval (default 30 seconds).</summary>
+    public TimeSpan? TcpKeepAlive { get; set; }
+
+    /// <summary>How long an open may take, cold start and credential request included (default 30 seconds).</summary>
+    public TimeSpan? ConnectTimeout { get; set; }
+
+    /// <summary>The largest number of pooled physical connections (default 100).</summary>
+    public int? MaxPoolSize { get; set; }
+
+    /// <summary>Physical connections kept open when idle (default 0, so the compute can suspend).</summary>
+    public int? MinPoolSize { get; set; }
+
+    /// <summary>How long before its expiry a credential is refreshed at the latest (default 5 minutes).</summary>
+    public TimeSpan? RefreshBeforeExpiry { get; set; }
+
+    /// <summary>How the credential is kept fresh: <c>Background</c> (the default, a timer) or <c>Lazy</c> (no timer, for CPU-throttled hosts).</summary>
+    public LakebaseRefreshMode? RefreshMode { get; set; }
+
+    /// <summary>Whether unset values are read from the environment (<c>PG*</c>; with <see cref="LakebaseOptions"/> also <c>LAKEBASE_ENDPOINT</c> and <c>DATABRICKS_*</c>). Default true.</summary>
+    public bool ReadEnvironment { get; set; } = true;
+
+    /// <summary>The clock for credential expiry and refresh (default: the application's <see cref="System.TimeProvider"/>, else the system clock). Not bound from configuration.</summary>
+    public TimeProvider? TimeProvider { get; set; }
+
+    /// <summary>The logger factory for credential and connection logs, also handed to Npgsql (default: the application's). Not bound from configuration.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>The client for workspace API calls; its lifetime stays yours. Not bound from configuration.</summary>
+    public HttpClient? HttpClient { get; set; }
+
+    /// <summary>Where workspace API clients come from when <see cref="HttpClient"/> is unset (default: the application's). Not bound from configuration.</summary>
+    public IHttpClientFactory? HttpClientFactory { get; set; }
+
+    /// <summary>
+    /// Further configuration of the Npgsql data source (type mappings, plugins). Compared as a delegate when data sources
+    /// are shared: a lambda that captures per-call values describes a new data source each time. Not bound from configuration.
+    /// </summary>
+    public Action<NpgsqlDataSourceBuilder>? ConfigureDataSource { get; set; }
+
+    /// <summary>
+    /// Configuration whose keys (<c>PGHOST</c>, <c>DATABRICKS_HOST</c>, ...) are read before the process environment, as
+    /// an application host reads them (default: the application's, where there is a container). Not bound from configuration.
+    /// </summary>
+    public IConfiguration? Configuration { get; set; }
+
+    /// <summary>Set only by <c>SslMode(SslMode.Require)</c> in code: the one way to turn certificate verification off.</summary>
+    internal bool TlsVerificationDisabledInCode { get; set; }
+
+    /// <summary>Where unset values are read from: <see cref="Configuration"/>, then the process environment.</summary>
+    internal Func<string, string?> VariableReader => Configuration is { } configuration
+        ? name => configuration[name] is { Length: > 0 } value ? value : Environment.GetEnvironmentVariable(name)
+        : Environment.GetEnvironmentVariable;
+}
