@@ -75,10 +75,10 @@ public sealed record LakebaseConnectionOptions
     /// <summary>The logger factory for credential and connection logs, also handed to Npgsql (default: the application's). Not bound from configuration.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
-    /// <summary>The client for workspace API calls; its lifetime stays yours. Not bound from configuration.</summary>
+    /// <summary>The client for workspace API calls; its lifetime stays yours, and its handler must not follow redirects (<c>AllowAutoRedirect = false</c>), or a token can follow one to another host. Not bound from configuration.</summary>
     public HttpClient? HttpClient { get; set; }
 
-    /// <summary>Where workspace API clients come from when <see cref="HttpClient"/> is unset (default: the application's). Not bound from configuration.</summary>
+    /// <summary>Where workspace API clients come from when <see cref="HttpClient"/> is unset: client <see cref="LakebaseConnectionDefaults.HttpClientName"/>, which <c>AddLakebaseDataSource</c> registers without redirects (default: that factory in a container, else a private client). Not bound from configuration.</summary>
     public IHttpClientFactory? HttpClientFactory { get; set; }
 
     /// <summary>
@@ -95,6 +95,9 @@ public sealed record LakebaseConnectionOptions
 
     /// <summary>Set only by <c>SslMode(SslMode.Require)</c> in code: the one way to turn certificate verification off.</summary>
     internal bool TlsVerificationDisabledInCode { get; set; }
+
+    /// <summary>Whether <see cref="SslMode"/> came from a builder's <c>SslMode(...)</c> (errors then speak of the method, not the key).</summary>
+    internal bool SslModeSetInCode { get; set; }
 
     /// <summary>Where unset values are read from: <see cref="Configuration"/>, then the process environment.</summary>
     internal Func<string, string?> VariableReader => Configuration is { } configuration

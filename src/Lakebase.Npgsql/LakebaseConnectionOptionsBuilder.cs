@@ -61,6 +61,7 @@ public abstract class LakebaseConnectionOptionsBuilder<TBuilder>
     {
         s.SslMode = sslMode.ToString();
         s.TlsVerificationDisabledInCode = sslMode == global::Npgsql.SslMode.Require;
+        s.SslModeSetInCode = true;
     });
 
     /// <summary>

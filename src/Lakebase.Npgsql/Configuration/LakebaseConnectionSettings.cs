@@ -148,7 +148,12 @@ internal sealed record LakebaseConnectionSettings(
             return LakebaseConnectionDefaults.SslMode;
         }
 
-        if (mode is SslMode.Disable or SslMode.Allow or SslMode.Prefer)
+        if (mode is SslMode.Disable or SslMode.Allow or SslMode.Prefer && settings.SslModeSetInCode)
+        {
+            problems.Add($"SSL mode {mode} could send the database token without TLS or to an unverified server: Lakebase needs VerifyFull (the default). " +
+                "Remove SslMode(...), or use SslMode(SslMode.Require) only if you must skip certificate verification.");
+        }
+        else if (mode is SslMode.Disable or SslMode.Allow or SslMode.Prefer)
         {
             problems.Add($"{source} '{text}' could send the database token without TLS or to an unverified server, and Lakebase receives it as a password: " +
                 "remove it (verify-full is the default), or in code use SslMode(SslMode.Require) only if you must skip certificate verification.");

@@ -44,7 +44,7 @@ internal sealed class LakebaseDataSourceParts : IAsyncDisposable
         }
         else
         {
-            _ownedHttpClient = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = HttpConnectionLifetime });
+            _ownedHttpClient = new HttpClient(CreateHttpHandler());
             var owned = _ownedHttpClient;
             httpClient = () => owned;
         }
@@ -78,6 +78,13 @@ internal sealed class LakebaseDataSourceParts : IAsyncDisposable
     }
 
     public LakebaseDataSourceDefinition Definition { get; }
+
+    /// <summary>
+    /// The handler for workspace API calls: redirects are never followed, because a redirect would carry a workload's
+    /// token (a form field, not a header .NET strips) or let another host choose the database host. Long-lived clients
+    /// must still notice DNS changes of the workspace host.
+    /// </summary>
+    public static SocketsHttpHandler CreateHttpHandler() => new() { AllowAutoRedirect = false, PooledConnectionLifetime = HttpConnectionLifetime };
 
     public LakebaseEndpointName Endpoint { get; }
 

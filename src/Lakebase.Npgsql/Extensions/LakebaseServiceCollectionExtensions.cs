@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Lakebase.Npgsql;
 using Lakebase.Npgsql.Configuration;
+using Lakebase.Npgsql.Connection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -164,7 +165,7 @@ public static class LakebaseServiceCollectionExtensions
 
     private static IServiceCollection AddDataSource(IServiceCollection services, object? serviceKey, Func<IServiceProvider, LakebaseDataSourceDefinition> resolve)
     {
-        services.AddHttpClient(LakebaseConnectionDefaults.HttpClientName);
+        services.AddHttpClient(LakebaseConnectionDefaults.HttpClientName).ConfigurePrimaryHttpMessageHandler(LakebaseDataSourceParts.CreateHttpHandler);
         services.TryAddSingleton(TimeProvider.System);
 
         // The container disposes what its factories create; LakebaseDataSource and NpgsqlDataSource both tolerate a

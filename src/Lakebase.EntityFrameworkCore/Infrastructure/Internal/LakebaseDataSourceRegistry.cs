@@ -280,7 +280,7 @@ internal sealed class LakebaseDataSourceRegistry
         public override string ToString() => Endpoint;
     }
 
-    /// <summary>The application singletons a data source uses where its options name none: EF Core's, else the app's.</summary>
+    /// <summary>The application singletons a data source uses where its options name none: EF Core's, else the app's (HTTP clients excepted).</summary>
     private readonly record struct ApplicationServices(
         TimeProvider TimeProvider,
         ILoggerFactory LoggerFactory,
@@ -294,7 +294,8 @@ internal sealed class LakebaseDataSourceRegistry
             return new ApplicationServices(
                 options.TimeProvider ?? services?.GetService<TimeProvider>() ?? TimeProvider.System,
                 options.LoggerFactory ?? core?.LoggerFactory ?? services?.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance,
-                options.HttpClient is null ? options.HttpClientFactory ?? services?.GetService<IHttpClientFactory>() : null,
+                // Not the application's factory: its clients may follow redirects, and only AddLakebaseDataSource configures ours.
+                options.HttpClient is null ? options.HttpClientFactory : null,
                 options.Configuration ?? services?.GetService<IConfiguration>(),
                 services?.GetService<IHostApplicationLifetime>());
         }
