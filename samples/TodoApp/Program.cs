@@ -18,7 +18,8 @@ builder.Services.AddExceptionHandler(options =>
 
 // The Lakebase data source: the "Lakebase" section of appsettings.json, with what it leaves unset taken from
 // LAKEBASE_ENDPOINT, DATABRICKS_* and PG*, validated at start. The container owns it. With no Databricks setting at
-// all, the app starts a local Lakebase emulator and points the data source at it.
+// all, in Development (or with LAKEBASE_USE_EMULATOR=true) the app starts a local Lakebase emulator and points the data
+// source at it; elsewhere it stops and names the settings to set (Database/EmulatorFallback.cs).
 builder.Services.AddLakebaseDataSource(configureOptions: lakebase => lakebase.Connection.ApplicationName ??= "TodoApp");
 builder.Services.AddLocalEmulatorFallback();
 builder.Services.AddDbContext<TodoDbContext>(options => options.UseLakebase(lakebase =>

@@ -6,8 +6,9 @@ namespace TodoApp.Database;
 public static class DatabaseServiceCollectionExtensions
 {
     /// <summary>
-    /// The no-configuration default: when the "Lakebase" settings and the environment name no Databricks workspace,
-    /// <see cref="DatabaseStartup"/> starts <see cref="LocalEmulator"/> and its settings fill the "Lakebase" options.
+    /// The no-configuration default: when the "Lakebase" settings and the environment name no Databricks workspace and
+    /// <see cref="EmulatorFallback"/> allows it, <see cref="DatabaseStartup"/> starts <see cref="LocalEmulator"/> and its
+    /// settings fill the "Lakebase" options.
     /// </summary>
     public static IServiceCollection AddLocalEmulatorFallback(this IServiceCollection services)
     {

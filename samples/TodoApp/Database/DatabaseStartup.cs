@@ -8,8 +8,9 @@ using TodoApp.Data;
 namespace TodoApp.Database;
 
 /// <summary>
-/// Runs before the app serves: starts the local emulator when nothing is configured, checks the "Lakebase" settings
-/// (failing fast with every problem listed), and applies migrations where that is the policy.
+/// Runs before the app serves: starts the local emulator when nothing is configured and <see cref="EmulatorFallback"/>
+/// allows it (otherwise stops with the settings to set), checks the "Lakebase" settings (failing fast with every
+/// problem listed), and applies migrations where that is the policy.
 /// </summary>
 /// <remarks>
 /// Migration policy: the local emulator is always migrated (it is the developer's own database). Real Lakebase is
@@ -19,6 +20,7 @@ namespace TodoApp.Database;
 /// </remarks>
 public sealed partial class DatabaseStartup(
     IConfiguration configuration,
+    IHostEnvironment environment,
     LocalEmulator localEmulator,
     IServiceScopeFactory scopes,
     ILogger<DatabaseStartup> logger)
@@ -28,6 +30,11 @@ public sealed partial class DatabaseStartup(
     {
         var section = configuration.GetSection(LakebaseOptions.DefaultSectionName);
         var usesLocalEmulator = !(section.Get<LakebaseOptions>() ?? new LakebaseOptions()).HasWorkspaceSettings();
+        if (usesLocalEmulator && !EmulatorFallback.IsAllowed(configuration, environment))
+        {
+            throw new DatabaseStartupException(EmulatorFallback.MissingSettingsMessage(environment));
+        }
+
         if (usesLocalEmulator)
         {
             var dataDirectory = localEmulator.ResolveDataDirectory(section["Emulator:DataDirectory"]);

@@ -16,7 +16,7 @@ internal static class DatabricksApiErrors
         var status = response.StatusCode;
         var retryAfter = RetryAfter(response);
         var said = serverMessage is null ? string.Empty : $" Databricks said: \"{serverMessage}\".";
-        var code = errorCode is null ? $"HTTP {(int)status}" : $"HTTP {(int)status} {errorCode}";
+        var code = errorCode is null ? $"HTTP {(int)status}" : $"HTTP {(int)status} {SecretRedaction.OneLine(errorCode, 100)}";
 
         var (reason, fix) = status switch
         {
@@ -85,9 +85,11 @@ internal static class DatabricksApiErrors
             }
 
             // REST APIs answer {error_code, message}; the OAuth token endpoint answers {error, error_description}.
+            // The text is the server's, and may quote what was sent (a token, a secret): it is redacted here, where it
+            // is read, so the exception message, the log line and LastError built from it never carry it.
             var code = Text(root, "error_code") ?? Text(root, "error");
-            var message = Text(root, "message") ?? Text(root, "error_description");
-            return (code, message is { Length: > 300 } ? message[..300] + "..." : message);
+            var message = SecretRedaction.ServerText(Text(root, "message") ?? Text(root, "error_description"));
+            return (code, message);
         }
         catch (JsonException)
         {

@@ -26,9 +26,12 @@ public sealed class TodoAppFactory(IReadOnlyDictionary<string, string?> settings
     {
     }
 
-    /// <summary>No Databricks settings: the app starts its own emulator in <paramref name="dataDirectory"/>, as `dotnet run` does.</summary>
-    public static TodoAppFactory WithEmbeddedEmulator(string dataDirectory) => new(
-        new Dictionary<string, string?>
+    /// <summary>
+    /// No Databricks settings: in Development (as `dotnet run` runs it) the app starts its own emulator in
+    /// <paramref name="dataDirectory"/>; elsewhere only when <paramref name="overrides"/> opt in.
+    /// </summary>
+    public static TodoAppFactory WithEmbeddedEmulator(string dataDirectory, string environmentName = "Development", IReadOnlyDictionary<string, string?>? overrides = null) => new(
+        Merge(new Dictionary<string, string?>
         {
             ["Lakebase:Endpoint"] = string.Empty,
             ["Lakebase:WorkspaceHost"] = string.Empty,
@@ -36,12 +39,18 @@ public sealed class TodoAppFactory(IReadOnlyDictionary<string, string?> settings
             ["Lakebase:ClientSecret"] = string.Empty,
             ["Lakebase:Token"] = string.Empty,
             ["Lakebase:Emulator:DataDirectory"] = dataDirectory,
-        },
-        clientSecret: null);
+        }, overrides),
+        clientSecret: null)
+    {
+        EnvironmentName = environmentName,
+    };
 
     private TodoApp.Database.LocalEmulator? _localEmulator;
 
     public CapturingLoggerProvider Logs { get; } = new();
+
+    /// <summary>The host environment the app runs in; WebApplicationFactory's own default is Development too.</summary>
+    public string EnvironmentName { get; init; } = "Development";
 
     /// <summary>Serve over real Kestrel on 127.0.0.1 and a free port (for a browser), instead of the in-memory TestServer.</summary>
     public Uri StartKestrel()
@@ -75,6 +84,7 @@ public sealed class TodoAppFactory(IReadOnlyDictionary<string, string?> settings
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        builder.UseEnvironment(EnvironmentName);
         builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(settings));
         builder.ConfigureLogging(logging => logging.ClearProviders().AddProvider(Logs).SetMinimumLevel(LogLevel.Information));
     }
