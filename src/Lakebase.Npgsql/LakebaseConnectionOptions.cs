@@ -54,6 +54,9 @@ public sealed record LakebaseConnectionOptions
     /// <summary>How long an open may take, cold start and credential request included (default 30 seconds).</summary>
     public TimeSpan? ConnectTimeout { get; set; }
 
+    /// <summary>How long a command may run before it is cancelled (default Npgsql's 30 seconds; EF Core's own <c>CommandTimeout</c> wins for EF commands).</summary>
+    public TimeSpan? CommandTimeout { get; set; }
+
     /// <summary>The largest number of pooled physical connections (default 100).</summary>
     public int? MaxPoolSize { get; set; }
 

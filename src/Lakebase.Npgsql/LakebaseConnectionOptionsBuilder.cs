@@ -97,6 +97,11 @@ public abstract class LakebaseConnectionOptionsBuilder<TBuilder>
     /// <returns>This builder.</returns>
     public TBuilder ConnectTimeout(TimeSpan timeout) => Set(s => s.ConnectTimeout = Positive(timeout, nameof(timeout)));
 
+    /// <summary>How long a command may run before it is cancelled (Npgsql's default is 30 seconds).</summary>
+    /// <param name="timeout">A positive duration.</param>
+    /// <returns>This builder.</returns>
+    public TBuilder CommandTimeout(TimeSpan timeout) => Set(s => s.CommandTimeout = Positive(timeout, nameof(timeout)));
+
     /// <summary>The largest number of pooled physical connections (Npgsql's default is 100).</summary>
     /// <param name="size">At least 1.</param>
     /// <returns>This builder.</returns>

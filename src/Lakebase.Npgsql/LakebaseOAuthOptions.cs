@@ -114,7 +114,7 @@ public sealed record LakebaseOAuthOptions
     /// <summary>Describes the options without revealing any secret.</summary>
     /// <returns>The host, method, ids and which secrets are set.</returns>
     public override string ToString() =>
-        $"LakebaseOAuthOptions {{ WorkspaceHost = {WorkspaceHost ?? "(not set)"}, AuthType = {AuthType ?? "(not set)"}, Method = {Method}, ClientId = {ClientId ?? "(not set)"}, " +
+        $"LakebaseOAuthOptions {{ WorkspaceHost = {(WorkspaceHost is null ? "(not set)" : WorkspaceUrl.WithoutUserInfo(WorkspaceHost))}, AuthType = {AuthType ?? "(not set)"}, Method = {Method}, ClientId = {ClientId ?? "(not set)"}, " +
         $"ClientSecret = {Mask(ClientSecret)}, Token = {Mask(Token)}, TokenProvider = {(TokenProvider is null ? "(not set)" : "set")}, Profile = {Profile ?? "(not set)"}, " +
         $"AzureClientId = {AzureClientId ?? "(not set)"}, AzureClientSecret = {Mask(AzureClientSecret)} }}";
 

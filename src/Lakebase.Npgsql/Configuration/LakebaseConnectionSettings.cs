@@ -76,6 +76,7 @@ internal sealed record LakebaseConnectionSettings(
         // Lakebase offers no GSSAPI; Npgsql's default (Prefer) costs a round trip per open and, like libpq, repeats
         // the whole login once when it fails, so a rejected token would be tried twice.
         GssEncryptionMode = GssEncryptionMode.Disable,
+        CommandTimeout = settings.CommandTimeout is { } commandTimeout ? Seconds(commandTimeout) : 30,
         MaxPoolSize = settings.MaxPoolSize ?? 100,
         MinPoolSize = settings.MinPoolSize ?? 0,
     };
@@ -88,7 +89,7 @@ internal sealed record LakebaseConnectionSettings(
             problems.Add($"Port {port} is out of range: use 1-65535 (PGPORT; Lakebase listens on 5432).");
         }
 
-        foreach (var (value, key) in new[] { (settings.ConnectionLifetime, "ConnectionLifetime"), (settings.ConnectionIdleLifetime, "ConnectionIdleLifetime"), (settings.TcpKeepAlive, "TcpKeepAlive"), (settings.ConnectTimeout, "ConnectTimeout"), (settings.RefreshBeforeExpiry, "RefreshBeforeExpiry") })
+        foreach (var (value, key) in new[] { (settings.ConnectionLifetime, "ConnectionLifetime"), (settings.ConnectionIdleLifetime, "ConnectionIdleLifetime"), (settings.TcpKeepAlive, "TcpKeepAlive"), (settings.ConnectTimeout, "ConnectTimeout"), (settings.CommandTimeout, "CommandTimeout"), (settings.RefreshBeforeExpiry, "RefreshBeforeExpiry") })
         {
             if (value <= TimeSpan.Zero)
             {

@@ -28,7 +28,22 @@ public sealed class LakebaseConnectionSettingsTests
         Assert.Equal(60, csb.ConnectionIdleLifetime);
         Assert.Equal(30, csb.Timeout);
         Assert.True(csb.TcpKeepAlive);
+        Assert.Equal(30, csb.CommandTimeout);
         Assert.Null(csb.Password);
+    }
+
+    [Fact]
+    public void A_command_timeout_set_in_code_or_configuration_reaches_the_connection_string()
+    {
+        using var fromCode = Builder(ServicePrincipal, new Dictionary<string, string?>()).Host("h").CommandTimeout(TimeSpan.FromSeconds(90)).Build();
+        Assert.Equal(90, new NpgsqlConnectionStringBuilder(fromCode.ConnectionString).CommandTimeout);
+
+        var bound = new LakebaseOptions();
+        bound.Connection.CommandTimeout = TimeSpan.FromSeconds(-1);
+        bound.Connection.ReadEnvironment = false;
+        bound.Endpoint = Endpoint;
+        var error = Assert.Throws<LakebaseConfigurationException>(() => LakebaseDataSourceBuilder.FromOptions(bound).Resolve());
+        Assert.Contains("CommandTimeout", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
