@@ -33,6 +33,7 @@ internal sealed class DatabaseCredentialCache : IAsyncDisposable, ICredentialGau
     private readonly IDisposable _gauges;
     private readonly CancellationTokenSource _disposed = new();
     private string _trigger = Initial;
+    private bool _closed;
 
     public DatabaseCredentialCache(Func<CancellationToken, Task<DatabaseCredential>> fetch, string target, CredentialCachePolicy policy, TimeProvider timeProvider, ILogger logger)
     {
@@ -120,15 +121,17 @@ internal sealed class DatabaseCredentialCache : IAsyncDisposable, ICredentialGau
         {
             // Under the lock: a refresh finishing now either scheduled its timer before this (the timer is disposed
             // below) or sees the schedule closed and schedules nothing on a disposed timer.
-            if (_disposed.IsCancellationRequested)
+            if (_closed)
             {
                 return;
             }
 
+            _closed = true;
             _schedule.Close();
-            _disposed.Cancel();
         }
 
+        // Outside the lock: cancelling runs the refresh's cancellation callbacks (HttpClient's) inline.
+        await _disposed.CancelAsync().ConfigureAwait(false);
         _gauges.Dispose();
         await _schedule.DisposeAsync().ConfigureAwait(false);
     }
@@ -214,7 +217,7 @@ internal sealed class DatabaseCredentialCache : IAsyncDisposable, ICredentialGau
     // Under the gate: a refresh nobody waits for (the timer's, or one an open starts behind the credential it serves).
     private void StartInBackground(string trigger)
     {
-        if (!_disposed.IsCancellationRequested && !_refresh.IsRunning && !_state.InBackoff(_time.GetUtcNow()))
+        if (!_closed && !_refresh.IsRunning && !_state.InBackoff(_time.GetUtcNow()))
         {
             // Failures are logged and rescheduled by OnRefreshFailed; nobody awaits this one.
             _ = Start(trigger).ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
@@ -224,7 +227,7 @@ internal sealed class DatabaseCredentialCache : IAsyncDisposable, ICredentialGau
     // Under the gate. Joins the running refresh, fails fast inside a failure's backoff window, or starts one.
     private Task<DatabaseCredential> Start(string trigger)
     {
-        ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
+        ObjectDisposedException.ThrowIf(_closed, this);
 
         // Someone waits on a refresh when there is no usable credential, whatever started it (a timer that fired late
         // after a suspend, say): then it gets the foreground's retries and deadline.
