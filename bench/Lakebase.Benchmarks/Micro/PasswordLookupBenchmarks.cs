@@ -21,7 +21,7 @@ public class PasswordLookupBenchmarks
     {
         var now = DateTimeOffset.UtcNow;
         var credential = new DatabaseCredential("database-token", now, now.AddHours(1));
-        _cache = new DatabaseCredentialCache(_ => Task.FromResult(credential), "benchmark", TimeSpan.FromMinutes(5), TimeProvider.System, NullLogger.Instance);
+        _cache = new DatabaseCredentialCache(_ => Task.FromResult(credential), "benchmark", new CredentialCachePolicy(), TimeProvider.System, NullLogger.Instance);
 
         // Warm: the first lookup fetches and caches; every measured call is a hit.
         _ = _cache.GetPasswordAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();

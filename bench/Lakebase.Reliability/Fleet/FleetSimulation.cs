@@ -202,11 +202,15 @@ public sealed class FleetSimulation : IAsyncDisposable
     private sealed class CachedInstance : IFleetInstance
     {
         private readonly DatabaseCredentialCache _cache;
+        private readonly FleetSimulation _fleet;
         private long _opens;
         private long _failed;
+        private int _waiting;
+        private DateTimeOffset? _armedAt;
 
         public CachedInstance(FleetSimulation fleet, DatabaseCredentialClient client, int seed, bool jitter)
         {
+            _fleet = fleet;
             _cache = new DatabaseCredentialCache(
                 ct => fleet.Tracked(() => client.GenerateAsync(ct)),
                 $"instance {seed}",
@@ -219,11 +223,22 @@ public sealed class FleetSimulation : IAsyncDisposable
 
         public long FailedOpens => Interlocked.Read(ref _failed);
 
-        public bool MayStartRequest => _cache.IsRefreshing;
+        // An open is waiting (maybe between attempts, on the clock), or the clock has passed the refresh point the
+        // timer was armed for when last asked (the refresh it starts may not have reached the API yet).
+        public bool MayStartRequest
+        {
+            get
+            {
+                var armedAt = _armedAt;
+                _armedAt = _cache.GetStatus("fleet", "fleet").NextRefreshAt;
+                return Volatile.Read(ref _waiting) > 0 || (armedAt is { } at && _fleet._clock.GetUtcNow() >= at);
+            }
+        }
 
         public async Task OpenAsync()
         {
             Interlocked.Increment(ref _opens);
+            Interlocked.Increment(ref _waiting);
             try
             {
                 await _cache.GetPasswordAsync(CancellationToken.None).ConfigureAwait(false);
@@ -231,6 +246,10 @@ public sealed class FleetSimulation : IAsyncDisposable
             catch (Exception e) when (e is LakebaseCredentialException or TimeoutException)
             {
                 Interlocked.Increment(ref _failed);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _waiting);
             }
         }
 

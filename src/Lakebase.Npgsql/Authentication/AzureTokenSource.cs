@@ -26,6 +26,11 @@ internal sealed class AzureTokenSource(AuthServices services, string name, Token
             var token = await credential.GetTokenAsync(new TokenRequestContext(Scopes), cancellationToken).ConfigureAwait(false);
             return (token.Token, token.ExpiresOn);
         }
+        catch (CredentialUnavailableException e) when (name == "azure-cli")
+        {
+            // Installed but not signed in: databricks-sdk-go skips azure-cli then, and so does the chain.
+            throw new AuthMethodUnavailableException($"Azure CLI: {Diagnostics.SecretRedaction.OneLine(e.Message, 300)}", e);
+        }
         catch (AuthenticationFailedException e)
         {
             // Azure.Identity's messages name the failing step and never include the secret or the token.

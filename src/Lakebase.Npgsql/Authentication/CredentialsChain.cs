@@ -7,7 +7,8 @@ namespace Lakebase.Npgsql.Authentication;
 /// method is used and what it lacks is an error. Without it, the methods whose settings are present are tried in the
 /// order of databricks-sdk-go <c>config/auth_default.go</c> (<c>DefaultCredentials</c>): pat, oauth-m2m,
 /// databricks-cli, metadata-service, github-oidc, env-oidc, file-oidc, azure-msi, azure-client-secret, azure-cli; the
-/// first that yields a token is kept (<see cref="ChainTokenSource"/>). Credentials of two kinds without
+/// first is used and its errors are final, never a reason to try another identity (<see cref="ChainTokenSource"/>).
+/// Credentials of two kinds without
 /// <c>auth_type</c> are refused, as databricks-sdk-py <c>config.py</c> <c>_validate</c> refuses them.
 /// </summary>
 internal static class CredentialsChain

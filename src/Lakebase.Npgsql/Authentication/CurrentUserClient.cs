@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text.Json;
 using Lakebase.Npgsql.Credentials;
 
 namespace Lakebase.Npgsql.Authentication;
@@ -9,6 +8,9 @@ namespace Lakebase.Npgsql.Authentication;
 internal static class CurrentUserClient
 {
     private const string Operation = "look up the database user (SCIM Me)";
+
+    // The workspace answers within this; a hung request must not hold the first open for its whole connect timeout.
+    private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(10);
 
     public static async Task<string> GetUserNameAsync(Func<HttpClient> http, Uri workspaceUrl, IWorkspaceTokenSource tokens, CancellationToken cancellationToken)
     {
@@ -19,18 +21,12 @@ internal static class CurrentUserClient
             var bearer = await tokens.GetTokenAsync(cancellationToken).ConfigureAwait(false);
             using var request = new HttpRequestMessage(HttpMethod.Get, url);
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
-            HttpResponseMessage response;
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(AttemptTimeout);
             try
             {
-                response = await http().SendAsync(request, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
-            {
-                throw DatabricksApiErrors.Unreachable(Operation, tokens.Description, workspace, e);
-            }
+                using var response = await http().SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
 
-            using (response)
-            {
                 // A 401 may mean the cached token was revoked early: fetch a new one once.
                 if (response.StatusCode == HttpStatusCode.Unauthorized && attempt == 1 && tokens.Invalidate(bearer))
                 {
@@ -39,20 +35,17 @@ internal static class CurrentUserClient
 
                 if (!response.IsSuccessStatusCode)
                 {
-                    throw await DatabricksApiErrors.FromResponseAsync(response, Operation, tokens.Description, workspace, cancellationToken).ConfigureAwait(false);
+                    throw await DatabricksApiErrors.FromResponseAsync(response, Operation, tokens.Description, workspace, timeout.Token).ConfigureAwait(false);
                 }
 
-                try
-                {
-                    using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
-                    return OAuthHttp.Text(document.RootElement, "userName") is { Length: > 0 } user
-                        ? user
-                        : throw DatabricksApiErrors.InvalidResponse(Operation, tokens.Description, workspace, "no userName; set Username(...) or PGUSER");
-                }
-                catch (JsonException)
-                {
-                    throw DatabricksApiErrors.InvalidResponse(Operation, tokens.Description, workspace, "not JSON");
-                }
+                using var document = await ResponseBody.ReadJsonAsync(response, Operation, tokens.Description, workspace, timeout.Token).ConfigureAwait(false);
+                return OAuthHttp.Text(document.RootElement, "userName") is { Length: > 0 } user
+                    ? user
+                    : throw DatabricksApiErrors.InvalidResponse(Operation, tokens.Description, workspace, "no userName; set Username(...) or PGUSER");
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                throw DatabricksApiErrors.Unreachable(Operation, tokens.Description, workspace, e);
             }
         }
     }

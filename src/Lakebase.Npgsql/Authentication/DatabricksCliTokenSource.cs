@@ -16,6 +16,9 @@ internal sealed class DatabricksCliTokenSource(AuthServices services, string cli
 {
     private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(30);
 
+    // What `databricks auth token` prints when it has no OAuth login for the host (databricks-sdk-go auth_databricks_cli.go).
+    private const string NotConfiguredForHost = "databricks OAuth is not configured for this host";
+
     public override string Description => "databricks-cli";
 
     protected override async Task<(string Token, DateTimeOffset? ExpiresAt)> FetchAsync(CancellationToken cancellationToken)
@@ -40,7 +43,8 @@ internal sealed class DatabricksCliTokenSource(AuthServices services, string cli
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
-            throw Failed(command, $"it could not be started ({e.Message})");
+            // Not installed after all (databricks-sdk-go skips the method on exec.ErrNotFound).
+            throw new AuthMethodUnavailableException($"`{command}` could not be started ({e.Message})", Failed(command, $"it could not be started ({e.Message})"));
         }
 
         process.StandardInput.Close();
@@ -64,7 +68,7 @@ internal sealed class DatabricksCliTokenSource(AuthServices services, string cli
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            throw Failed(command, $"it did not finish within {RunTimeout.TotalSeconds:0} seconds");
+            throw Failed(command, $"it did not finish within {RunTimeout.TotalSeconds:0} seconds", LakebaseCredentialError.Unavailable);
         }
 
         var output = await stdout.ConfigureAwait(false);
@@ -72,6 +76,12 @@ internal sealed class DatabricksCliTokenSource(AuthServices services, string cli
         if (process.ExitCode != 0)
         {
             var said = SecretRedaction.OneLine(error, 300);
+            if (error.Contains(NotConfiguredForHost, StringComparison.OrdinalIgnoreCase))
+            {
+                // No login for this workspace: databricks-sdk-go moves on to the next method on exactly this message.
+                throw new AuthMethodUnavailableException($"the CLI has no login for this workspace (\"{said}\")", Failed(command, $"it exited with code {process.ExitCode}: \"{said}\""));
+            }
+
             throw Failed(command, $"it exited with code {process.ExitCode}{(said.Length == 0 ? string.Empty : $": \"{said}\"")}");
         }
 
@@ -95,8 +105,8 @@ internal sealed class DatabricksCliTokenSource(AuthServices services, string cli
         }
     }
 
-    private static LakebaseCredentialException Failed(string command, string what) => new(
-        LakebaseCredentialError.Unauthenticated,
+    private static LakebaseCredentialException Failed(string command, string what, LakebaseCredentialError reason = LakebaseCredentialError.Unauthenticated) => new(
+        reason,
         $"The Databricks CLI could not provide a workspace token: `{command}` failed, {what}. " +
         "Run `databricks auth login --host <workspace>` (or with --profile), or set DATABRICKS_CLI_PATH to the CLI.");
 }

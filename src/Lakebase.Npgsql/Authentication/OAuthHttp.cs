@@ -13,6 +13,8 @@ namespace Lakebase.Npgsql.Authentication;
 /// </summary>
 internal static class OAuthHttp
 {
+    private static readonly TimeSpan DiscoveryTimeout = TimeSpan.FromSeconds(30);
+
     private static readonly ConcurrentDictionary<string, Lazy<Task<Uri>>> Discovered = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The workspace's token endpoint, discovered once per host. It must be on the workspace's own host: secrets go there.</summary>
@@ -38,9 +40,10 @@ internal static class OAuthHttp
     {
         const string operation = "discover the workspace's OAuth endpoints";
         var workspace = workspaceUrl.GetLeftPart(UriPartial.Authority);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(workspaceUrl, "oidc/.well-known/oauth-authorization-server"));
-        using var document = await SendAsync(http, request, operation, "the workspace", workspace, timeout.Token).ConfigureAwait(false);
+
+        // Shared by every caller, so no caller's token: bounded by its own timeout, reported as the workspace not answering.
+        using var document = await SendAsync(http, request, operation, "the workspace", workspace, CancellationToken.None, DiscoveryTimeout).ConfigureAwait(false);
         var text = document.RootElement.TryGetProperty("token_endpoint", out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
         if (!Uri.TryCreate(text, UriKind.Absolute, out var endpoint))
         {
@@ -84,47 +87,45 @@ internal static class OAuthHttp
             throw DatabricksApiErrors.InvalidResponse(operation, target, server, "no access_token");
         }
 
+        // Bounded (CachedWorkspaceTokenSource.MaxLifetime): a huge expires_in or expires_on must neither overflow a
+        // DateTimeOffset nor keep a token in use for months.
+        var now = timeProvider.GetUtcNow();
         DateTimeOffset? expiresAt = null;
         if (Seconds(root, "expires_in") is { } lifetime)
         {
-            expiresAt = timeProvider.GetUtcNow().AddSeconds(lifetime);
+            expiresAt = CachedWorkspaceTokenSource.ExpiryIn(now, lifetime);
         }
         else if (Seconds(root, "expires_on") is { } epoch)
         {
-            expiresAt = DateTimeOffset.FromUnixTimeSeconds(epoch);
+            expiresAt = CachedWorkspaceTokenSource.ExpiryIn(now, Math.Max(epoch, 0) - now.ToUnixTimeSeconds());
         }
 
         return (token, expiresAt);
     }
 
-    private static async Task<JsonDocument> SendAsync(Func<HttpClient> http, HttpRequestMessage request, string operation, string target, string server, CancellationToken cancellationToken)
+    private static async Task<JsonDocument> SendAsync(
+        Func<HttpClient> http, HttpRequestMessage request, string operation, string target, string server, CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
-        HttpResponseMessage response;
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (timeout is { } limit)
+        {
+            attempt.CancelAfter(limit);
+        }
+
         try
         {
-            response = await http().SendAsync(request, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
-        {
-            throw DatabricksApiErrors.Unreachable(operation, target, server, e);
-        }
-
-        using (response)
-        {
+            using var response = await http().SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attempt.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
-                throw await DatabricksApiErrors.FromResponseAsync(response, operation, target, server, cancellationToken).ConfigureAwait(false);
+                throw await DatabricksApiErrors.FromResponseAsync(response, operation, target, server, attempt.Token).ConfigureAwait(false);
             }
 
-            try
-            {
-                await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-                return await JsonDocument.ParseAsync(body, cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
-            catch (JsonException)
-            {
-                throw DatabricksApiErrors.InvalidResponse(operation, target, server, "not JSON");
-            }
+            return await ResponseBody.ReadJsonAsync(response, operation, target, server, attempt.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            // Only the caller's own cancellation passes through as such; any other timeout is the server not answering.
+            throw DatabricksApiErrors.Unreachable(operation, target, server, e);
         }
     }
 

@@ -11,6 +11,8 @@ namespace Lakebase.Npgsql.Connection;
 /// </summary>
 internal sealed class DatabaseUserResolver(LakebaseDataSourceParts parts) : SingleFlightLookup(parts)
 {
+    protected override string What => "find the database user";
+
     protected override async Task<string> LookUpCoreAsync(CancellationToken cancellationToken)
     {
         var tokens = Parts.Tokens;

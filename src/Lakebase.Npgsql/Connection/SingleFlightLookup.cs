@@ -1,72 +1,41 @@
+using Lakebase.Npgsql.Resilience;
+
 namespace Lakebase.Npgsql.Connection;
 
 /// <summary>
-/// A value looked up on the first open rather than while options are built: one lookup at a time, shared by every
-/// waiting open, bounded by the connect timeout; after a failure, opens fail fast with that error until a backoff has
-/// passed, so a down API is not asked once per open.
+/// A value looked up on the first open rather than while options are built, once per data source: one lookup at a
+/// time shared by every waiting open (<see cref="SingleFlight{T}"/>), bounded by the connect timeout. After a failure,
+/// opens fail fast with that error until a backoff has passed; a lookup that timed out is retried by the next open.
 /// </summary>
-internal abstract class SingleFlightLookup(LakebaseDataSourceParts parts)
+internal abstract class SingleFlightLookup
 {
-    private static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+    private readonly SingleFlight<string> _lookup;
+    private volatile string? _resolved;
 
-    private readonly object _gate = new();
-    private Task<string>? _lookup;
-    private DateTimeOffset _retryAfter;
-    private TimeSpan _backoff = FirstBackoff;
+    protected SingleFlightLookup(LakebaseDataSourceParts parts)
+    {
+        Parts = parts;
+        _lookup = new SingleFlight<string>(parts.TimeProvider, (deadline, e) => TimedOut(deadline, e), commit: value => _resolved = value);
+    }
 
     /// <summary>The value once a lookup succeeded.</summary>
-    public string? Resolved { get; private set; }
+    public string? Resolved => _resolved;
 
-    protected LakebaseDataSourceParts Parts => parts;
+    protected LakebaseDataSourceParts Parts { get; }
 
-    public Task<string> GetAsync(CancellationToken cancellationToken)
-    {
-        Task<string> lookup;
-        lock (_gate)
-        {
-            if (Resolved is { } value)
-            {
-                return Task.FromResult(value);
-            }
+    /// <summary>What is looked up, for the timeout message ("look up the endpoint's host").</summary>
+    protected abstract string What { get; }
 
-            if (_lookup is null || (_lookup.IsFaulted && parts.TimeProvider.GetUtcNow() >= _retryAfter))
-            {
-                _lookup = LookUpAsync();
-            }
-
-            lookup = _lookup;
-        }
-
-        return lookup.WaitAsync(cancellationToken);
-    }
+    public Task<string> GetAsync(CancellationToken cancellationToken) =>
+        _resolved is { } value ? Task.FromResult(value)
+        : _lookup.RunAsync(LookUpCoreAsync, Parts.ConnectTimeout).WaitAsync(cancellationToken);
 
     /// <summary>Does the lookup (network calls allowed); logs its result.</summary>
     protected abstract Task<string> LookUpCoreAsync(CancellationToken cancellationToken);
 
-    private async Task<string> LookUpAsync()
-    {
-        // Bounded like an open: the lookup is part of the first open's budget.
-        using var timeout = new CancellationTokenSource(parts.ConnectTimeout, parts.TimeProvider);
-        try
-        {
-            var value = await LookUpCoreAsync(timeout.Token).ConfigureAwait(false);
-            lock (_gate)
-            {
-                Resolved = value;
-            }
-
-            return value;
-        }
-        catch
-        {
-            lock (_gate)
-            {
-                _retryAfter = parts.TimeProvider.GetUtcNow() + _backoff;
-                _backoff = _backoff * 2 < MaxBackoff ? _backoff * 2 : MaxBackoff;
-            }
-
-            throw;
-        }
-    }
+    private LakebaseCredentialException TimedOut(TimeSpan deadline, Exception inner) => new(
+        LakebaseCredentialError.Unavailable,
+        $"Could not {What} for Lakebase endpoint {Parts.Endpoint.Name} within the connect timeout ({deadline.TotalSeconds:0.#} s): the workspace API is slow or unreachable. " +
+        "The next open tries again. Raise ConnectTimeout if this is expected, check the network path to DATABRICKS_HOST, or set the value explicitly to skip the lookup (Host(...)/PGHOST, Username(...)/PGUSER).",
+        innerException: inner);
 }

@@ -14,7 +14,8 @@ internal sealed record CredentialCachePolicy
     /// <summary>
     /// Refresh at a random fraction of the lifetime between <see cref="EarliestRefreshFraction"/> and
     /// <see cref="LatestRefreshFraction"/>, so that instances started together (a rollout) spread their refreshes;
-    /// without jitter, always at the latest fraction (kept for the fleet simulation's comparison).
+    /// without jitter, always at the latest fraction (kept for the fleet simulation's comparison). The same switch makes
+    /// the backoff after a failure its cap rather than a random draw below it (<see cref="Resilience.Backoff"/>).
     /// </summary>
     public bool Jitter { get; init; } = true;
 
@@ -28,6 +29,6 @@ internal sealed record CredentialCachePolicy
     /// <summary>One more forced refresh of a never-confirmed credential becomes available this often.</summary>
     public TimeSpan ForcedRefreshInterval { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>The jitter source; <see cref="Random.Shared"/> unless a test or simulation wants repeatable runs.</summary>
+    /// <summary>The jitter source (refresh points and backoff); <see cref="Random.Shared"/> unless a test or simulation wants repeatable runs.</summary>
     public Random Random { get; init; } = Random.Shared;
 }

@@ -28,7 +28,13 @@ internal sealed class DatabaseCredentialClient(Func<HttpClient> httpClient, Uri 
     // The credential API answers well within this; a hung request must not hold a connection open for long.
     private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(10);
 
-    // Database tokens live 60 minutes; used only if the answer omits its expiry.
+    // Correcting by more than this is more likely to follow a wrong Date header than to fix a wrong clock.
+    private static readonly TimeSpan MaxCorrectableSkew = TimeSpan.FromMinutes(90);
+
+    /// <summary>The longest a database credential is believed to live, whatever its expire_time (they live an hour).</summary>
+    internal static readonly TimeSpan MaxLifetime = TimeSpan.FromHours(24);
+
+    // Database tokens live 60 minutes; assumed when clocks disagree and no Date header lets us correct for it.
     private static readonly TimeSpan DocumentedTokenLifetime = TimeSpan.FromMinutes(60);
 
     private readonly Uri _credentialsUrl = new(workspaceUrl, "api/2.0/postgres/credentials");
@@ -53,13 +59,30 @@ internal sealed class DatabaseCredentialClient(Func<HttpClient> httpClient, Uri 
         }
 
         var issuedAt = timeProvider.GetUtcNow();
-        var skew = EstimateSkew(serverDate, issuedAt);
-        var expiresAt = (ReadTime(root, "expire_time") ?? ReadTime(root, "expiration_time"))?.Subtract(skew) ?? issuedAt + DocumentedTokenLifetime;
+        var (skew, dateIgnored) = EstimateSkew(serverDate, issuedAt);
+        var expireTime = ReadTime(root, "expire_time") ?? ReadTime(root, "expiration_time")
+            ?? throw DatabricksApiErrors.InvalidResponse(operation, _target, _workspace, "no expire_time (RFC 3339) beside the token");
+        var expiresAt = expireTime - skew;
         if (expiresAt <= issuedAt)
         {
+            if (dateIgnored)
+            {
+                // The Date header was too far off to correct by, and on our clock the credential is already expired:
+                // serving it would only fail the login. Which clock is wrong is for a person to check.
+                throw DatabricksApiErrors.InvalidResponse(operation, _target, _workspace,
+                    $"the credential expires at {expireTime:O}, before this machine's time {issuedAt:O}, and the answer's Date header is too far from this machine's clock to correct by; check the time synchronisation (NTP) of this machine");
+            }
+
             // The workspace just issued the token, so an expiry in the past means clocks we could not correct for
             // (no Date header): trust the documented lifetime rather than treat it as expired and ask again at once.
             expiresAt = issuedAt + DocumentedTokenLifetime;
+        }
+
+        // Never believed for longer than this, whatever expire_time says: the refresh timer must stay armable and a
+        // credential must not outlive what any workspace issues by days.
+        if (expiresAt - issuedAt > MaxLifetime)
+        {
+            expiresAt = issuedAt + MaxLifetime;
         }
 
         return new DatabaseCredential(token, issuedAt, expiresAt);
@@ -81,22 +104,37 @@ internal sealed class DatabaseCredentialClient(Func<HttpClient> httpClient, Uri 
         throw DatabricksApiErrors.InvalidResponse(operation, _target, _workspace, "no status.hosts.host; set the host explicitly with Host(...) or PGHOST");
     }
 
-    /// <summary>The workspace's clock minus this machine's, from the answer's Date header; zero when within the header's precision.</summary>
-    private TimeSpan EstimateSkew(DateTimeOffset? serverDate, DateTimeOffset receivedAt)
+    /// <summary>
+    /// The workspace's clock minus this machine's, from the answer's Date header: zero within the header's precision,
+    /// and zero (ignored) past <see cref="MaxCorrectableSkew"/>, where the header is more likely wrong (a cache, a proxy)
+    /// than the clock, and correcting by it could make an expired credential look valid.
+    /// </summary>
+    private (TimeSpan Skew, bool Ignored) EstimateSkew(DateTimeOffset? serverDate, DateTimeOffset receivedAt)
     {
         if (serverDate is not { } date || (date - receivedAt).Duration() < SkewThreshold)
         {
-            return TimeSpan.Zero;
+            return (TimeSpan.Zero, false);
         }
 
         var skew = date - receivedAt;
         var seconds = (long)skew.TotalSeconds;
-        if (Math.Abs(seconds - Interlocked.Exchange(ref _loggedSkewSeconds, seconds)) >= SkewThreshold.TotalSeconds)
+        var changed = Math.Abs(seconds - Interlocked.Exchange(ref _loggedSkewSeconds, seconds)) >= SkewThreshold.TotalSeconds;
+        if (skew.Duration() > MaxCorrectableSkew)
+        {
+            if (changed)
+            {
+                LakebaseLog.ClockSkewIgnored(logger ?? NullLogger.Instance, _workspace, skew, MaxCorrectableSkew);
+            }
+
+            return (TimeSpan.Zero, true);
+        }
+
+        if (changed)
         {
             LakebaseLog.ClockSkewDetected(logger ?? NullLogger.Instance, _workspace, skew);
         }
 
-        return skew;
+        return (skew, false);
     }
 
     private async Task<(JsonDocument Document, DateTimeOffset? Date)> SendAsync(HttpMethod method, Uri url, string? json, string operation, CancellationToken cancellationToken)
@@ -125,18 +163,9 @@ internal sealed class DatabaseCredentialClient(Func<HttpClient> httpClient, Uri 
                 request.Content = new StringContent(json, Encoding.UTF8, "application/json");
             }
 
-            HttpResponseMessage response;
             try
             {
-                response = await httpClient().SendAsync(request, timeout.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
-            {
-                throw DatabricksApiErrors.Unreachable(operation, _target, _workspace, e);
-            }
-
-            using (response)
-            {
+                using var response = await httpClient().SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
                 if (response.StatusCode == HttpStatusCode.Unauthorized && attempt == 1 && tokens.Invalidate(bearer))
                 {
                     continue;
@@ -147,15 +176,12 @@ internal sealed class DatabaseCredentialClient(Func<HttpClient> httpClient, Uri 
                     throw await DatabricksApiErrors.FromResponseAsync(response, operation, _target, _workspace, timeout.Token).ConfigureAwait(false);
                 }
 
-                try
-                {
-                    await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
-                    return (await JsonDocument.ParseAsync(stream, cancellationToken: timeout.Token).ConfigureAwait(false), response.Headers.Date);
-                }
-                catch (JsonException)
-                {
-                    throw DatabricksApiErrors.InvalidResponse(operation, _target, _workspace, "not JSON");
-                }
+                // A Date header that does not parse is null here: no skew correction, as if it were absent.
+                return (await ResponseBody.ReadJsonAsync(response, operation, _target, _workspace, timeout.Token).ConfigureAwait(false), response.Headers.Date);
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                throw DatabricksApiErrors.Unreachable(operation, _target, _workspace, e);
             }
         }
     }

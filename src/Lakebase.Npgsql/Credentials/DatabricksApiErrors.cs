@@ -71,8 +71,9 @@ internal static class DatabricksApiErrors
     {
         try
         {
-            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            if (string.IsNullOrWhiteSpace(body))
+            // Capped: an error page may be anything. Past the cap, or not JSON (an HTML 502 page), there is no message.
+            var body = await ResponseBody.ReadAsync(response.Content, cancellationToken).ConfigureAwait(false);
+            if (body is null || body.Length == 0)
             {
                 return (null, null);
             }
@@ -91,7 +92,7 @@ internal static class DatabricksApiErrors
             var message = SecretRedaction.ServerText(Text(root, "message") ?? Text(root, "error_description"));
             return (code, message);
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or HttpRequestException or IOException)
         {
             return (null, null);
         }

@@ -62,9 +62,12 @@ internal static partial class LakebaseLog
     [LoggerMessage(20, LogLevel.Information, "Authenticating to the Databricks workspace {Workspace} with {AuthType} (unified authentication).", EventName = "AuthMethodSelected")]
     public static partial void AuthMethodSelected(ILogger logger, string workspace, string authType);
 
-    [LoggerMessage(21, LogLevel.Debug, "Authentication method {AuthType} could not obtain a token ({ErrorType}); trying the next method.", EventName = "AuthMethodSkipped")]
-    public static partial void AuthMethodSkipped(ILogger logger, string authType, string errorType);
+    [LoggerMessage(21, LogLevel.Warning, "Authentication method {AuthType} is not set up on this machine ({Why}); falling through to the next configured method, as the Databricks SDKs do. Set DATABRICKS_AUTH_TYPE to choose one.", EventName = "AuthMethodSkipped")]
+    public static partial void AuthMethodSkipped(ILogger logger, string authType, string why);
 
     [LoggerMessage(22, LogLevel.Information, "The database user of Lakebase endpoint {Target} is {User} ({Source}).", EventName = "DatabaseUserResolved")]
     public static partial void DatabaseUserResolved(ILogger logger, string target, string user, string source);
+
+    [LoggerMessage(23, LogLevel.Warning, "The Date header of the workspace at {Workspace} differs from this machine's clock by {Skew}, more than the {Limit} a clock is corrected by; it is ignored and expiry times are read on this machine's clock. Check the machine's time synchronisation (NTP) and any proxy in between.", EventName = "ClockSkewIgnored")]
+    public static partial void ClockSkewIgnored(ILogger logger, string workspace, TimeSpan skew, TimeSpan limit);
 }

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using Lakebase.Npgsql.Credentials;
+using Lakebase.Npgsql.Diagnostics;
 
 namespace Lakebase.Npgsql;
 
@@ -29,15 +29,16 @@ public static class LakebaseTelemetry
     internal static readonly Counter<long> AuthenticationRetries = Meter.CreateCounter<long>(
         "lakebase.connection.authentication_retries", unit: "{retry}", description: "Connection opens retried after a forced credential refresh.");
 
-    // Live caches, observed by the gauges below; a cache adds itself when created and removes itself when disposed.
-    private static readonly ConcurrentDictionary<DatabaseCredentialCache, byte> LiveCaches = new();
+    // What the gauges below read: every credential holder that registered and has not yet let go. Diagnostics knows
+    // only this interface, not the cache behind it.
+    private static readonly ConcurrentDictionary<ICredentialGaugeSource, byte> Sources = new();
 
     private static readonly ObservableGauge<double> TimeToExpiry = Meter.CreateObservableGauge(
-        "lakebase.credential.time_to_expiry", () => Observe(static s => s.TimeToExpiry), unit: "s",
+        "lakebase.credential.time_to_expiry", () => Observe(static g => g.TimeToExpiry), unit: "s",
         description: "Time left until the cached database credential expires (negative once expired).");
 
     private static readonly ObservableGauge<double> CredentialAge = Meter.CreateObservableGauge(
-        "lakebase.credential.age", () => Observe(static s => s.Age), unit: "s",
+        "lakebase.credential.age", () => Observe(static g => g.Age), unit: "s",
         description: "Time since the cached database credential was obtained.");
 
     internal static void RecordCredentialRequest(string trigger, bool succeeded, double seconds)
@@ -47,20 +48,29 @@ public static class LakebaseTelemetry
         CredentialRequestDuration.Record(seconds, tags);
     }
 
-    internal static void Track(DatabaseCredentialCache cache) => LiveCaches.TryAdd(cache, 0);
+    /// <summary>Adds a credential to the gauges until the returned handle is disposed.</summary>
+    internal static IDisposable ObserveCredential(ICredentialGaugeSource source)
+    {
+        Sources.TryAdd(source, 0);
+        return new Registration(source);
+    }
 
-    internal static void Untrack(DatabaseCredentialCache cache) => LiveCaches.TryRemove(cache, out _);
-
-    private static IEnumerable<Measurement<double>> Observe(Func<DatabaseCredentialCache.Timing, TimeSpan?> select)
+    private static IEnumerable<Measurement<double>> Observe(Func<CredentialGauge, TimeSpan?> select)
     {
         _ = TimeToExpiry;
         _ = CredentialAge;
-        foreach (var cache in LiveCaches.Keys)
+        foreach (var source in Sources.Keys)
         {
-            if (select(cache.GetTiming()) is { } value)
+            var gauge = source.Read();
+            if (select(gauge) is { } value)
             {
-                yield return new Measurement<double>(value.TotalSeconds, new KeyValuePair<string, object?>("lakebase.endpoint", cache.Target));
+                yield return new Measurement<double>(value.TotalSeconds, new KeyValuePair<string, object?>("lakebase.endpoint", gauge.Target));
             }
         }
+    }
+
+    private sealed class Registration(ICredentialGaugeSource source) : IDisposable
+    {
+        public void Dispose() => Sources.TryRemove(source, out _);
     }
 }

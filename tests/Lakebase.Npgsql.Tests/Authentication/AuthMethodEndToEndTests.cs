@@ -1,5 +1,6 @@
 using System.Net;
 using Azure.Core.Pipeline;
+using Microsoft.Extensions.Logging;
 using Lakebase.Testing;
 
 namespace Lakebase.Npgsql.Tests.Authentication;
@@ -185,6 +186,37 @@ public sealed class AuthMethodEndToEndTests(AuthEmulatorFixture fixture) : IClas
 
         Assert.DoesNotContain(workspaceB.Requests, r => r.Contains(tokenA, StringComparison.Ordinal));
         SecretAssert.DoesNotLeak(error.Message, ("workspace A token", tokenA));
+    }
+
+    [Fact]
+    public async Task A_wrong_client_secret_fails_with_its_own_advice_and_never_falls_through_to_a_cli_login()
+    {
+        // The measured bug: with a `databricks` CLI on PATH logged in as someone else, an invalid_client from oauth-m2m
+        // moved on to the CLI and a database credential was issued to that other principal.
+        const string wrongSecret = "dose-wrong-0123456789abcdef0123456789";
+        AuthEmulatorFixture.WriteFakeDatabricksCli(_home, fixture.User.PersonalAccessToken!, padToCliSize: true);
+        var env = Env(("DATABRICKS_HOST", fixture.Host), ("DATABRICKS_CLIENT_ID", fixture.ServicePrincipal.ClientId), ("DATABRICKS_CLIENT_SECRET", wrongSecret), ("PATH", _home));
+        Assert.Equal(["oauth-m2m", "databricks-cli"], LakebaseOAuthOptions.FromEnvironment(env).Plan(env).Candidates.Select(c => c.Name));
+
+        var error = await Assert.ThrowsAsync<LakebaseCredentialException>(() => fixture.LogInAsync(LakebaseOAuthOptions.FromEnvironment(env), env));
+        Assert.Equal(LakebaseCredentialError.InvalidClient, error.Reason);
+        Assert.Contains("DATABRICKS_CLIENT_SECRET", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_home, "cli-args")), "the CLI was run");
+        SecretAssert.DoesNotLeak(error.ToString(), ("client secret", wrongSecret));
+    }
+
+    [Fact]
+    public async Task A_cli_without_a_login_for_the_host_is_skipped_with_a_warning()
+    {
+        // databricks-sdk-go moves on from databricks-cli on exactly this message; with nothing after it, the error lists it.
+        AuthEmulatorFixture.WriteScript(_home, "databricks", "echo 'Error: databricks OAuth is not configured for this host' >&2\nexit 1", padToCliSize: true);
+        var logs = new CapturingLoggerProvider();
+        var env = Env(("DATABRICKS_HOST", fixture.Host), ("PATH", _home));
+        var error = await Assert.ThrowsAsync<LakebaseCredentialException>(() => fixture.LogInAsync(LakebaseOAuthOptions.FromEnvironment(env), env,
+            b => b.Username("dev@example.com").UseLoggerFactory(LoggerFactory.Create(l => l.AddProvider(logs)))));
+        Assert.Contains("No authentication method could obtain a token", error.Message, StringComparison.Ordinal);
+        Assert.Contains("no login for this workspace", error.Message, StringComparison.Ordinal);
+        Assert.Contains(logs.Entries, e => e.EventId.Name == "AuthMethodSkipped" && e.Level == LogLevel.Warning);
     }
 
     public void Dispose() => Directory.Delete(_home, recursive: true);

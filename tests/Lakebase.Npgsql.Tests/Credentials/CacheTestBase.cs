@@ -33,10 +33,10 @@ public abstract class CacheTestBase : IAsyncDisposable
         GC.SuppressFinalize(this);
     }
 
-    private protected DatabaseCredentialCache NewCache(CredentialCachePolicy? policy = null)
+    private protected DatabaseCredentialCache NewCache(CredentialCachePolicy? policy = null, Func<CancellationToken, Task<DatabaseCredential>>? fetch = null)
     {
         using var factory = LoggerFactory.Create(b => b.AddProvider(_logs).SetMinimumLevel(LogLevel.Trace));
-        var cache = new DatabaseCredentialCache(_api.FetchAsync, "test endpoint", policy ?? new CredentialCachePolicy(), _clock, factory.CreateLogger("test"));
+        var cache = new DatabaseCredentialCache(fetch ?? _api.FetchAsync, "test endpoint", policy ?? new CredentialCachePolicy(), _clock, factory.CreateLogger("test"));
         _caches.Add(cache);
         return cache;
     }

@@ -29,9 +29,10 @@ public sealed class DatabaseCredentialCacheTests : CacheTestBase
     public async Task Fifty_concurrent_lookups_on_an_empty_cache_share_one_request()
     {
         _api.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var lookups = Enumerable.Range(0, 50).Select(_ => Task.Run(() => _cache.GetPasswordAsync(Ct).AsTask(), Ct)).ToArray();
-        await WaitUntil(() => _api.Requests >= 1);
-        await Task.Delay(50, Ct); // give the other 49 every chance to start a request of their own
+
+        // Each outer task completes once its lookup has been made (and has joined or started a request), so all 50
+        // are in before the answer is released.
+        var lookups = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => Task.Factory.StartNew(() => _cache.GetPasswordAsync(Ct).AsTask(), Ct, TaskCreationOptions.None, TaskScheduler.Default)));
         _api.Gate.SetResult();
 
         var passwords = await Task.WhenAll(lookups);
@@ -74,13 +75,12 @@ public sealed class DatabaseCredentialCacheTests : CacheTestBase
 
         await WaitUntil(() => _logs.Entries.Any(e => e.EventId.Name == "CredentialRefreshFailedServingCached"));
 
-        // The background loop retries with backoff; once the API is back the next retry succeeds.
+        // The background timer retries after a backoff; once the API is back that retry succeeds.
         _api.Failure = null;
-        for (var i = 0; i < 10 && _cache.Generation < 2; i++)
-        {
-            _clock.Advance(TimeSpan.FromSeconds(30));
-            await Task.Delay(20, Ct);
-        }
+        var retryAt = _cache.GetStatus("u", "s").NextRefreshAt!.Value;
+        Assert.InRange(retryAt - _clock.GetUtcNow(), TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(30));
+        _clock.Advance(retryAt - _clock.GetUtcNow());
+        await WaitUntil(() => _cache.Generation == 2);
 
         Assert.Equal(2, _cache.Generation);
         Assert.StartsWith("token-", await _cache.GetPasswordAsync(Ct));
@@ -95,16 +95,21 @@ public sealed class DatabaseCredentialCacheTests : CacheTestBase
         _api.Failure = () => FakeCredentialApi.Unavailable();
         _clock.Advance(Hour + TimeSpan.FromMinutes(1));
 
+        // Three attempts within the open's connect timeout, 1 s and 2 s apart (backoff without jitter).
         var lookup = _cache.GetPasswordAsync(Ct).AsTask();
-        await AdvanceUntilCompleted(lookup);
+        await WaitUntil(() => _api.Requests == 2 && _clock.HasTimerDueIn(TimeSpan.FromSeconds(1)));
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        await WaitUntil(() => _api.Requests == 3 && _clock.HasTimerDueIn(TimeSpan.FromSeconds(2)));
+        _clock.Advance(TimeSpan.FromSeconds(2));
         var error = await Assert.ThrowsAsync<LakebaseCredentialException>(() => lookup);
         Assert.Equal(LakebaseCredentialError.Unavailable, error.Reason);
         Assert.Equal(LakebaseCredentialState.Unavailable, _cache.GetStatus("u", "s").State);
 
+        // Opens fail fast with that error for a backoff window (1 s after one failure, without jitter); then one asks again.
         _api.Failure = null;
-        var recovered = _cache.GetPasswordAsync(Ct).AsTask();
-        await AdvanceUntilCompleted(recovered);
-        Assert.StartsWith("token-", await recovered);
+        Assert.Same(error, await Assert.ThrowsAsync<LakebaseCredentialException>(() => _cache.GetPasswordAsync(Ct).AsTask()));
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.StartsWith("token-", await _cache.GetPasswordAsync(Ct));
     }
 
     [Fact]
@@ -114,15 +119,16 @@ public sealed class DatabaseCredentialCacheTests : CacheTestBase
         var denied = await Assert.ThrowsAsync<LakebaseCredentialException>(() => _cache.GetPasswordAsync(Ct).AsTask());
         Assert.Equal(LakebaseCredentialError.PermissionDenied, denied.Reason);
         Assert.Equal(1, _api.Requests); // a 403 is a configuration problem: no retry
+        _clock.Advance(TimeSpan.FromSeconds(1)); // past its backoff window (1 s after one failure, without jitter)
 
         _api.Failure = () => FakeCredentialApi.Unavailable(TimeSpan.FromSeconds(2));
         var lookup = _cache.GetPasswordAsync(Ct).AsTask();
-        await WaitUntil(() => _api.Requests == 2);
+        await WaitUntil(() => _api.Requests == 2 && _clock.HasTimerDueIn(TimeSpan.FromSeconds(2)));
         _api.Failure = null;
         _clock.Advance(TimeSpan.FromSeconds(1.9));
-        await Task.Delay(30, Ct);
-        Assert.False(lookup.IsCompleted); // still waiting out Retry-After
-        await AdvanceUntilCompleted(lookup);
+        Assert.False(lookup.IsCompleted); // still waiting out Retry-After: its timer is on the fake clock
+        _clock.Advance(TimeSpan.FromSeconds(0.1));
+        await lookup;
         Assert.Equal(3, _api.Requests);
     }
 
@@ -149,9 +155,9 @@ public sealed class DatabaseCredentialCacheTests : CacheTestBase
         var generation = _cache.Generation;
         _api.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        var forced = Enumerable.Range(0, 20).Select(_ => Task.Run(() => _cache.ForceRefreshAsync(generation, Ct), Ct)).ToArray();
-        await WaitUntil(() => _api.Requests == 2);
-        await Task.Delay(50, Ct);
+        // As above: every outer task completes once its forced refresh has joined or started the request.
+        var forced = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Factory.StartNew(() => _cache.ForceRefreshAsync(generation, Ct), Ct, TaskCreationOptions.None, TaskScheduler.Default)));
+        Assert.Equal(2, _api.Requests);
         _api.Gate.SetResult();
         await Task.WhenAll(forced);
 
@@ -175,16 +181,5 @@ public sealed class DatabaseCredentialCacheTests : CacheTestBase
         SecretAssert.DoesNotLeak(status.ToString(), ("database token", "token-1"));
         SecretAssert.DoesNotLeak(_logs.AllText(), ("database token", "token-1"));
         Assert.NotEmpty(_logs.Entries);
-    }
-
-    private async Task AdvanceUntilCompleted(Task task)
-    {
-        for (var i = 0; i < 200 && !task.IsCompleted; i++)
-        {
-            _clock.Advance(TimeSpan.FromSeconds(1));
-            await Task.Delay(5, Ct);
-        }
-
-        Assert.True(task.IsCompleted, "the lookup did not complete");
     }
 }

@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Text.Json;
 
 namespace Lakebase.Npgsql.Authentication.Methods;
 
@@ -40,18 +39,9 @@ internal sealed class GitHubOidcMethod : AuthenticationMethod
         var server = Uri.TryCreate(url, UriKind.Absolute, out var parsed) ? parsed.GetLeftPart(UriPartial.Authority) : "ACTIONS_ID_TOKEN_REQUEST_URL";
         using var request = new HttpRequestMessage(HttpMethod.Get, $"{url}&audience={Uri.EscapeDataString(audience)}");
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
-        HttpResponseMessage response;
         try
         {
-            response = await services.Http().SendAsync(request, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
-        {
-            throw Credentials.DatabricksApiErrors.Unreachable(operation, "github-oidc", server, e);
-        }
-
-        using (response)
-        {
+            using var response = await services.Http().SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
                 throw new LakebaseCredentialException(
@@ -60,17 +50,14 @@ internal sealed class GitHubOidcMethod : AuthenticationMethod
                     response.StatusCode);
             }
 
-            try
-            {
-                using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
-                return OAuthHttp.Text(document.RootElement, "value") is { Length: > 0 } token
-                    ? token
-                    : throw Credentials.DatabricksApiErrors.InvalidResponse(operation, "github-oidc", server, "no value");
-            }
-            catch (JsonException)
-            {
-                throw Credentials.DatabricksApiErrors.InvalidResponse(operation, "github-oidc", server, "not JSON");
-            }
+            using var document = await Credentials.ResponseBody.ReadJsonAsync(response, operation, "github-oidc", server, cancellationToken).ConfigureAwait(false);
+            return OAuthHttp.Text(document.RootElement, "value") is { Length: > 0 } token
+                ? token
+                : throw Credentials.DatabricksApiErrors.InvalidResponse(operation, "github-oidc", server, "no value");
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            throw Credentials.DatabricksApiErrors.Unreachable(operation, "github-oidc", server, e);
         }
     }
 }

@@ -1,0 +1,53 @@
+namespace Lakebase.Npgsql.Resilience;
+
+/// <summary>
+/// How long to leave a failing workspace call alone: the one backoff formula of the library. Exponential from one
+/// second, with full jitter (a uniform draw below the cap, so instances that failed together do not come back
+/// together), capped lower for transient errors (the outage may end any moment) than for configuration errors (a
+/// 404 or <c>invalid_client</c> will not fix itself). A <c>Retry-After</c> is a floor the jitter is added to, not a
+/// deadline every instance meets at once.
+/// </summary>
+internal static class Backoff
+{
+    /// <summary>The cap after one failure; doubles with each consecutive failure.</summary>
+    public static readonly TimeSpan First = TimeSpan.FromSeconds(1);
+
+    /// <summary>The largest cap after transient failures (rate limiting, 5xx, network).</summary>
+    public static readonly TimeSpan MaxTransient = TimeSpan.FromSeconds(30);
+
+    /// <summary>The largest cap after any other failure (401, 403, 404, <c>invalid_client</c>, a bad answer).</summary>
+    public static readonly TimeSpan MaxPermanent = TimeSpan.FromMinutes(5);
+
+    // A workspace asking for longer than this is honoured only this far: past it, a human looks at the error anyway.
+    private static readonly TimeSpan MaxRetryAfter = TimeSpan.FromMinutes(10);
+
+    // Full jitter can draw zero; a window that short would let the next call straight through.
+    private static readonly TimeSpan Floor = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// The wait after the <paramref name="failures"/>-th consecutive failure. <paramref name="random"/> null means no
+    /// jitter (the cap itself), for repeatable simulations and tests.
+    /// </summary>
+    public static TimeSpan Delay(int failures, bool transient, TimeSpan? retryAfter, Random? random, TimeSpan? max = null)
+    {
+        var cap = Cap(failures, max ?? (transient ? MaxTransient : MaxPermanent));
+        var jittered = random is null ? cap : cap * random.NextDouble();
+        if (jittered < Floor)
+        {
+            jittered = Floor;
+        }
+
+        return RetryAfter(retryAfter) is { } floor ? floor + jittered : jittered;
+    }
+
+    /// <summary>The exponential cap: <see cref="First"/> doubled per further failure, at most <paramref name="max"/>.</summary>
+    public static TimeSpan Cap(int failures, TimeSpan max)
+    {
+        var exponential = First * Math.Pow(2, Math.Clamp(failures - 1, 0, 20));
+        return exponential < max ? exponential : max;
+    }
+
+    /// <summary>A positive <c>Retry-After</c>, bounded; null when none was asked for.</summary>
+    public static TimeSpan? RetryAfter(TimeSpan? asked) =>
+        asked is { } value && value > TimeSpan.Zero ? (value < MaxRetryAfter ? value : MaxRetryAfter) : null;
+}
