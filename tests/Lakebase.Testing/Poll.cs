@@ -30,4 +30,31 @@ public static class Poll
             await Task.Delay(10, cancellationToken);
         }
     }
+
+    /// <summary>
+    /// Runs <paramref name="attempt"/> until it succeeds, for a result that becomes available after a backoff the test
+    /// does not control (a remembered failure's window); fails the test with the last error after
+    /// <paramref name="timeout"/> (5 s unless given). Every attempt is a real call, as a user's retries would be.
+    /// </summary>
+    /// <typeparam name="T">The result.</typeparam>
+    /// <param name="attempt">The call that should eventually succeed.</param>
+    /// <param name="timeout">How long to keep trying.</param>
+    /// <param name="cancellationToken">The test's cancellation.</param>
+    /// <returns>The first successful result.</returns>
+    public static async Task<T> UntilSucceedsAsync<T>(Func<Task<T>> attempt, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        var limit = timeout ?? DefaultTimeout;
+        var started = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            try
+            {
+                return await attempt();
+            }
+            catch (Exception e) when (Stopwatch.GetElapsedTime(started) <= limit && e is not OperationCanceledException)
+            {
+                await Task.Delay(50, cancellationToken);
+            }
+        }
+    }
 }

@@ -73,7 +73,7 @@ internal static class CredentialsChain
             candidates = tried.Where(t => t.Missing is null).Select(t => t.Method).ToArray();
             if (candidates.Count == 0)
             {
-                problems.Add(NoCredentials(options.WorkspaceHost, tried.Where(t => t.Method is not TokenProviderMethod).Select(t => $"{t.Method.Name}: {t.Missing}")));
+                problems.Add(NoCredentials(options.WorkspaceHost is null ? null : WorkspaceUrl.WithoutUserInfo(options.WorkspaceHost), tried.Where(t => t.Method is not TokenProviderMethod).Select(t => $"{t.Method.Name}: {t.Missing}")));
             }
         }
 

@@ -1,3 +1,4 @@
+using Lakebase.Testing;
 using System.Transactions;
 using Lakebase.EntityFrameworkCore.Infrastructure.Internal;
 using Lakebase.Npgsql;
@@ -50,9 +51,17 @@ public sealed class ContainerDataSourceTests(EmulatorFixture fixture) : IDisposa
         var error = await Assert.ThrowsAsync<LakebaseCredentialException>(() => db.WhoAmIAsync(Ct));
         Assert.True(error.IsTransient);
 
+        // The failure is remembered for a short, jittered backoff (no request storm while the API is down); after it the
+        // next open asks again and connects.
         fixture.Emulator.Faults.EndOutage();
-        await using var retryScope = provider.CreateAsyncScope();
-        Assert.Equal(principal.ClientId, (await retryScope.ServiceProvider.GetRequiredService<ProbeDb>().WhoAmIAsync(Ct)).User);
+        var user = await Poll.UntilSucceedsAsync(
+            async () =>
+            {
+                await using var retryScope = provider.CreateAsyncScope();
+                return (await retryScope.ServiceProvider.GetRequiredService<ProbeDb>().WhoAmIAsync(Ct)).User;
+            },
+            cancellationToken: Ct);
+        Assert.Equal(principal.ClientId, user);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Lakebase.Testing;
 using Lakebase.Npgsql;
 using Lakebase.Npgsql.Credentials;
 using Lakebase.Npgsql.Diagnostics;
@@ -150,11 +151,16 @@ public sealed class CredentialRotationTests(EmulatorFixture fixture) : IDisposab
             Assert.Equal(LakebaseCredentialState.Unavailable, db.Database.GetLakebaseCredentialStatus()!.State);
         }
 
+        // The failure is remembered for a short, jittered backoff; after it the next open asks again and connects.
         fixture.Emulator.Faults.EndOutage();
-        await using (var db = fixture.CreateContext(principal, PoolingOff))
-        {
-            Assert.Equal(principal.ClientId, (await db.WhoAmIAsync(Ct)).User);
-        }
+        var user = await Poll.UntilSucceedsAsync(
+            async () =>
+            {
+                await using var db = fixture.CreateContext(principal, PoolingOff);
+                return (await db.WhoAmIAsync(Ct)).User;
+            },
+            cancellationToken: Ct);
+        Assert.Equal(principal.ClientId, user);
     }
 
     [Fact]

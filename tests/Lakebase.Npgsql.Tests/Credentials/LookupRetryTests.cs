@@ -62,7 +62,7 @@ internal static class BuilderTestExtensions
     /// <summary>Reads unset values from <paramref name="variables"/> instead of the process environment.</summary>
     public static LakebaseDataSourceBuilder WithVariables(this LakebaseDataSourceBuilder builder, Func<string, string?> variables)
     {
-        builder.Variables = variables;
+        builder.UseConfiguration(new VariablesConfiguration(variables));
         return builder;
     }
 }

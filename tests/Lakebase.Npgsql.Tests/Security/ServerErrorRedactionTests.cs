@@ -96,7 +96,7 @@ public sealed class ServerErrorRedactionTests : IDisposable
             builder.Username(username);
         }
 
-        builder.Variables = AuthEmulatorFixture.Environment(_home);
+        builder.UseConfiguration(new VariablesConfiguration(AuthEmulatorFixture.Environment(_home)));
         await using var dataSource = builder.Build();
 
         var thrown = await Assert.ThrowsAnyAsync<Exception>(async () => await dataSource.OpenConnectionAsync(Ct));

@@ -35,7 +35,7 @@ public sealed class WorkspaceUserInfoTests : IDisposable
         SecretAssert.DoesNotLeak(problem, ("password in the workspace URL", Password), ("client secret", ClientSecret));
     }
 
-    [Theory(Skip = "Needs CredentialsChain.NoCredentials to name the host without its user info (one line, outside this branch's files; see the branch report).")]
+    [Theory]
     [MemberData(nameof(HostsWithUserInfo))]
     public void The_whole_configuration_error_does_not_repeat_user_info(string host)
     {
@@ -55,7 +55,7 @@ public sealed class WorkspaceUserInfoTests : IDisposable
             ClientSecret = ClientSecret,
         };
         var builder = new LakebaseDataSourceBuilder("projects/p/branches/b/endpoints/e", oauth).Host("127.0.0.1").ReadEnvironment(false);
-        builder.Variables = AuthEmulatorFixture.Environment(_home);
+        builder.UseConfiguration(new VariablesConfiguration(AuthEmulatorFixture.Environment(_home)));
 
         var error = Assert.Throws<LakebaseConfigurationException>(() => builder.Build());
 
