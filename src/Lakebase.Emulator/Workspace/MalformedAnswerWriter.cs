@@ -37,7 +37,7 @@ internal static class MalformedAnswerWriter
         switch (answer)
         {
             case MalformedAnswer.InvalidJson:
-                return WriteRawAsync(context, 200, "application/json", $"{{\"{shape.TokenField}\": \"lbdb_cut_off\", \"{shape.ExpiryField}\": ");
+                return WriteRawAsync(context, 200, "application/json", $"{{\"{shape.TokenField}\": \"truncated\", \"{shape.ExpiryField}\": ");
 
             case MalformedAnswer.MissingToken:
                 var withoutToken = issue(null);
