@@ -74,7 +74,7 @@ Console.WriteLine();
 Console.WriteLine($"# psql with a fresh database token (valid until {token.ExpiresAt:u}), verifying the server certificate:");
 Console.WriteLine($"PGPASSWORD={ShellQuote(token.Token)} psql \"host=localhost port={emulator.Port} dbname={emulator.Database} user={emulator.DefaultPrincipal.ClientId} sslmode=verify-full sslrootcert={ConninfoValue(emulator.CaCertificatePath)}\"");
 Console.WriteLine();
-Console.WriteLine($"# Admin: curl -X POST {emulator.WorkspaceUrl}emulator/faults -d '{{\"api_latency_ms\":200}}'   (also revoke-tokens, drop-sessions, restart, suspend; GET counters)");
+Console.WriteLine($"# Admin (JSON only): curl -H 'Content-Type: application/json' {emulator.WorkspaceUrl}emulator/faults -d '{{\"api_latency_ms\":200}}'   (also revoke-tokens, drop-sessions, restart, suspend with -d '{{}}'; GET counters)");
 Console.WriteLine("# Running until Ctrl+C.");
 
 try

@@ -4,9 +4,6 @@ using Lakebase.Emulator.Cluster;
 using Lakebase.Emulator.Compute;
 using Lakebase.Emulator.Credentials;
 using Lakebase.Emulator.Federation;
-using Lakebase.Emulator.Postgres;
-using Lakebase.Emulator.Tls;
-using Lakebase.Emulator.Workspace;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -22,35 +19,28 @@ public sealed class LakebaseEmulator : IAsyncDisposable
     private const string PrincipalsFileName = "lakebase-emulator-principals.json";
 
     private readonly LakebaseEmulatorOptions _options;
-    private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
-    private readonly DatabaseTokenStore _databaseTokens;
-    private readonly ComputeState _compute;
-    private readonly SemaphoreSlim _setupLock = new(1, 1);
-    private PrivateCluster? _cluster;
-    private ClusterSetup? _setup;
-    private PostgresFront? _front;
-    private WorkspaceApi? _workspace;
-    private SuspendMonitor? _suspendMonitor;
-    private EmulatorTls? _tls;
-    private EmulatedPrincipal? _defaultPrincipal;
+    private readonly ComputeControl _computeControl;
+    private readonly EmulatorServers _servers;
     private Lazy<Task>? _stopping;
 
     private LakebaseEmulator(LakebaseEmulatorOptions options)
     {
         _options = options;
-        _loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
-        _logger = _loggerFactory.CreateLogger<LakebaseEmulator>();
+        var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
+        _logger = loggerFactory.CreateLogger<LakebaseEmulator>();
         Faults = new EmulatorFaults(options.TimeProvider);
         PrincipalRegistry = new PrincipalRegistry(options.DataDirectory is null ? null : Path.Combine(Path.GetFullPath(options.DataDirectory), PrincipalsFileName));
         WorkspaceTokens = new WorkspaceTokenStore(options.TimeProvider, PrincipalRegistry);
-        _databaseTokens = new DatabaseTokenStore(options.TimeProvider);
+        DatabaseTokens = new DatabaseTokenStore(options.TimeProvider);
         Federation = new OidcFederation(options.TimeProvider);
-        _compute = new ComputeState(options.ColdStartDelay);
+        Compute = new ComputeState(options.ColdStartDelay);
+        _servers = new EmulatorServers(options, loggerFactory);
+        _computeControl = new ComputeControl(Compute, () => _servers.Front?.DropAll() ?? 0, _logger);
     }
 
     /// <summary>The workspace URL (<c>DATABRICKS_HOST</c>), e.g. <c>http://127.0.0.1:5123</c>.</summary>
-    public Uri WorkspaceUrl => _workspace?.Url ?? throw NotStarted();
+    public Uri WorkspaceUrl => _servers.Workspace?.Url ?? throw NotStarted();
 
     /// <summary>The Autoscaling endpoint name, <c>projects/{p}/branches/{b}/endpoints/{e}</c>.</summary>
     public string EndpointName => _options.EndpointName;
@@ -66,25 +56,25 @@ public sealed class LakebaseEmulator : IAsyncDisposable
     /// <c>NODE_EXTRA_CA_CERTS</c>, <c>SSL_CERT_FILE</c>. In <see cref="LakebaseEmulatorOptions.DataDirectory"/> (the same
     /// CA in every run) or in a temporary directory deleted on dispose.
     /// </summary>
-    public string CaCertificatePath => _tls?.CaCertificatePath ?? throw NotStarted();
+    public string CaCertificatePath => _servers.Tls?.CaCertificatePath ?? throw NotStarted();
 
     /// <summary>The CA that signs the PostgreSQL front's certificate (with its private key: do not hand it out).</summary>
-    public X509Certificate2 CaCertificate => _tls?.Authority.Certificate ?? throw NotStarted();
+    public X509Certificate2 CaCertificate => _servers.Tls?.Authority.Certificate ?? throw NotStarted();
 
     /// <summary>The certificate the PostgreSQL front presents (issued by <see cref="CaCertificate"/> unless <see cref="LakebaseEmulatorOptions.ServerCertificate"/> is set).</summary>
-    public X509Certificate2 ServerCertificate => _tls?.ServerCertificate ?? throw NotStarted();
+    public X509Certificate2 ServerCertificate => _servers.Tls?.ServerCertificate ?? throw NotStarted();
 
     /// <summary>The PostgreSQL host: always <c>127.0.0.1</c>.</summary>
     public string Host => "127.0.0.1";
 
     /// <summary>The port of the TLS PostgreSQL front.</summary>
-    public int Port => _front?.Port ?? throw NotStarted();
+    public int Port => _servers.Front?.Port ?? throw NotStarted();
 
     /// <summary>The default database, <c>databricks_postgres</c>.</summary>
     public string Database => ClusterSetup.DefaultDatabase;
 
     /// <summary>The principal used when none is given; the project owner (may create tables).</summary>
-    public EmulatedPrincipal DefaultPrincipal => _defaultPrincipal ?? throw NotStarted();
+    public EmulatedPrincipal DefaultPrincipal => _servers.ProjectOwner ?? throw NotStarted();
 
     /// <summary>Every registered principal, in registration order.</summary>
     public IReadOnlyList<EmulatedPrincipal> Principals => PrincipalRegistry.All;
@@ -93,10 +83,10 @@ public sealed class LakebaseEmulator : IAsyncDisposable
     /// An Npgsql connection string for the superuser straight to the private server (unix socket, no token),
     /// for test setup and reset only: it bypasses everything Lakebase-like.
     /// </summary>
-    public string AdminConnectionString => _cluster?.AdminConnectionString(Database) ?? throw NotStarted();
+    public string AdminConnectionString => _servers.Cluster?.AdminConnectionString(Database) ?? throw NotStarted();
 
     /// <summary>The PostgreSQL major version of the private server.</summary>
-    public int PostgresMajorVersion => _cluster?.MajorVersion ?? throw NotStarted();
+    public int PostgresMajorVersion => _servers.Cluster?.MajorVersion ?? throw NotStarted();
 
     /// <summary>How long <see cref="StartAsync"/> took until everything was ready.</summary>
     public TimeSpan StartupTime { get; private set; }
@@ -108,13 +98,17 @@ public sealed class LakebaseEmulator : IAsyncDisposable
     public EmulatorCounters Counters { get; } = new();
 
     /// <summary>Whether the compute is suspended (the next connection pays <see cref="LakebaseEmulatorOptions.ColdStartDelay"/>).</summary>
-    public bool IsSuspended => _compute.IsSuspended;
+    public bool IsSuspended => Compute.IsSuspended;
 
     internal PrincipalRegistry PrincipalRegistry { get; }
 
     internal WorkspaceTokenStore WorkspaceTokens { get; }
 
     internal OidcFederation Federation { get; }
+
+    internal DatabaseTokenStore DatabaseTokens { get; }
+
+    internal ComputeState Compute { get; }
 
     /// <summary>The emulator's clock (<see cref="LakebaseEmulatorOptions.TimeProvider"/>).</summary>
     internal TimeProvider TimeProvider => _options.TimeProvider;
@@ -144,56 +138,8 @@ public sealed class LakebaseEmulator : IAsyncDisposable
 
     private async Task StartCoreAsync(CancellationToken cancellationToken)
     {
-        var cluster = PrivateCluster.Create(_options.DataDirectory, _loggerFactory.CreateLogger<PrivateCluster>());
-        _cluster = cluster;
-
-        // initdb + server start dominate; the rest is set up while they run.
-        var clusterStarting = Task.Run(() => cluster.StartAsync(cancellationToken), cancellationToken);
-
-        RegisterInitialPrincipals();
-        _tls = EmulatorTls.Create(_options.DataDirectory, _options.ServerCertificate);
-        _front = PostgresFront.Start(_options.PostgresPort, new FrontContext(
-            _tls.ServerContext, _databaseTokens, Counters, _compute, _options.ColdStartDelay, cluster.SocketPath,
-            _loggerFactory.CreateLogger("Lakebase.Emulator.Postgres")));
-        _workspace = await WorkspaceApi.StartAsync(this, _options.WorkspacePort, _options.WorkspaceTokenLifetime, _loggerFactory, cancellationToken).ConfigureAwait(false);
-
-        await clusterStarting.ConfigureAwait(false);
-        _setup = new ClusterSetup(cluster);
-        await _setup.InitializeAsync(cancellationToken).ConfigureAwait(false);
-        var databases = await _setup.ListDatabasesAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var principal in PrincipalRegistry.All.Where(p => p.CreateRole))
-        {
-            await SetUpRoleAsync(principal, databases, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (_options.SuspendAfter is { } suspendAfter)
-        {
-            _suspendMonitor = new SuspendMonitor(_compute, suspendAfter, () => SuspendCore("idle"));
-        }
-
-        _compute.MarkActivity();
-    }
-
-    private void RegisterInitialPrincipals()
-    {
-        // Configured principals win; ones persisted by an earlier run on the same data directory come back too.
-        foreach (var principal in _options.Principals)
-        {
-            PrincipalRegistry.Register(principal);
-        }
-
-        foreach (var principal in PrincipalRegistry.LoadPersisted().Where(p => PrincipalRegistry.Find(p.ClientId) is null))
-        {
-            PrincipalRegistry.Register(principal);
-        }
-
-        if (PrincipalRegistry.All.Count == 0)
-        {
-            PrincipalRegistry.Register(EmulatedPrincipal.CreateServicePrincipal());
-        }
-
-        _defaultPrincipal = PrincipalRegistry.All[0];
-        PrincipalRegistry.Persist();
+        await _servers.StartAsync(this, cancellationToken).ConfigureAwait(false);
+        _computeControl.Start(_options.SuspendAfter);
     }
 
     /// <summary>Registers a principal and, unless <see cref="EmulatedPrincipal.CreateRole"/> is false, creates and grants its role.</summary>
@@ -202,13 +148,12 @@ public sealed class LakebaseEmulator : IAsyncDisposable
     public async Task<EmulatedPrincipal> AddPrincipalAsync(EmulatedPrincipal principal, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(principal);
-        var setup = _setup ?? throw NotStarted();
+        var provisioner = _servers.Provisioner ?? throw NotStarted();
         PrincipalRegistry.Register(principal);
         PrincipalRegistry.Persist();
         if (principal.CreateRole)
         {
-            var databases = await setup.ListDatabasesAsync(ct).ConfigureAwait(false);
-            await SetUpRoleAsync(principal, databases, ct).ConfigureAwait(false);
+            await provisioner.AddRoleAsync(principal, ct).ConfigureAwait(false);
         }
 
         return principal;
@@ -223,42 +168,9 @@ public sealed class LakebaseEmulator : IAsyncDisposable
     public async Task CreateDatabaseAsync(string name, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        var setup = _setup ?? throw NotStarted();
-        await _setupLock.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            await setup.EnsureDatabaseAsync(name, ct).ConfigureAwait(false);
-            foreach (var principal in PrincipalRegistry.All.Where(p => p.CreateRole))
-            {
-                await setup.GrantAsync(name, principal, OwnerFor(principal), ct).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            _setupLock.Release();
-        }
+        var provisioner = _servers.Provisioner ?? throw NotStarted();
+        await provisioner.CreateDatabaseAsync(name, ct).ConfigureAwait(false);
     }
-
-    private async Task SetUpRoleAsync(EmulatedPrincipal principal, IReadOnlyList<string> databases, CancellationToken ct)
-    {
-        var setup = _setup!;
-        await _setupLock.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            await setup.CreateRoleAsync(principal, ct).ConfigureAwait(false);
-            foreach (var database in databases)
-            {
-                await setup.GrantAsync(database, principal, OwnerFor(principal), ct).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            _setupLock.Release();
-        }
-    }
-
-    private EmulatedPrincipal? OwnerFor(EmulatedPrincipal principal) =>
-        _defaultPrincipal is { CreateRole: true } owner ? owner : null;
 
     /// <summary>
     /// Mints a database token directly, as the credential API would (without HTTP, and without touching
@@ -268,11 +180,11 @@ public sealed class LakebaseEmulator : IAsyncDisposable
     /// <param name="lifetime">The lifetime; <see langword="null"/> for the fault override or <see cref="LakebaseEmulatorOptions.TokenLifetime"/>.</param>
     public EmulatorDatabaseToken MintDatabaseToken(EmulatedPrincipal? principal = null, TimeSpan? lifetime = null) =>
         lifetime is { } explicitLifetime
-            ? _databaseTokens.Mint((principal ?? DefaultPrincipal).ClientId, explicitLifetime)
+            ? DatabaseTokens.Mint((principal ?? DefaultPrincipal).ClientId, explicitLifetime)
             : MintDatabaseTokenCore(principal ?? DefaultPrincipal, null);
 
     internal EmulatorDatabaseToken MintDatabaseTokenCore(EmulatedPrincipal principal, TimeSpan? requestedTtl) =>
-        _databaseTokens.Mint(principal.ClientId, Faults.TokenLifetimeOverride ?? requestedTtl ?? _options.TokenLifetime);
+        DatabaseTokens.Mint(principal.ClientId, Faults.TokenLifetimeOverride ?? requestedTtl ?? _options.TokenLifetime);
 
     /// <summary>
     /// An Npgsql connection string to the TLS front for a principal (no password: add a minted token), with verified
@@ -281,7 +193,7 @@ public sealed class LakebaseEmulator : IAsyncDisposable
     /// <param name="principal">The user; <see langword="null"/> for <see cref="DefaultPrincipal"/>.</param>
     /// <param name="database">The database; <see langword="null"/> for <c>databricks_postgres</c>.</param>
     public string GetConnectionString(EmulatedPrincipal? principal = null, string? database = null) =>
-        $"Host={Host};Port={Port};Database={database ?? Database};Username={(principal ?? DefaultPrincipal).ClientId};SSL Mode=VerifyFull;Root Certificate={CaCertificatePath}";
+        ClientSettings.ConnectionString(this, principal ?? DefaultPrincipal, database ?? Database);
 
     /// <summary>
     /// The environment a Lakebase app expects (DATABRICKS_HOST, DATABRICKS_CLIENT_ID, DATABRICKS_CLIENT_SECRET or
@@ -291,33 +203,8 @@ public sealed class LakebaseEmulator : IAsyncDisposable
     /// (its require verifies, against <c>NODE_EXTRA_CA_CERTS</c>): see the emulator README.
     /// </summary>
     /// <param name="principal">Whose credentials; <see langword="null"/> for <see cref="DefaultPrincipal"/>.</param>
-    public IReadOnlyDictionary<string, string> GetEnvironmentVariables(EmulatedPrincipal? principal = null)
-    {
-        principal ??= DefaultPrincipal;
-        var variables = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["DATABRICKS_HOST"] = WorkspaceUrl.ToString().TrimEnd('/'),
-            ["DATABRICKS_CLIENT_ID"] = principal.ClientId,
-        };
-        if (principal.ClientSecret is { } secret)
-        {
-            variables["DATABRICKS_CLIENT_SECRET"] = secret;
-        }
-        else if (principal.PersonalAccessToken is { } pat)
-        {
-            variables["DATABRICKS_TOKEN"] = pat;
-        }
-
-        variables["LAKEBASE_ENDPOINT"] = EndpointName;
-        variables["ENDPOINT_NAME"] = EndpointName;
-        variables["PGHOST"] = Host;
-        variables["PGPORT"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        variables["PGDATABASE"] = Database;
-        variables["PGUSER"] = principal.ClientId;
-        variables["PGSSLMODE"] = "verify-full";
-        variables["PGSSLROOTCERT"] = CaCertificatePath;
-        return variables;
-    }
+    public IReadOnlyDictionary<string, string> GetEnvironmentVariables(EmulatedPrincipal? principal = null) =>
+        ClientSettings.EnvironmentVariables(this, principal ?? DefaultPrincipal);
 
     /// <summary>
     /// Adds a federation policy for the RFC 8693 token exchange at <see cref="TokenEndpoint"/>: an OIDC ID token
@@ -336,9 +223,7 @@ public sealed class LakebaseEmulator : IAsyncDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(signingKeyPem);
         ArgumentException.ThrowIfNullOrWhiteSpace(audience);
         ArgumentNullException.ThrowIfNull(principalForSubject);
-        var key = System.Security.Cryptography.RSA.Create();
-        key.ImportFromPem(signingKeyPem);
-        Federation.Trust(new TrustedOidcIssuer(issuer, key, audience, principalForSubject));
+        Federation.Trust(TrustedOidcIssuer.FromPem(issuer, signingKeyPem, audience, principalForSubject));
     }
 
     /// <summary>
@@ -358,22 +243,18 @@ public sealed class LakebaseEmulator : IAsyncDisposable
     /// <summary>Every database token minted so far stops working for new logins (28P01); open sessions live on.</summary>
     public void RevokeAllTokens()
     {
-        _databaseTokens.RevokeAll();
+        DatabaseTokens.RevokeAll();
         Log.TokensRevoked(_logger);
     }
 
     /// <summary>Closes every client session (both sides), as a compute failover does; the compute stays up.</summary>
-    public void DropAllSessions()
-    {
-        var dropped = _front?.DropAll() ?? 0;
-        Log.SessionsDropped(_logger, dropped);
-    }
+    public void DropAllSessions() => _computeControl.DropAllSessions();
 
     /// <summary>Suspends the compute now, as scale-to-zero does: every session is dropped and the next connection pays a cold start.</summary>
     /// <param name="ct">Not used; the suspension is immediate.</param>
     public Task SuspendAsync(CancellationToken ct = default)
     {
-        SuspendCore("on demand");
+        _computeControl.Suspend("on demand");
         return Task.CompletedTask;
     }
 
@@ -381,19 +262,8 @@ public sealed class LakebaseEmulator : IAsyncDisposable
     /// <param name="ct">Not used; the restart is immediate.</param>
     public Task RestartComputeAsync(CancellationToken ct = default)
     {
-        _compute.Suspend();
-        var dropped = _front?.DropAll() ?? 0;
-        Log.Suspended(_logger, "restart", dropped);
+        _computeControl.Restart();
         return Task.CompletedTask;
-    }
-
-    private void SuspendCore(string reason)
-    {
-        if (_compute.Suspend())
-        {
-            var dropped = _front?.DropAll() ?? 0;
-            Log.Suspended(_logger, reason, dropped);
-        }
     }
 
     /// <summary>
@@ -410,28 +280,8 @@ public sealed class LakebaseEmulator : IAsyncDisposable
 
     private async Task StopAsync()
     {
-        if (_suspendMonitor is not null)
-        {
-            await _suspendMonitor.DisposeAsync().ConfigureAwait(false);
-        }
-
-        if (_front is not null)
-        {
-            await _front.DisposeAsync().ConfigureAwait(false);
-        }
-
-        if (_workspace is not null)
-        {
-            await _workspace.DisposeAsync().ConfigureAwait(false);
-        }
-
-        if (_cluster is not null)
-        {
-            await _cluster.DisposeAsync().ConfigureAwait(false);
-        }
-
-        _tls?.Dispose();
-        _setupLock.Dispose();
+        await _computeControl.DisposeAsync().ConfigureAwait(false);
+        await _servers.DisposeAsync().ConfigureAwait(false);
         Log.Stopped(_logger);
     }
 

@@ -150,7 +150,7 @@ public sealed class FaultTests(EmulatorFixture fixture) : IDisposable
 
         var token = await Client.MintViaApiAsync(http, Emulator);
         await using var open = await Client.OpenAsync(Emulator, token);
-        using (var revoke = await http.PostAsync(new Uri(Emulator.WorkspaceUrl, "emulator/revoke-tokens"), null, ct))
+        using (var revoke = await http.PostAsync(new Uri(Emulator.WorkspaceUrl, "emulator/revoke-tokens"), new StringContent("{}", Encoding.UTF8, "application/json"), ct))
         {
             Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
         }
@@ -158,7 +158,7 @@ public sealed class FaultTests(EmulatorFixture fixture) : IDisposable
         Assert.Equal("28P01", (await Client.LoginFailsAsync(Emulator, token)).SqlState);
         Assert.Equal(1, await Client.ScalarAsync(open, "SELECT 1"));
 
-        using (var drop = await http.PostAsync(new Uri(Emulator.WorkspaceUrl, "emulator/drop-sessions"), null, ct))
+        using (var drop = await http.PostAsync(new Uri(Emulator.WorkspaceUrl, "emulator/drop-sessions"), new StringContent("{}", Encoding.UTF8, "application/json"), ct))
         {
             Assert.Equal(HttpStatusCode.OK, drop.StatusCode);
         }

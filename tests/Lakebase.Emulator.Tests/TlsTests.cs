@@ -105,7 +105,7 @@ public sealed class TlsTests
     [Fact]
     public async Task Certificate_from_another_ca_or_with_other_names_is_refused_by_verify_full()
     {
-        using var otherCa = EmulatorCertificateAuthority.Create("CN=Some Other CA");
+        using var otherCa = EmulatorCertificateAuthority.Create("CN=Some Other CA", loopbackOnly: false);
         using var wrongNames = otherCa.IssueServerCertificate(dnsNames: ["db.example.test"], ipAddresses: [IPAddress.Parse("10.1.2.3")]);
         await using var emulator = await LakebaseEmulator.StartAsync(new LakebaseEmulatorOptions { ServerCertificate = wrongNames }, Ct);
         var otherCaFile = Path.Combine(Path.GetDirectoryName(emulator.CaCertificatePath)!, "other-ca.pem");

@@ -6,6 +6,9 @@ namespace Lakebase.Emulator.Cluster;
 /// <summary>
 /// The private PostgreSQL server behind the front: initdb'd into a temporary or given directory, tuned for
 /// speed, listening only on a unix socket in a private directory with trust auth (the front is the only door).
+/// Trust auth is safe only because no other local user can reach the socket: its directory, the socket and the data
+/// directory are 0700 and belong to the server's user; a user-given data directory is only traversable (0711) by others
+/// when the server runs as another user than the emulator, and private (0700) otherwise.
 /// </summary>
 internal sealed class PrivateCluster : IAsyncDisposable
 {
@@ -13,6 +16,11 @@ internal sealed class PrivateCluster : IAsyncDisposable
 
     // The unix socket file is named after this number; no TCP port is opened.
     private const int SocketPortNumber = 5432;
+
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    // Others may pass through (to reach the server's own 0700 directories) but not list or change anything.
+    private const UnixFileMode OwnerOnlyTraversable = OwnerOnly | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
 
     private readonly PostgresInstallation _installation;
     private readonly CommandRunner _runner = new();
@@ -51,7 +59,7 @@ internal sealed class PrivateCluster : IAsyncDisposable
         var installation = PostgresInstallation.Locate();
         var ownsRoot = dataDirectory is null;
         var root = dataDirectory is null ? CreatePrivateTempDirectory("lakebase-emulator-") : Path.GetFullPath(dataDirectory);
-        Directory.CreateDirectory(root);
+        CreatePrivateDirectory(root);
 
         // Unix socket paths are limited to ~107 bytes, so the socket never lives under a long user-chosen path.
         var socketDirectory = ownsRoot ? Path.Combine(root, "socket") : CreatePrivateTempDirectory("lbemu-sock-");
@@ -61,30 +69,13 @@ internal sealed class PrivateCluster : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
-        if (CommandRunner.IsRoot && !OperatingSystem.IsWindows())
-        {
-            // The server runs as the postgres user: it must be able to traverse to its files.
-            File.SetUnixFileMode(_root, (UnixFileMode)0b111_101_101);
-        }
-
-        Directory.CreateDirectory(_socketDirectory);
-        if (!File.Exists(LogFile))
-        {
-            await File.WriteAllTextAsync(LogFile, string.Empty, cancellationToken).ConfigureAwait(false);
-        }
-
+        await LockDownAsync(cancellationToken).ConfigureAwait(false);
         var fresh = !File.Exists(Path.Combine(DataDirectory, "PG_VERSION"));
         if (fresh)
         {
-            Directory.CreateDirectory(DataDirectory);
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(DataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            }
+            CreatePrivateDirectory(DataDirectory);
         }
 
-        await _runner.GiveToServerUserAsync(_socketDirectory, recursive: false, cancellationToken).ConfigureAwait(false);
-        await _runner.GiveToServerUserAsync(LogFile, recursive: false, cancellationToken).ConfigureAwait(false);
         if (fresh)
         {
             var cache = new TemplateCache(_installation);
@@ -114,7 +105,7 @@ internal sealed class PrivateCluster : IAsyncDisposable
             "-c full_page_writes=off",
             "-c max_connections=300",
             "-c shared_buffers=64MB",
-            "-c unix_socket_permissions=0777");
+            "-c unix_socket_permissions=0700");
         await _runner.RunAsServerUserAsync(
             _installation.PgCtl,
             ["start", "-w", "-t", "30", "-s", "-D", DataDirectory, "-l", LogFile, "-o", serverOptions],
@@ -122,6 +113,50 @@ internal sealed class PrivateCluster : IAsyncDisposable
         _started = true;
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
         Log.ClusterStarted(_logger, _installation.MajorVersion, _socketDirectory, stopwatch.ElapsedMilliseconds);
+    }
+
+    /// <summary>
+    /// Makes the server's files private to the server's user before anything is written: as root, the server runs as
+    /// <c>postgres</c>, which gets the socket directory and log (and a temporary root); a user-given root stays ours.
+    /// </summary>
+    private async Task LockDownAsync(CancellationToken cancellationToken)
+    {
+        CreatePrivateDirectory(_socketDirectory);
+        if (!File.Exists(LogFile))
+        {
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            await using (new FileStream(LogFile, options).ConfigureAwait(false))
+            {
+            }
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        File.SetUnixFileMode(LogFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        if (!CommandRunner.IsRoot)
+        {
+            return;
+        }
+
+        await _runner.GiveToServerUserAsync(_socketDirectory, recursive: false, cancellationToken).ConfigureAwait(false);
+        await _runner.GiveToServerUserAsync(LogFile, recursive: false, cancellationToken).ConfigureAwait(false);
+        if (_ownsRoot)
+        {
+            await _runner.GiveToServerUserAsync(_root, recursive: false, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            // The user's directory keeps our files too (CA key, principals): postgres may only pass through it.
+            File.SetUnixFileMode(_root, OwnerOnlyTraversable);
+        }
     }
 
     // Safety net for a host that exits (SIGTERM, test runner shutdown) without disposing: never orphan a server.
@@ -180,9 +215,30 @@ internal sealed class PrivateCluster : IAsyncDisposable
     private static string CreatePrivateTempDirectory(string prefix)
     {
         var baseDirectory = OperatingSystem.IsWindows() ? Path.GetTempPath() : TemporaryBase.Value;
-        var path = Path.Combine(baseDirectory, prefix + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(5)));
-        Directory.CreateDirectory(path);
-        return path;
+        while (true)
+        {
+            // A fresh random name, never an existing directory: /tmp and /dev/shm are shared with every local user.
+            var path = Path.Combine(baseDirectory, prefix + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)));
+            if (!Path.Exists(path))
+            {
+                CreatePrivateDirectory(path);
+                return path;
+            }
+        }
+    }
+
+    private static void CreatePrivateDirectory(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(path);
+        }
+        else
+        {
+            // Created private (never briefly open); one left by an earlier run is made private too.
+            Directory.CreateDirectory(path, OwnerOnly);
+            File.SetUnixFileMode(path, OwnerOnly);
+        }
     }
 
     // A throwaway cluster belongs in RAM: on this kind of VM, writing 40 MB to /tmp takes ~1 s, to /dev/shm ~60 ms.

@@ -61,6 +61,31 @@ internal sealed class PrincipalRegistry(string? persistencePath)
         }
     }
 
+    /// <summary>
+    /// Registers the principals of a start: the configured ones, then those an earlier run on the same data directory
+    /// saved (configured ones win), or else one new service principal; saves them. Returns the first: the project owner.
+    /// </summary>
+    public EmulatedPrincipal RegisterInitial(IEnumerable<EmulatedPrincipal> configured)
+    {
+        foreach (var principal in configured)
+        {
+            Register(principal);
+        }
+
+        foreach (var principal in LoadPersisted().Where(p => Find(p.ClientId) is null))
+        {
+            Register(principal);
+        }
+
+        if (All.Count == 0)
+        {
+            Register(EmulatedPrincipal.CreateServicePrincipal());
+        }
+
+        Persist();
+        return All[0];
+    }
+
     public static bool FixedTimeEquals(string expected, string actual) =>
         CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(expected), Encoding.UTF8.GetBytes(actual));
 

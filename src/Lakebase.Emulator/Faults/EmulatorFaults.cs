@@ -16,6 +16,9 @@ public sealed class EmulatorFaults
     private bool _outage;
     private DateTimeOffset? _outageEndsAt;
     private TokenBucket? _credentialRateLimit;
+    private MalformedAnswer _malformedAnswer;
+    private MalformedAnswerTarget _malformedTarget;
+    private int _malformedLeft;
 
     internal EmulatorFaults(TimeProvider clock) => _clock = clock;
 
@@ -125,10 +128,67 @@ public sealed class EmulatorFaults
         lock (_gate)
         {
             _credentialRateLimit = null;
+            _malformedLeft = 0;
         }
     }
 
-    /// <summary>Clears every fault: latency, pending failures, outage, the credential rate limit and the token lifetime override.</summary>
+    /// <summary>Takes one pending malformed answer for <paramref name="target"/>, if any.</summary>
+    internal MalformedAnswer? TakeMalformedAnswer(MalformedAnswerTarget target)
+    {
+        lock (_gate)
+        {
+            if (_malformedLeft <= 0 || _malformedTarget != target)
+            {
+                return null;
+            }
+
+            if (_malformedLeft != int.MaxValue)
+            {
+                _malformedLeft--;
+            }
+
+            return _malformedAnswer;
+        }
+    }
+
+    /// <summary>The broken answers still to be given (<see cref="MalformNextAnswers"/>); <see langword="null"/> when none.</summary>
+    public (MalformedAnswer Answer, MalformedAnswerTarget Target, int Remaining)? PendingMalformedAnswers
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _malformedLeft > 0 ? (_malformedAnswer, _malformedTarget, _malformedLeft) : null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Makes the next <paramref name="count"/> answers of <paramref name="target"/> that would have succeeded
+    /// (<see cref="int.MaxValue"/>: until <see cref="Reset"/>) come back as <paramref name="answer"/> instead.
+    /// Injected failures and the rate limit come first; a request refused for its own reasons does not use one up.
+    /// Replaces an earlier setting; a count of 0 clears it.
+    /// </summary>
+    /// <param name="answer">The kind of broken answer.</param>
+    /// <param name="count">How many answers are broken.</param>
+    /// <param name="target">The credential APIs (default) or the OAuth token endpoint.</param>
+    public void MalformNextAnswers(MalformedAnswer answer, int count = 1, MalformedAnswerTarget target = MalformedAnswerTarget.CredentialApi)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (!Enum.IsDefined(answer))
+        {
+            throw new ArgumentOutOfRangeException(nameof(answer), answer, "Not a known malformed answer.");
+        }
+
+        lock (_gate)
+        {
+            _malformedAnswer = answer;
+            _malformedTarget = target;
+            _malformedLeft = count;
+        }
+    }
+
+    /// <summary>Clears every fault: latency, pending failures, outage, the credential rate limit, the token lifetime override and malformed answers.</summary>
     public void Reset()
     {
         ApiLatency = TimeSpan.Zero;

@@ -1,11 +1,8 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
-using Lakebase.Emulator.Compute;
 using Lakebase.Emulator.Credentials;
-using Microsoft.Extensions.Logging;
 
 namespace Lakebase.Emulator.Postgres;
 
@@ -19,7 +16,6 @@ internal sealed class FrontConnection(
     FrontContext context)
 {
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(30);
-    private const int RelayBufferSize = 32 * 1024;
 
     private Socket? _backend;
     private int _closed;
@@ -253,46 +249,12 @@ internal sealed class FrontConnection(
         context.Counters.SessionOpened();
         try
         {
-            await using var backendStream = new NetworkStream(backend, ownsSocket: false);
-            var up = PumpAsync(clientStream, backendStream, stopping);
-            var down = PumpAsync(backendStream, clientStream, stopping);
-
-            // Either side ending ends the session: close both so the other pump stops too.
-            await Task.WhenAny(up, down).ConfigureAwait(false);
-            Close();
-            await Task.WhenAll(up, down).ConfigureAwait(false);
+            await SessionRelay.RunAsync(clientStream, backend, context.Compute, Close, stopping).ConfigureAwait(false);
         }
         finally
         {
             context.Counters.SessionClosed();
             IsRelaying = false;
-        }
-    }
-
-    private async Task PumpAsync(Stream source, Stream destination, CancellationToken stopping)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(RelayBufferSize);
-        try
-        {
-            while (true)
-            {
-                var read = await source.ReadAsync(buffer.AsMemory(), stopping).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    return;
-                }
-
-                context.Compute.MarkActivity();
-                await destination.WriteAsync(buffer.AsMemory(0, read), stopping).ConfigureAwait(false);
-            }
-        }
-        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
-        {
-            // The other side (or a drop/suspend) closed the session.
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -308,13 +270,3 @@ internal sealed class FrontConnection(
         }
     }
 }
-
-/// <summary>What every front connection shares. <see cref="Certificate"/> carries the chain up to the emulator CA.</summary>
-internal sealed record FrontContext(
-    SslStreamCertificateContext Certificate,
-    DatabaseTokenStore Tokens,
-    EmulatorCounters Counters,
-    ComputeState Compute,
-    TimeSpan ColdStartDelay,
-    string BackendSocketPath,
-    ILogger Logger);

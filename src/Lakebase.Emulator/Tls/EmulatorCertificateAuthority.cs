@@ -16,17 +16,29 @@ public sealed class EmulatorCertificateAuthority : IDisposable
     /// <summary>The subject of the emulator's CA.</summary>
     public const string DefaultSubjectName = "CN=Lakebase Emulator Local CA, O=Lakebase Emulator";
 
-    // Long enough that a persisted CA (the one a developer may have added to a trust store) outlives any project.
-    private static readonly TimeSpan CaValidity = TimeSpan.FromDays(3650);
+    /// <summary>
+    /// How long a CA is valid. Short, because a developer may trust it machine-wide; a persisted CA is replaced once
+    /// less than <see cref="RenewBefore"/> is left, so a server certificate issued from it always outlives a long run.
+    /// </summary>
+    internal static readonly TimeSpan CaValidity = TimeSpan.FromDays(30);
+
+    internal static readonly TimeSpan RenewBefore = TimeSpan.FromDays(7);
 
     private EmulatorCertificateAuthority(X509Certificate2 certificate) => Certificate = certificate;
 
     /// <summary>The CA certificate, with its private key.</summary>
     public X509Certificate2 Certificate { get; }
 
-    /// <summary>Creates a new CA in memory (nothing is written to disk).</summary>
+    /// <summary>
+    /// Creates a new CA in memory (nothing is written to disk), valid for 30 days and name-constrained (critical) to
+    /// DNS <c>localhost</c>, IP 127.0.0.1 and ::1: a certificate it issues for any other name does not verify.
+    /// </summary>
     /// <param name="subjectName">The distinguished name, e.g. <c>CN=Some Other CA</c>.</param>
-    public static EmulatorCertificateAuthority Create(string subjectName = DefaultSubjectName)
+    /// <param name="loopbackOnly">
+    /// <see langword="false"/> leaves the name constraints out, for tests that need a CA whose certificates for other
+    /// names chain correctly (to see a host name check fail on its own). Never trust such a CA outside a test.
+    /// </param>
+    public static EmulatorCertificateAuthority Create(string subjectName = DefaultSubjectName, bool loopbackOnly = true)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(subjectName);
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -34,6 +46,11 @@ public sealed class EmulatorCertificateAuthority : IDisposable
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        if (loopbackOnly)
+        {
+            request.CertificateExtensions.Add(LoopbackNameConstraints.Create());
+        }
+
         var now = DateTimeOffset.UtcNow;
         using var certificate = request.CreateSelfSigned(now.AddHours(-1), now + CaValidity);
         return new EmulatorCertificateAuthority(X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null));
@@ -54,15 +71,16 @@ public sealed class EmulatorCertificateAuthority : IDisposable
 
     /// <summary>
     /// The CA kept in <paramref name="certificatePath"/> and <paramref name="keyPath"/>, or a new one written there
-    /// (key file mode 0600) when they are missing or the certificate has expired: a persistent data directory keeps
-    /// one CA across restarts, so a client's trust in it stays valid.
+    /// (key file mode 0600) when they are missing, within <see cref="RenewBefore"/> of expiry, or lack the loopback
+    /// name constraints (a CA from an older emulator): a persistent data directory keeps one CA across restarts, so a
+    /// client's trust in it stays valid until it is renewed.
     /// </summary>
     internal static EmulatorCertificateAuthority LoadOrCreate(string certificatePath, string keyPath)
     {
         if (File.Exists(certificatePath) && File.Exists(keyPath))
         {
             var loaded = X509Certificate2.CreateFromPemFile(certificatePath, keyPath);
-            if (loaded.NotAfter.ToUniversalTime() > DateTime.UtcNow.AddDays(31))
+            if (loaded.NotAfter.ToUniversalTime() > DateTime.UtcNow + RenewBefore && loaded.Extensions[LoopbackNameConstraints.Oid] is { Critical: true })
             {
                 // Re-imported so the key is usable for signing on every platform, as a freshly created one is.
                 using (loaded)

@@ -45,7 +45,9 @@ internal sealed class AdminEndpoints(LakebaseEmulator emulator)
     /// Body fields (all optional): <c>reset</c> (bool, applied first), <c>api_latency_ms</c>, <c>fail_next_requests</c>
     /// with <c>fail_status_code</c> and <c>retry_after_seconds</c>, <c>outage</c> (bool) with <c>outage_seconds</c>,
     /// <c>token_ttl_seconds</c> (number, or null to clear), <c>credential_rate_limit_per_minute</c> with
-    /// <c>credential_rate_limit_burst</c> (default 1; a null rate clears the limit).
+    /// <c>credential_rate_limit_burst</c> (default 1; a null rate clears the limit), <c>malformed_answer</c> (a
+    /// <see cref="MalformedAnswer"/> in snake case, or null to clear) with <c>malformed_count</c> (default 1) and
+    /// <c>malformed_target</c> (<c>credential_api</c>, the default, or <c>token_endpoint</c>).
     /// </summary>
     public async Task SetFaultsAsync(HttpContext context)
     {
@@ -95,6 +97,21 @@ internal sealed class AdminEndpoints(LakebaseEmulator emulator)
             {
                 var retryAfter = body["retry_after_seconds"] is { } ra ? TimeSpan.FromSeconds(ra.GetValue<double>()) : (TimeSpan?)null;
                 faults.FailNextApiRequests(count.GetValue<int>(), body["fail_status_code"]?.GetValue<int>() ?? 503, retryAfter);
+            }
+
+            if (body.ContainsKey("malformed_answer"))
+            {
+                if (body["malformed_answer"] is { } answer)
+                {
+                    faults.MalformNextAnswers(
+                        ParseName<MalformedAnswer>("malformed_answer", answer.GetValue<string>()),
+                        body["malformed_count"]?.GetValue<int>() ?? 1,
+                        body["malformed_target"] is { } target ? ParseName<MalformedAnswerTarget>("malformed_target", target.GetValue<string>()) : MalformedAnswerTarget.CredentialApi);
+                }
+                else
+                {
+                    faults.MalformNextAnswers(MalformedAnswer.InvalidJson, 0);
+                }
             }
 
             if (body["outage"] is { } outage)
@@ -169,8 +186,21 @@ internal sealed class AdminEndpoints(LakebaseEmulator emulator)
             ["outage"] = f.OutageActive,
             ["credential_rate_limit_per_minute"] = f.CredentialRateLimit?.RequestsPerMinute,
             ["credential_rate_limit_burst"] = f.CredentialRateLimit?.Burst,
+            ["malformed_answer"] = f.PendingMalformedAnswers is { } m ? SnakeCase(m.Answer) : null,
+            ["malformed_target"] = f.PendingMalformedAnswers is { } t ? SnakeCase(t.Target) : null,
+            ["malformed_count"] = f.PendingMalformedAnswers?.Remaining ?? 0,
         };
     }
+
+    /// <summary>An enum member by its snake-case name (<c>html_bad_gateway</c>), with the valid names in the error.</summary>
+    private static T ParseName<T>(string field, string name)
+        where T : struct, Enum =>
+        Enum.GetValues<T>().FirstOrDefault(v => SnakeCase(v) == name) is var value && SnakeCase(value) == name
+            ? value
+            : throw new ArgumentException($"'{field}' must be one of {string.Join(", ", Enum.GetValues<T>().Select(SnakeCase))}; got '{name}'.");
+
+    private static string SnakeCase<T>(T value)
+        where T : struct, Enum => JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
 
     private static Task OkAsync(HttpContext context) => ApiResponses.JsonAsync(context, 200, new JsonObject { ["ok"] = true });
 }

@@ -49,12 +49,7 @@ internal sealed class CredentialEndpoints(LakebaseEmulator emulator, FaultGate g
             ttl = TimeSpan.FromTicks(Math.Clamp(parsed.Ticks, MinimumTtl.Ticks, MaximumTtl.Ticks));
         }
 
-        var token = Mint(principal, ttl);
-        await ApiResponses.JsonAsync(context, 200, new JsonObject
-        {
-            ["token"] = token.Token,
-            ["expire_time"] = ApiResponses.Rfc3339(token.ExpiresAt),
-        }).ConfigureAwait(false);
+        await AnswerAsync(context, principal, ttl, TokenAnswerShape.Autoscaling).ConfigureAwait(false);
     }
 
     public async Task DatabaseCredentialAsync(HttpContext context)
@@ -87,12 +82,7 @@ internal sealed class CredentialEndpoints(LakebaseEmulator emulator, FaultGate g
             return;
         }
 
-        var token = Mint(principal, ttl: null);
-        await ApiResponses.JsonAsync(context, 200, new JsonObject
-        {
-            ["token"] = token.Token,
-            ["expiration_time"] = ApiResponses.Rfc3339(token.ExpiresAt),
-        }).ConfigureAwait(false);
+        await AnswerAsync(context, principal, ttl: null, TokenAnswerShape.Provisioned).ConfigureAwait(false);
     }
 
     public async Task GetEndpointAsync(HttpContext context, string name)
@@ -142,9 +132,24 @@ internal sealed class CredentialEndpoints(LakebaseEmulator emulator, FaultGate g
         }).ConfigureAwait(false);
     }
 
-    private EmulatorDatabaseToken Mint(EmulatedPrincipal principal, TimeSpan? ttl)
+    private Task AnswerAsync(HttpContext context, EmulatedPrincipal principal, TimeSpan? ttl, TokenAnswerShape shape)
     {
-        var token = emulator.MintDatabaseTokenCore(principal, ttl);
+        JsonObject Issue(TimeSpan? lifetime)
+        {
+            var token = Mint(principal, ttl, lifetime);
+            return new JsonObject { [shape.TokenField] = token.Token, [shape.ExpiryField] = ApiResponses.Rfc3339(token.ExpiresAt) };
+        }
+
+        return emulator.Faults.TakeMalformedAnswer(MalformedAnswerTarget.CredentialApi) is { } malformed
+            ? MalformedAnswerWriter.WriteAsync(context, malformed, shape, Issue)
+            : ApiResponses.JsonAsync(context, 200, Issue(null));
+    }
+
+    private EmulatorDatabaseToken Mint(EmulatedPrincipal principal, TimeSpan? ttl, TimeSpan? forcedLifetime)
+    {
+        var token = forcedLifetime is { } lifetime
+            ? emulator.MintDatabaseToken(principal, lifetime)
+            : emulator.MintDatabaseTokenCore(principal, ttl);
         emulator.Counters.CredentialMinted(principal.ClientId);
         Log.CredentialMinted(logger, principal.ClientId, token.ExpiresAt);
         return token;

@@ -16,6 +16,7 @@ internal sealed class OidcTokenEndpoint(
     WorkspaceTokenStore tokens,
     OidcFederation federation,
     EmulatorCounters counters,
+    EmulatorFaults faults,
     FaultGate gate,
     TimeSpan tokenLifetime,
     ILogger logger)
@@ -109,25 +110,33 @@ internal sealed class OidcTokenEndpoint(
         await IssueAsync(context, form, principals.Find(result.Principal!.ClientId)!, tokenExchange: true).ConfigureAwait(false);
     }
 
-    private async Task IssueAsync(HttpContext context, IFormCollection form, EmulatedPrincipal principal, bool tokenExchange)
+    private Task IssueAsync(HttpContext context, IFormCollection form, EmulatedPrincipal principal, bool tokenExchange)
     {
-        var (token, _) = tokens.Issue(principal, tokenLifetime);
-        counters.WorkspaceTokenIssued();
-        Log.WorkspaceTokenIssued(logger, principal.ClientId);
-        var scope = form["scope"].ToString();
-        var body = new JsonObject
+        JsonObject Issue(TimeSpan? lifetimeOverride)
         {
-            ["access_token"] = token,
-            ["token_type"] = "Bearer",
-            ["expires_in"] = (long)tokenLifetime.TotalSeconds,
-            ["scope"] = string.IsNullOrEmpty(scope) ? "all-apis" : scope,
-        };
-        if (tokenExchange)
-        {
-            body["issued_token_type"] = "urn:ietf:params:oauth:token-type:access_token";
+            var lifetime = lifetimeOverride ?? tokenLifetime;
+            var (token, _) = tokens.Issue(principal, lifetime);
+            counters.WorkspaceTokenIssued();
+            Log.WorkspaceTokenIssued(logger, principal.ClientId);
+            var scope = form["scope"].ToString();
+            var body = new JsonObject
+            {
+                ["access_token"] = token,
+                ["token_type"] = "Bearer",
+                ["expires_in"] = (long)lifetime.TotalSeconds,
+                ["scope"] = string.IsNullOrEmpty(scope) ? "all-apis" : scope,
+            };
+            if (tokenExchange)
+            {
+                body["issued_token_type"] = "urn:ietf:params:oauth:token-type:access_token";
+            }
+
+            return body;
         }
 
-        await ApiResponses.JsonAsync(context, 200, body).ConfigureAwait(false);
+        return faults.TakeMalformedAnswer(MalformedAnswerTarget.TokenEndpoint) is { } malformed
+            ? MalformedAnswerWriter.WriteAsync(context, malformed, TokenAnswerShape.OAuth, Issue)
+            : ApiResponses.JsonAsync(context, 200, Issue(null));
     }
 
     private static (string? ClientId, string? ClientSecret) ReadClientCredentials(HttpRequest request, IFormCollection form)

@@ -42,7 +42,7 @@ internal sealed class WorkspaceApi : IAsyncDisposable
         var app = builder.Build();
         var logger = loggerFactory.CreateLogger("Lakebase.Emulator.Workspace");
         var gate = new FaultGate(emulator.Faults, emulator.Counters, logger);
-        var oidc = new OidcTokenEndpoint(emulator.PrincipalRegistry, emulator.WorkspaceTokens, emulator.Federation, emulator.Counters, gate, workspaceTokenLifetime, logger);
+        var oidc = new OidcTokenEndpoint(emulator.PrincipalRegistry, emulator.WorkspaceTokens, emulator.Federation, emulator.Counters, emulator.Faults, gate, workspaceTokenLifetime, logger);
         var authentication = new BearerAuthentication(emulator, logger);
         var credentials = new CredentialEndpoints(emulator, gate, authentication, logger);
         var scim = new ScimEndpoints(authentication);
@@ -51,10 +51,14 @@ internal sealed class WorkspaceApi : IAsyncDisposable
         app.Use(async (context, next) =>
         {
             // Every answer's Date header reads the emulator's clock (Kestrel's reads the machine's), so clients that
-            // estimate clock skew from it see the workspace's time, fake clocks included.
+            // estimate clock skew from it see the workspace's time, fake clocks included. A Date set by a fault stays.
             context.Response.OnStarting(() =>
             {
-                context.Response.Headers.Date = emulator.TimeProvider.GetUtcNow().ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+                if (context.Response.Headers.Date.Count == 0)
+                {
+                    context.Response.Headers.Date = emulator.TimeProvider.GetUtcNow().ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+                }
+
                 return Task.CompletedTask;
             });
 
@@ -67,6 +71,14 @@ internal sealed class WorkspaceApi : IAsyncDisposable
             {
                 logger.LogError(ex, "Workspace API request {Method} {Path} failed", context.Request.Method, context.Request.Path);
                 await ApiResponses.ErrorAsync(context, 500, "INTERNAL_ERROR", "Internal error in the Lakebase emulator.").ConfigureAwait(false);
+            }
+        });
+
+        app.Use(async (context, next) =>
+        {
+            if (!context.Request.Path.StartsWithSegments(AdminRequestGuard.PathPrefix) || await AdminRequestGuard.PassAsync(context).ConfigureAwait(false))
+            {
+                await next(context).ConfigureAwait(false);
             }
         });
 
