@@ -43,7 +43,7 @@ public sealed class PsqlTests(InteropEmulatorFixture fixture)
     [Fact]
     public async Task Certificate_from_another_ca_or_for_other_names_is_refused()
     {
-        using var otherCa = EmulatorCertificateAuthority.Create("CN=Some Other CA");
+        using var otherCa = EmulatorCertificateAuthority.Create("CN=Some Other CA", loopbackOnly: false);
         using var foreign = otherCa.IssueServerCertificate();
         await using (var emulator = await LakebaseEmulator.StartAsync(new LakebaseEmulatorOptions { ServerCertificate = foreign }, Ct))
         {

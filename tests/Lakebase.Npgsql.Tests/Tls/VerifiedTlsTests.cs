@@ -36,7 +36,7 @@ public sealed class VerifiedTlsTests(EmulatorFixture fixture) : IDisposable
     [Fact]
     public async Task Defaults_refuse_a_certificate_for_another_host_name()
     {
-        using var otherCa = EmulatorCertificateAuthority.Create("CN=Another CA");
+        using var otherCa = EmulatorCertificateAuthority.Create("CN=Another CA", loopbackOnly: false);
         using var certificate = otherCa.IssueServerCertificate(dnsNames: ["db.example.com"], ipAddresses: []);
         await using var emulator = await LakebaseEmulator.StartAsync(new LakebaseEmulatorOptions { ServerCertificate = certificate }, Ct);
         var caFile = WritePem(otherCa);
