@@ -69,6 +69,18 @@ public sealed record LakebaseConnectionOptions
     /// <summary>How the credential is kept fresh: <c>Background</c> (the default, a timer) or <c>Lazy</c> (no timer, for CPU-throttled hosts).</summary>
     public LakebaseRefreshMode? RefreshMode { get; set; }
 
+    /// <summary>
+    /// Route reads to the endpoint's readable secondaries too: its <c>status.hosts.read_only_host</c>, looked up on the
+    /// first open (never while configuring). Off by default. Reads there are eventually consistent.
+    /// </summary>
+    public bool? ReadableSecondaries { get; set; }
+
+    /// <summary>Read-only endpoints (read replicas) of the same branch whose hosts serve reads, by name; looked up on the first open.</summary>
+    public string[]? ReadOnlyEndpoints { get; set; }
+
+    /// <summary>Read-only hosts given explicitly (as <see cref="Host"/> is for the primary), for reads.</summary>
+    public string[]? ReadOnlyHosts { get; set; }
+
     /// <summary>Whether unset values are read from the environment (<c>PG*</c>; with <see cref="LakebaseOptions"/> also <c>LAKEBASE_ENDPOINT</c> and <c>DATABRICKS_*</c>). Default true.</summary>
     public bool ReadEnvironment { get; set; } = true;
 

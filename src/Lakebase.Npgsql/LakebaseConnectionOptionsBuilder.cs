@@ -133,6 +133,24 @@ public abstract class LakebaseConnectionOptionsBuilder<TBuilder>
     /// <returns>This builder.</returns>
     public TBuilder RefreshMode(LakebaseRefreshMode mode) => Set(s => s.RefreshMode = Enum.IsDefined(mode) ? mode : throw new ArgumentOutOfRangeException(nameof(mode)));
 
+    /// <summary>
+    /// Routes reads to the endpoint's readable secondaries too (its <c>read_only_host</c>, looked up on the first open),
+    /// for views from <see cref="LakebaseDataSource.WithTargetSession"/>. Off by default.
+    /// </summary>
+    /// <param name="enabled">False to turn it off again.</param>
+    /// <returns>This builder.</returns>
+    public TBuilder ReadableSecondaries(bool enabled = true) => Set(s => s.ReadableSecondaries = enabled);
+
+    /// <summary>Adds a read-only endpoint (a read replica of the same branch) whose host serves reads; looked up on the first open.</summary>
+    /// <param name="endpoint">The replica's endpoint name, <c>projects/{project}/branches/{branch}/endpoints/{endpoint}</c>.</param>
+    /// <returns>This builder.</returns>
+    public TBuilder ReadOnlyEndpoint(string endpoint) => Set(s => s.ReadOnlyEndpoints = [.. s.ReadOnlyEndpoints ?? [], Required(endpoint, nameof(endpoint))]);
+
+    /// <summary>Adds a read-only host given explicitly (as <see cref="Host"/> is for the primary).</summary>
+    /// <param name="host">The host name.</param>
+    /// <returns>This builder.</returns>
+    public TBuilder ReadOnlyHost(string host) => Set(s => s.ReadOnlyHosts = [.. s.ReadOnlyHosts ?? [], Required(host, nameof(host))]);
+
     /// <summary>Whether unset connection values are read from the <c>PG*</c> environment variables (default true).</summary>
     /// <param name="read">False to ignore them.</param>
     /// <returns>This builder.</returns>

@@ -19,7 +19,8 @@ namespace Lakebase.Npgsql;
 public sealed class LakebaseDataSource : DbDataSource
 {
     private readonly LakebaseDataSourceParts _parts;
-    private readonly EndpointHostResolver _host;
+    private readonly EndpointHostsResolver _hosts;
+    private readonly DbDataSource?[] _targetSessions = new DbDataSource?[8];
     private readonly DatabaseUserResolver _user;
     private readonly object _buildGate = new();
     private NpgsqlDataSource? _npgsql;
@@ -30,11 +31,11 @@ public sealed class LakebaseDataSource : DbDataSource
     {
         _parts = parts;
         _lastUsed = parts.TimeProvider.GetTimestamp();
-        _host = new EndpointHostResolver(parts);
+        _hosts = new EndpointHostsResolver(parts);
         _user = new DatabaseUserResolver(parts);
-        if (parts.Connection is { Host: { } host, Username: { } username })
+        if (parts.Connection is { Host: { } host, Username: { } username, ReadRouting.IsEnabled: false })
         {
-            _npgsql = parts.BuildNpgsqlDataSource(host, username);
+            _npgsql = parts.BuildNpgsqlDataSource(new EndpointHosts(host, []), username);
         }
     }
 
@@ -101,6 +102,36 @@ public sealed class LakebaseDataSource : DbDataSource
     /// <returns>A snapshot.</returns>
     public LakebaseCredentialStatus GetCredentialStatus() => _parts.Credentials.GetStatus(Username, _parts.Source);
 
+    /// <summary>
+    /// A view of this data source whose connections go to the hosts <paramref name="targetSessionAttributes"/> selects,
+    /// as Npgsql's <c>NpgsqlMultiHostDataSource.WithTargetSession</c>: <see cref="TargetSessionAttributes.PreferStandby"/>
+    /// for reads that may lag (a read-only host, else the primary), <see cref="TargetSessionAttributes.ReadOnly"/> or
+    /// <see cref="TargetSessionAttributes.Standby"/> for reads that must not touch the primary (they fail when no read-only
+    /// host answers), <see cref="TargetSessionAttributes.Primary"/> for the primary. The view shares this data source's
+    /// pool, credential and retry after a rejected login, and is owned by it: do not dispose it.
+    /// </summary>
+    /// <param name="targetSessionAttributes">Which hosts the view's connections may use.</param>
+    /// <returns>A data source for Dapper, ADO.NET or EF Core (<c>UseNpgsql(view)</c> or <c>UseLakebase(l =&gt; l.TargetSession(...))</c>).</returns>
+    /// <exception cref="LakebaseConfigurationException">Only read-only hosts are asked for, and no read routing is configured.</exception>
+    public DbDataSource WithTargetSession(TargetSessionAttributes targetSessionAttributes)
+    {
+        if (!Enum.IsDefined(targetSessionAttributes))
+        {
+            throw new ArgumentOutOfRangeException(nameof(targetSessionAttributes));
+        }
+
+        if (targetSessionAttributes is TargetSessionAttributes.ReadOnly or TargetSessionAttributes.Standby && !Definition.HasReadOnlyHosts)
+        {
+            throw new LakebaseConfigurationException(
+                $"WithTargetSession({targetSessionAttributes}) asks for read-only hosts, but {Endpoint} has no read routing configured, so every connection would fail. " +
+                "Turn on ReadableSecondaries (the endpoint's read_only_host) or add ReadOnlyEndpoints / ReadOnlyHosts where the data source is configured, or use PreferStandby, which falls back to the primary.");
+        }
+
+        // One view per attribute, so that EF Core (which keys its internal services on the data source) sees one instance.
+        ref var view = ref _targetSessions[(int)targetSessionAttributes];
+        return Volatile.Read(ref view) ?? Interlocked.CompareExchange(ref view, new TargetSessionDataSource(this, targetSessionAttributes), null) ?? view!;
+    }
+
     /// <summary>Creates an unopened connection. Open it with <see cref="OpenAsync(NpgsqlConnection, CancellationToken)"/> to get the retry after a rejected login.</summary>
     /// <returns>A new connection.</returns>
     public new NpgsqlConnection CreateConnection() => GetNpgsqlDataSource().CreateConnection();
@@ -161,7 +192,7 @@ public sealed class LakebaseDataSource : DbDataSource
 
     /// <summary>Describes the data source without secrets.</summary>
     /// <returns>Endpoint, user and server.</returns>
-    public override string ToString() => _parts.Description(_parts.Connection.Host ?? _host.Resolved, _parts.Connection.Username ?? _user.Resolved);
+    public override string ToString() => _parts.Description(_hosts.Resolved?.ToString() ?? _parts.Connection.Host, _parts.Connection.Username ?? _user.Resolved);
 
     /// <inheritdoc />
     protected override DbConnection CreateDbConnection() => CreateConnection();
@@ -217,8 +248,8 @@ public sealed class LakebaseDataSource : DbDataSource
 
         // Synchronous callers (EF Core creates its DbConnection synchronously) wait for the lookup, bounded by the
         // connect timeout; Task.Run keeps a caller's synchronization context out of the lookup's awaits.
-        var (host, username) = Task.Run(() => ResolveTargetAsync(CancellationToken.None)).WaitAsync(_parts.ConnectTimeout).GetAwaiter().GetResult();
-        return Build(host, username);
+        var (hosts, username) = Task.Run(() => ResolveTargetAsync(CancellationToken.None)).WaitAsync(_parts.ConnectTimeout).GetAwaiter().GetResult();
+        return Build(hosts, username);
     }
 
     internal async ValueTask<NpgsqlDataSource> GetNpgsqlDataSourceAsync(CancellationToken cancellationToken)
@@ -230,8 +261,8 @@ public sealed class LakebaseDataSource : DbDataSource
             return built;
         }
 
-        var (host, username) = await ResolveTargetAsync(cancellationToken).ConfigureAwait(false);
-        return Build(host, username);
+        var (hosts, username) = await ResolveTargetAsync(cancellationToken).ConfigureAwait(false);
+        return Build(hosts, username);
     }
 
     private void NoteUse()
@@ -244,20 +275,22 @@ public sealed class LakebaseDataSource : DbDataSource
         }
     }
 
-    /// <summary>The host and user, each from configuration or looked up (both lookups at once).</summary>
-    private async Task<(string Host, string Username)> ResolveTargetAsync(CancellationToken cancellationToken)
+    /// <summary>The hosts and user, each from configuration or looked up (both lookups at once).</summary>
+    private async Task<(EndpointHosts Hosts, string Username)> ResolveTargetAsync(CancellationToken cancellationToken)
     {
-        var host = _parts.Connection.Host is { } configuredHost ? Task.FromResult(configuredHost) : _host.GetAsync(cancellationToken);
+        var hosts = _parts.Connection is { Host: { } configuredHost, ReadRouting.IsEnabled: false }
+            ? Task.FromResult(new EndpointHosts(configuredHost, []))
+            : _hosts.GetAsync(cancellationToken);
         var username = _parts.Connection.Username is { } configuredUser ? Task.FromResult(configuredUser) : _user.GetAsync(cancellationToken);
-        return (await host.ConfigureAwait(false), await username.ConfigureAwait(false));
+        return (await hosts.ConfigureAwait(false), await username.ConfigureAwait(false));
     }
 
-    private NpgsqlDataSource Build(string host, string username)
+    private NpgsqlDataSource Build(EndpointHosts hosts, string username)
     {
         lock (_buildGate)
         {
             ObjectDisposedException.ThrowIf(IsDisposed, this);
-            return _npgsql ??= _parts.BuildNpgsqlDataSource(host, username);
+            return _npgsql ??= _parts.BuildNpgsqlDataSource(hosts, username);
         }
     }
 }

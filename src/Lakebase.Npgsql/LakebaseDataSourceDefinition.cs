@@ -36,7 +36,7 @@ public sealed class LakebaseDataSourceDefinition : IEquatable<LakebaseDataSource
         Connection = connection;
 
         // Options are compared without the configuration they were read from: what was read is in Connection and OAuth.
-        _identity = new Identity(endpoint.Name, plan.WorkspaceUrl, oauth.DescribeIdentity(Fingerprint), oauth.TokenProvider, connection, options with { Configuration = null });
+        _identity = new Identity(endpoint.Name, plan.WorkspaceUrl, oauth.DescribeIdentity(Fingerprint), oauth.TokenProvider, connection, options with { Configuration = null, ReadOnlyEndpoints = null, ReadOnlyHosts = null });
     }
 
     /// <summary>The endpoint name, <c>projects/{project}/branches/{branch}/endpoints/{endpoint}</c>.</summary>
@@ -62,6 +62,9 @@ public sealed class LakebaseDataSourceDefinition : IEquatable<LakebaseDataSource
 
     /// <summary>The SSL mode connections use.</summary>
     public SslMode SslMode => Connection.SslMode;
+
+    /// <summary>Whether reads can be routed to read-only hosts (readable secondaries, read-only endpoints or hosts given).</summary>
+    public bool HasReadOnlyHosts => Connection.ReadRouting.IsEnabled;
 
     /// <summary>How long an open may take, credential request and cold start included.</summary>
     public TimeSpan ConnectTimeout => Options.ConnectTimeout ?? LakebaseConnectionDefaults.ConnectTimeout;

@@ -1,4 +1,5 @@
 using Lakebase.Npgsql.Authentication;
+using Lakebase.Npgsql.Configuration;
 
 namespace Lakebase.Npgsql;
 

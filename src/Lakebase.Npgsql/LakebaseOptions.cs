@@ -40,7 +40,7 @@ public sealed class LakebaseOptions
     internal bool HasWorkspaceSettings(Func<string, string?> getVariable)
     {
         var (endpoint, oauth) = LakebaseEnvironment.Apply(this, getVariable);
-        return Set(endpoint) || Set(oauth.WorkspaceHost) || Authentication.UnifiedAuthConfig.CredentialGroups(oauth).Count > 0;
+        return Set(endpoint) || Set(oauth.WorkspaceHost) || Configuration.UnifiedAuthConfig.CredentialGroups(oauth).Count > 0;
     }
 
     /// <summary>Binds a flat configuration section: the endpoint, the workspace authentication and the connection settings.</summary>

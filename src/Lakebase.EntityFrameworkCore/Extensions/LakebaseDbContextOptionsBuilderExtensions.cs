@@ -161,7 +161,7 @@ public static class LakebaseDbContextOptionsBuilderExtensions
     {
         // Runs for every DbContext options build (AddDbContext builds options per scope), so it allocates only what
         // EF Core itself must: no closure unless Npgsql options were given, a cached execution-strategy factory.
-        optionsBuilder.UseNpgsql(dataSource, LakebaseNpgsqlOptions.For(settings));
+        optionsBuilder.UseNpgsql(settings.TargetSession is { } target ? dataSource.WithTargetSession(target) : dataSource, LakebaseNpgsqlOptions.For(settings));
 
         // The authentication retry interceptor is registered in EF Core's internal service provider by the options
         // extension (LakebaseOptionsExtension.ApplyServices): AddInterceptors would clone CoreOptionsExtension, which
@@ -170,10 +170,10 @@ public static class LakebaseDbContextOptionsBuilderExtensions
         var core = optionsBuilder.Options.FindExtension<CoreOptionsExtension>();
         if (core?.InternalServiceProvider is not null && !LakebaseOptionsExtension.HasInterceptor(core.Interceptors))
         {
-            optionsBuilder.AddInterceptors(LakebaseAuthenticationRetryInterceptor.Instance);
+            optionsBuilder.AddInterceptors(LakebaseOptionsExtension.Interceptors);
         }
 
-        ((IDbContextOptionsBuilderInfrastructure)optionsBuilder).AddOrUpdateExtension(dataSource.OptionsExtension());
+        ((IDbContextOptionsBuilderInfrastructure)optionsBuilder).AddOrUpdateExtension(dataSource.OptionsExtension(settings.TargetSession));
         return optionsBuilder;
     }
 }

@@ -48,6 +48,22 @@ public class LakebaseDbContextOptionsBuilder : LakebaseConnectionOptionsBuilder<
         return this;
     }
 
+    /// <summary>
+    /// Binds the context to the hosts <paramref name="targetSessionAttributes"/> selects, through
+    /// <see cref="LakebaseDataSource.WithTargetSession"/>: <c>PreferStandby</c> for a reporting context that reads from the
+    /// endpoint's read-only hosts when one answers (else the primary), <c>ReadOnly</c> for one that must never read from the
+    /// primary. A context that may land on a read-only host refuses <c>SaveChanges</c> and migrations with the fix, before
+    /// anything is sent. Configure the read-only hosts where the data source is configured (<c>ReadableSecondaries</c>,
+    /// <c>ReadOnlyEndpoints</c>). Reads there are eventually consistent: a row just written may not be visible yet.
+    /// </summary>
+    /// <param name="targetSessionAttributes">Which hosts the context's connections may use.</param>
+    /// <returns>This builder.</returns>
+    public virtual LakebaseDbContextOptionsBuilder TargetSession(global::Npgsql.TargetSessionAttributes targetSessionAttributes)
+    {
+        EfSettings.TargetSession = Enum.IsDefined(targetSessionAttributes) ? targetSessionAttributes : throw new ArgumentOutOfRangeException(nameof(targetSessionAttributes));
+        return this;
+    }
+
     /// <summary>Npgsql EF Core provider options (migrations assembly, command timeout, PostgreSQL version, ...).</summary>
     /// <param name="configure">The provider options.</param>
     /// <returns>This builder.</returns>

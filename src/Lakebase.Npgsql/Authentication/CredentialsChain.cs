@@ -1,4 +1,5 @@
 using Lakebase.Npgsql.Authentication.Methods;
+using Lakebase.Npgsql.Configuration;
 
 namespace Lakebase.Npgsql.Authentication;
 

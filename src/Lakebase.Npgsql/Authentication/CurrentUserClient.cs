@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Lakebase.Npgsql.Credentials;
+using Lakebase.Npgsql.Http;
 
 namespace Lakebase.Npgsql.Authentication;
 

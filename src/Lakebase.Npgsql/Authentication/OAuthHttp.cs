@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Lakebase.Npgsql.Credentials;
+using Lakebase.Npgsql.Http;
 
 namespace Lakebase.Npgsql.Authentication;
 

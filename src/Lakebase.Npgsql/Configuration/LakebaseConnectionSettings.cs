@@ -1,4 +1,3 @@
-using Lakebase.Npgsql.Connection;
 using Lakebase.Npgsql.Diagnostics;
 using Npgsql;
 
@@ -15,7 +14,8 @@ internal sealed record LakebaseConnectionSettings(
     string? Username,
     SslMode SslMode,
     string? RootCertificate,
-    string ApplicationName)
+    string ApplicationName,
+    ReadRouting ReadRouting)
 {
     public static LakebaseConnectionSettings Resolve(LakebaseConnectionOptions settings, string? clientId, Func<string, string?> getVariable)
     {
@@ -35,6 +35,7 @@ internal sealed record LakebaseConnectionSettings(
         // A service principal logs in as its application id; a user identity's name is looked up on the first open
         // (SCIM Me) unless Username(...) or PGUSER names it.
         var username = Blank(settings.Username) ?? Env("PGUSER") ?? clientId;
+        var readRouting = ReadRouting.Resolve(settings, problems);
         if (clientId is not null && !string.Equals(username, clientId, StringComparison.OrdinalIgnoreCase))
         {
             problems.Add($"The database user '{username}' is not the service principal's client id '{clientId}': a Lakebase token logs in only as the principal it was issued to. " +
@@ -54,7 +55,8 @@ internal sealed record LakebaseConnectionSettings(
             username,
             sslMode,
             rootCertificate,
-            Blank(settings.ApplicationName) ?? Env("PGAPPNAME") ?? LakebaseConnectionDefaults.ApplicationName);
+            Blank(settings.ApplicationName) ?? Env("PGAPPNAME") ?? LakebaseConnectionDefaults.ApplicationName,
+            readRouting);
     }
 
     /// <summary>The Npgsql connection string (no password: that comes from the credential cache on every open).</summary>

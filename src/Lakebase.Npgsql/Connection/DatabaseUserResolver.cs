@@ -5,11 +5,11 @@ namespace Lakebase.Npgsql.Connection;
 
 /// <summary>
 /// The PostgreSQL role when neither <c>Username</c> nor <c>PGUSER</c> names it, found on the first open (see
-/// <see cref="SingleFlightLookup"/>): a service principal's application id when the chosen method authenticates one,
+/// <see cref="SingleFlightLookup{T}"/>): a service principal's application id when the chosen method authenticates one,
 /// else the <c>userName</c> the workspace reports for the token (<c>GET /api/2.0/preview/scim/v2/Me</c>), as
 /// Databricks' Node driver finds the user of a personal access token or CLI login. Once per data source (one identity).
 /// </summary>
-internal sealed class DatabaseUserResolver(LakebaseDataSourceParts parts) : SingleFlightLookup(parts)
+internal sealed class DatabaseUserResolver(LakebaseDataSourceParts parts) : SingleFlightLookup<string>(parts)
 {
     protected override string What => "find the database user";
 

@@ -110,14 +110,26 @@ internal sealed class LakebaseDataSourceParts : IAsyncDisposable
 
     public TimeSpan ConnectTimeout => Settings.ConnectTimeout ?? LakebaseConnectionDefaults.ConnectTimeout;
 
-    public NpgsqlDataSource BuildNpgsqlDataSource(string host, string username)
+    /// <summary>
+    /// The Npgsql pool: one host, or with read routing Npgsql's multi-host data source over the primary and the
+    /// read-only hosts, whose plain connections go to the primary only (Target Session Attributes=primary) and whose
+    /// <c>WithTargetSession</c> views route reads. Every host logs in with the one credential cache.
+    /// </summary>
+    public NpgsqlDataSource BuildNpgsqlDataSource(EndpointHosts hosts, string username)
     {
-        var builder = new NpgsqlDataSourceBuilder(Connection.ToConnectionStringBuilder(host, username, Settings).ConnectionString);
+        var connectionString = Connection.ToConnectionStringBuilder(hosts.Primary, username, Settings);
+        if (hosts.ReadOnly.Count > 0)
+        {
+            connectionString.Host = string.Join(",", [hosts.Primary, .. hosts.ReadOnly]);
+            connectionString.TargetSessionAttributes = "primary";
+        }
+
+        var builder = new NpgsqlDataSourceBuilder(connectionString.ConnectionString);
         builder.UseLoggerFactory(_loggerFactory);
         builder.UsePasswordProvider(_ => Credentials.GetPassword(), (_, cancellationToken) => Credentials.GetPasswordAsync(cancellationToken));
         Settings.ConfigureDataSource?.Invoke(builder);
-        LakebaseLog.DataSourceCreated(Logger, Endpoint.Name, username, host, Connection.Port, Connection.Database);
-        return builder.Build();
+        LakebaseLog.DataSourceCreated(Logger, Endpoint.Name, username, hosts.ToString(), Connection.Port, Connection.Database);
+        return hosts.ReadOnly.Count > 0 ? builder.BuildMultiHost() : builder.Build();
     }
 
     /// <summary>The connection string without a password, for a data source whose host is not known yet.</summary>

@@ -7,31 +7,32 @@ namespace Lakebase.Npgsql.Connection;
 /// time shared by every waiting open (<see cref="SingleFlight{T}"/>), bounded by the connect timeout. After a failure,
 /// opens fail fast with that error until a backoff has passed; a lookup that timed out is retried by the next open.
 /// </summary>
-internal abstract class SingleFlightLookup
+internal abstract class SingleFlightLookup<T>
+    where T : class
 {
-    private readonly SingleFlight<string> _lookup;
-    private volatile string? _resolved;
+    private readonly SingleFlight<T> _lookup;
+    private volatile T? _resolved;
 
     protected SingleFlightLookup(LakebaseDataSourceParts parts)
     {
         Parts = parts;
-        _lookup = new SingleFlight<string>(parts.TimeProvider, (deadline, e) => TimedOut(deadline, e), commit: value => _resolved = value);
+        _lookup = new SingleFlight<T>(parts.TimeProvider, (deadline, e) => TimedOut(deadline, e), commit: value => _resolved = value);
     }
 
     /// <summary>The value once a lookup succeeded.</summary>
-    public string? Resolved => _resolved;
+    public T? Resolved => _resolved;
 
     protected LakebaseDataSourceParts Parts { get; }
 
     /// <summary>What is looked up, for the timeout message ("look up the endpoint's host").</summary>
     protected abstract string What { get; }
 
-    public Task<string> GetAsync(CancellationToken cancellationToken) =>
+    public Task<T> GetAsync(CancellationToken cancellationToken) =>
         _resolved is { } value ? Task.FromResult(value)
         : _lookup.RunAsync(LookUpCoreAsync, Parts.ConnectTimeout).WaitAsync(cancellationToken);
 
     /// <summary>Does the lookup (network calls allowed); logs its result.</summary>
-    protected abstract Task<string> LookUpCoreAsync(CancellationToken cancellationToken);
+    protected abstract Task<T> LookUpCoreAsync(CancellationToken cancellationToken);
 
     private LakebaseCredentialException TimedOut(TimeSpan deadline, Exception inner) => new(
         LakebaseCredentialError.Unavailable,

@@ -8,12 +8,13 @@ using Lakebase.Npgsql.Configuration;
 using Lakebase.Npgsql.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Lakebase.Npgsql.Http;
 
 namespace Lakebase.Npgsql.Credentials;
 
 /// <summary>
-/// The two workspace REST calls Lakebase needs: generate a database credential for an Autoscaling endpoint
-/// (<c>POST /api/2.0/postgres/credentials</c>) and read an endpoint's host (<c>GET /api/2.0/postgres/{name}</c>).
+/// The workspace REST calls a data source needs: generate a database credential for an Autoscaling endpoint
+/// (<c>POST /api/2.0/postgres/credentials</c>) and read an endpoint's hosts (<c>GET /api/2.0/postgres/{name}</c>).
 /// One call is one attempt: retrying is the cache's decision. Expiry times are converted to this machine's clock using
 /// the skew estimated from each answer's HTTP <c>Date</c> header.
 /// </summary>
@@ -88,21 +89,34 @@ internal sealed class DatabaseCredentialClient(Func<HttpClient> httpClient, Uri 
         return new DatabaseCredential(token, issuedAt, expiresAt);
     }
 
-    public async Task<string> GetEndpointHostAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// An endpoint's hosts, type and state (<c>GET /api/2.0/postgres/{name}</c>), parsed leniently: the fields sit under
+    /// <c>status</c> (and the type also under <c>spec</c>) in the SDK models, and fields may be added at any time.
+    /// </summary>
+    public async Task<EndpointDetails> GetEndpointAsync(LakebaseEndpointName name, CancellationToken cancellationToken)
     {
-        const string operation = "look up the endpoint's host";
-        using var document = (await SendAsync(HttpMethod.Get, _endpointUrl, null, operation, cancellationToken).ConfigureAwait(false)).Document;
+        var operation = name.Name == endpoint.Name ? "look up the endpoint's host" : $"look up the host of read-only endpoint {name.Name}";
+        var url = name.Name == endpoint.Name ? _endpointUrl : new Uri(workspaceUrl, "api/2.0/postgres/" + name.Name);
+        using var document = (await SendAsync(HttpMethod.Get, url, null, operation, cancellationToken).ConfigureAwait(false)).Document;
         var root = document.RootElement;
-        if (root.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.Object
-            && status.TryGetProperty("hosts", out var hosts) && hosts.ValueKind == JsonValueKind.Object
-            && hosts.TryGetProperty("host", out var host) && host.ValueKind == JsonValueKind.String
-            && !string.IsNullOrWhiteSpace(host.GetString()))
-        {
-            return host.GetString()!;
-        }
-
-        throw DatabricksApiErrors.InvalidResponse(operation, _target, _workspace, "no status.hosts.host; set the host explicitly with Host(...) or PGHOST");
+        var status = Child(root, "status");
+        var hosts = Child(status, "hosts");
+        var details = new EndpointDetails(
+            Text(hosts, "host"),
+            Text(hosts, "read_only_host"),
+            Text(status, "endpoint_type") ?? Text(Child(root, "spec"), "endpoint_type") ?? Text(root, "endpoint_type"),
+            Text(status, "current_state"));
+        return details.Host is null
+            ? throw DatabricksApiErrors.InvalidResponse(operation, _target, _workspace, "no status.hosts.host; set the host explicitly with Host(...) or PGHOST")
+            : details;
     }
+
+    private static JsonElement Child(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var child) && child.ValueKind == JsonValueKind.Object ? child : default;
+
+    private static string? Text(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
+        && !string.IsNullOrWhiteSpace(value.GetString()) ? value.GetString() : null;
 
     /// <summary>
     /// The workspace's clock minus this machine's, from the answer's Date header: zero within the header's precision,

@@ -41,6 +41,15 @@ internal static partial class LakebaseLog
     [LoggerMessage(11, LogLevel.Warning, "TLS certificate verification is off for {Target} (SslMode Require set in code): the database token goes to whatever server answers at {Host}. Use VerifyFull, the default, with RootCertificate(...) for a private CA.", EventName = "TlsVerificationDisabled")]
     public static partial void TlsVerificationDisabled(ILogger logger, string target, string host);
 
+    [LoggerMessage(31, LogLevel.Warning, "Read routing for {Target}: the endpoint reports no read_only_host, so reads go to the primary. Enable readable secondaries on its compute (the compute group's enable_readable_secondaries), or name read replicas with ReadOnlyEndpoints.", EventName = "NoReadableSecondaries")]
+    public static partial void NoReadableSecondaries(ILogger logger, string target);
+
+    [LoggerMessage(32, LogLevel.Warning, "The read-only endpoint {Endpoint} is of type {EndpointType}, not ENDPOINT_TYPE_READ_ONLY: reads routed there go to a read-write compute.", EventName = "ReadOnlyEndpointIsReadWrite")]
+    public static partial void ReadOnlyEndpointIsReadWrite(ILogger logger, string endpoint, string endpointType);
+
+    [LoggerMessage(33, LogLevel.Information, "Read routing for {Target}: {Count} read-only host(s): {Hosts}.", EventName = "ReadOnlyHostsResolved")]
+    public static partial void ReadOnlyHostsResolved(ILogger logger, string target, int count, string hosts);
+
     [LoggerMessage(30, LogLevel.Warning, "SslMode VerifyCA for {Target}: the server's chain is checked against {RootCertificate}, but not its host name. Any certificate that CA issued receives the database token; use VerifyFull unless that CA serves only this endpoint.", EventName = "TlsHostNameNotVerified")]
     public static partial void TlsHostNameNotVerified(ILogger logger, string target, string rootCertificate);
 

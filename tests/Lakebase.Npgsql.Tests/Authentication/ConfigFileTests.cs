@@ -1,5 +1,6 @@
 using Lakebase.Npgsql.Authentication;
 using Lakebase.Testing;
+using Lakebase.Npgsql.Configuration;
 
 namespace Lakebase.Npgsql.Tests.Authentication;
 

@@ -6,6 +6,7 @@ using Lakebase.Npgsql.Credentials;
 using Lakebase.Testing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using Lakebase.Npgsql.Http;
 
 namespace Lakebase.Npgsql.Tests.Credentials;
 

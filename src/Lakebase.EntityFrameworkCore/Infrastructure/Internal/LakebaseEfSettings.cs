@@ -20,6 +20,9 @@ internal sealed class LakebaseEfSettings
 
     public Action<NpgsqlDbContextOptionsBuilder>? NpgsqlOptions { get; set; }
 
+    /// <summary>The hosts the context's connections may use; null for the data source's own (the primary).</summary>
+    public global::Npgsql.TargetSessionAttributes? TargetSession { get; set; }
+
     /// <summary>The settings <paramref name="configure"/> makes; the shared defaults, never to be written, when it is null.</summary>
     public static LakebaseEfSettings Collect(Action<LakebaseDbContextOptionsBuilder>? configure, bool ownsDataSource)
     {

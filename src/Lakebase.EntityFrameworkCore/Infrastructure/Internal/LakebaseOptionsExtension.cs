@@ -4,6 +4,8 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql;
 
 namespace Lakebase.EntityFrameworkCore.Infrastructure.Internal;
 
@@ -12,15 +14,24 @@ namespace Lakebase.EntityFrameworkCore.Infrastructure.Internal;
 /// with that context's own credential, and diagnostics (<c>Database.GetLakebaseCredentialStatus()</c>) and EF Core's
 /// logs can find and describe it.
 /// </summary>
-internal sealed class LakebaseOptionsExtension(LakebaseDataSource dataSource) : IDbContextOptionsExtension
+internal sealed class LakebaseOptionsExtension(LakebaseDataSource dataSource, TargetSessionAttributes? targetSession = null) : IDbContextOptionsExtension
 {
     private ExtensionInfo? _info;
 
     public LakebaseDataSource DataSource => dataSource;
 
+    /// <summary>The hosts the context's connections may use (<c>TargetSession(...)</c>); null for the data source's own (the primary).</summary>
+    public TargetSessionAttributes? TargetSession => targetSession;
+
+    /// <summary>Whether the context may land on a read-only host, so that writes and migrations through it are refused.</summary>
+    public bool IsReadOnly => targetSession is TargetSessionAttributes.ReadOnly or TargetSessionAttributes.Standby or TargetSessionAttributes.PreferStandby;
+
     public DbContextOptionsExtensionInfo Info => _info ??= new ExtensionInfo(this);
 
     /// <summary>Whether the authentication retry interceptor is among these interceptors.</summary>
+    /// <summary>The interceptors UseLakebase needs, in the options of a context given its own internal service provider.</summary>
+    public static IInterceptor[] Interceptors => [LakebaseAuthenticationRetryInterceptor.Instance, LakebaseReadOnlyContextInterceptor.Instance];
+
     public static bool HasInterceptor(IEnumerable<IInterceptor>? interceptors)
     {
         if (interceptors is null)
@@ -39,11 +50,20 @@ internal sealed class LakebaseOptionsExtension(LakebaseDataSource dataSource) : 
         return false;
     }
 
-    public void ApplyServices(IServiceCollection services) =>
+    public void ApplyServices(IServiceCollection services)
         // EF Core adds interceptors from its internal service provider to those in the options. Registered here, once
         // per internal service provider, instead of with AddInterceptors on every options build (see UseLakebase).
         // The interceptor is stateless and acts only for contexts whose options carry this extension.
+    {
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IInterceptor>(LakebaseAuthenticationRetryInterceptor.Instance));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IInterceptor>(LakebaseReadOnlyContextInterceptor.Instance));
+
+        // Migrations always run on the primary: a context that may land on a read-only host refuses them.
+        if (IsReadOnly)
+        {
+            services.Replace(ServiceDescriptor.Scoped<IMigrator, LakebaseReadOnlyContextMigrator>());
+        }
+    }
 
     public void Validate(IDbContextOptions options)
     {
@@ -66,14 +86,18 @@ internal sealed class LakebaseOptionsExtension(LakebaseDataSource dataSource) : 
 
         public override bool IsDatabaseProvider => false;
 
-        public override string LogFragment => $"using Lakebase {Extension.DataSource} ";
+        public override string LogFragment => Extension.TargetSession is { } target ? $"using Lakebase {Extension.DataSource} target session {target} " : $"using Lakebase {Extension.DataSource} ";
 
-        // The Npgsql extension already keys EF's internal service provider on the data source instance.
-        public override int GetServiceProviderHashCode() => 0;
+        // The Npgsql extension already keys EF's internal service provider on the data source instance; a read-only
+        // context gets its own because its migrator differs.
+        public override int GetServiceProviderHashCode() => Extension.IsReadOnly ? 1 : 0;
 
-        public override bool ShouldUseSameServiceProvider(DbContextOptionsExtensionInfo other) => other is ExtensionInfo;
+        public override bool ShouldUseSameServiceProvider(DbContextOptionsExtensionInfo other) => other is ExtensionInfo info && info.Extension.IsReadOnly == Extension.IsReadOnly;
 
-        public override void PopulateDebugInfo(IDictionary<string, string> debugInfo) =>
+        public override void PopulateDebugInfo(IDictionary<string, string> debugInfo)
+        {
             debugInfo["Lakebase:DataSource"] = Extension.DataSource.ToString();
+            debugInfo["Lakebase:ReadOnly"] = Extension.IsReadOnly ? "1" : "0";
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using Lakebase.Npgsql.Http;
 
 namespace Lakebase.Npgsql.Authentication.Methods;
 
@@ -50,14 +51,14 @@ internal sealed class GitHubOidcMethod : AuthenticationMethod
                     response.StatusCode);
             }
 
-            using var document = await Credentials.ResponseBody.ReadJsonAsync(response, operation, "github-oidc", server, cancellationToken).ConfigureAwait(false);
+            using var document = await Http.ResponseBody.ReadJsonAsync(response, operation, "github-oidc", server, cancellationToken).ConfigureAwait(false);
             return OAuthHttp.Text(document.RootElement, "value") is { Length: > 0 } token
                 ? token
-                : throw Credentials.DatabricksApiErrors.InvalidResponse(operation, "github-oidc", server, "no value");
+                : throw Http.DatabricksApiErrors.InvalidResponse(operation, "github-oidc", server, "no value");
         }
         catch (Exception e) when (e is HttpRequestException or IOException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            throw Credentials.DatabricksApiErrors.Unreachable(operation, "github-oidc", server, e);
+            throw Http.DatabricksApiErrors.Unreachable(operation, "github-oidc", server, e);
         }
     }
 }

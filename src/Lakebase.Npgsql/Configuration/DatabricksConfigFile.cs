@@ -1,4 +1,4 @@
-namespace Lakebase.Npgsql.Authentication;
+namespace Lakebase.Npgsql.Configuration;
 
 /// <summary>
 /// The Databricks configuration file (<c>~/.databrickscfg</c>, or <c>DATABRICKS_CONFIG_FILE</c> with <c>~</c> expanded),

@@ -1,7 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
 
-namespace Lakebase.Npgsql.Credentials;
+namespace Lakebase.Npgsql.Http;
 
 /// <summary>
 /// Reads workspace answers with a size cap, so a misbehaving server or proxy (a 50 MB page, an endless stream) costs at

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Lakebase.Npgsql.Diagnostics;
 
-namespace Lakebase.Npgsql.Credentials;
+namespace Lakebase.Npgsql.Http;
 
 /// <summary>
 /// Turns a failed workspace API answer into a <see cref="LakebaseCredentialException"/> whose message tells the user
@@ -12,6 +12,14 @@ internal static class DatabricksApiErrors
 {
     public static async Task<LakebaseCredentialException> FromResponseAsync(HttpResponseMessage response, string operation, string target, string workspace, CancellationToken cancellationToken)
     {
+        // Redirects are never followed (a token must not travel to whatever host a redirect names); say so plainly.
+        if ((int)response.StatusCode is >= 300 and < 400)
+        {
+            var location = response.Headers.Location is { IsAbsoluteUri: true } to ? to.GetLeftPart(UriPartial.Authority) : "another location";
+            return InvalidResponse(operation, target, workspace,
+                $"HTTP {(int)response.StatusCode}, a redirect to {location}, which is never followed so that no token leaves the workspace; set DATABRICKS_HOST to the workspace URL itself (https://..., as shown in the browser after signing in)");
+        }
+
         var (errorCode, serverMessage) = await ReadErrorAsync(response, cancellationToken).ConfigureAwait(false);
         var status = response.StatusCode;
         var retryAfter = RetryAfter(response);

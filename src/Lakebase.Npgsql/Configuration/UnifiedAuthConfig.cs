@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Lakebase.Npgsql.Authentication;
+namespace Lakebase.Npgsql.Configuration;
 
 /// <summary>
 /// Fills <see cref="LakebaseOAuthOptions"/> the way Databricks unified authentication fills its config: values set in

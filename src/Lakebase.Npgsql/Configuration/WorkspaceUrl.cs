@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 
-namespace Lakebase.Npgsql.Authentication;
+namespace Lakebase.Npgsql.Configuration;
 
 /// <summary>Normalizes the many ways people write a workspace host (with or without scheme, trailing slash).</summary>
 internal static partial class WorkspaceUrl
