@@ -39,6 +39,14 @@ public sealed class LakebaseDataSource : DbDataSource
         }
     }
 
+    /// <summary>
+    /// The service key under which <c>AddLakebaseDataSource</c> registers the read view of its data source as a
+    /// <see cref="DbDataSource"/> (<c>WithTargetSession(PreferStandby)</c>): inject it with
+    /// <c>[FromKeyedServices(LakebaseDataSource.ReadOnlyServiceKey)] DbDataSource reads</c>. A keyed data source's view is
+    /// under its key plus <c>":read-only"</c> (string keys only).
+    /// </summary>
+    public const string ReadOnlyServiceKey = "lakebase:read-only";
+
     /// <summary>The endpoint name, <c>projects/{project}/branches/{branch}/endpoints/{endpoint}</c>.</summary>
     public string Endpoint => _parts.Endpoint.Name;
 
@@ -59,6 +67,9 @@ public sealed class LakebaseDataSource : DbDataSource
     public NpgsqlDataSource NpgsqlDataSource => GetNpgsqlDataSource();
 
     internal DatabaseCredentialCache Credentials => _parts.Credentials;
+
+    /// <summary>The hosts once known (looked up on the first open when not configured).</summary>
+    internal EndpointHosts? Hosts => _hosts.Resolved ?? (_parts.Connection is { Host: { } host, ReadRouting.IsEnabled: false } ? new EndpointHosts(host, []) : null);
 
     internal LakebaseDataSourceParts Parts => _parts;
 

@@ -29,6 +29,9 @@ public static class LakebaseTelemetry
     internal static readonly Counter<long> AuthenticationRetries = Meter.CreateCounter<long>(
         "lakebase.connection.authentication_retries", unit: "{retry}", description: "Connection opens retried after a forced credential refresh.");
 
+    internal static readonly Counter<long> RoutedOpens = Meter.CreateCounter<long>(
+        "lakebase.connection.routed_opens", unit: "{open}", description: "Opens through a WithTargetSession view, by the role of the host that served them (primary or read_only).");
+
     // What the gauges below read: every credential holder that registered and has not yet let go. Diagnostics knows
     // only this interface, not the cache behind it.
     private static readonly ConcurrentDictionary<ICredentialGaugeSource, byte> Sources = new();
@@ -49,6 +52,14 @@ public static class LakebaseTelemetry
     }
 
     /// <summary>Adds a credential to the gauges until the returned handle is disposed.</summary>
+    internal static void RecordRoutedOpen(string endpoint, Npgsql.TargetSessionAttributes targetSession, bool onPrimary) =>
+        RoutedOpens.Add(1, new TagList
+        {
+            { "lakebase.endpoint", endpoint },
+            { "lakebase.target_session", targetSession.ToString() },
+            { "lakebase.host_role", onPrimary ? "primary" : "read_only" },
+        });
+
     internal static IDisposable ObserveCredential(ICredentialGaugeSource source)
     {
         Sources.TryAdd(source, 0);

@@ -24,6 +24,7 @@ internal sealed class TargetSessionDataSource(LakebaseDataSource owner, TargetSe
         try
         {
             owner.Open(connection);
+            Record(connection);
             return connection;
         }
         catch
@@ -39,6 +40,7 @@ internal sealed class TargetSessionDataSource(LakebaseDataSource owner, TargetSe
         try
         {
             await owner.OpenAsync(connection, cancellationToken).ConfigureAwait(false);
+            Record(connection);
             return connection;
         }
         catch
@@ -47,6 +49,10 @@ internal sealed class TargetSessionDataSource(LakebaseDataSource owner, TargetSe
             throw;
         }
     }
+
+    // Which side served the open, for the routed-opens metric: the host the connection reached against the primary's.
+    private void Record(NpgsqlConnection connection) =>
+        LakebaseTelemetry.RecordRoutedOpen(owner.Endpoint, attributes, string.Equals(connection.Host, owner.Hosts?.Primary, StringComparison.OrdinalIgnoreCase));
 
     // The owner disposes the pool; a view has nothing of its own to release.
     protected override void Dispose(bool disposing)

@@ -175,6 +175,14 @@ public static class LakebaseServiceCollectionExtensions
         services.TryAddKeyedSingleton(serviceKey, (provider, key) => provider.GetRequiredKeyedService<LakebaseDataSource>(key).NpgsqlDataSource);
         services.TryAddKeyedTransient(serviceKey, (provider, key) => provider.GetRequiredKeyedService<LakebaseDataSource>(key).CreateConnection());
         services.TryAddKeyedTransient<DbConnection>(serviceKey, (provider, key) => provider.GetRequiredKeyedService<NpgsqlConnection>(key));
+
+        // The read view (PreferStandby: a read-only host when one answers, else the primary) under its own key, for
+        // [FromKeyedServices(LakebaseDataSource.ReadOnlyServiceKey)] DbDataSource; "orders:read-only" for the key "orders".
+        if (ReadOnlyKey(serviceKey) is { } readOnlyKey)
+        {
+            services.TryAddKeyedSingleton<DbDataSource>(readOnlyKey, (provider, _) =>
+                provider.GetRequiredKeyedService<LakebaseDataSource>(serviceKey).WithTargetSession(TargetSessionAttributes.PreferStandby));
+        }
         return services;
     }
 
@@ -200,6 +208,13 @@ public static class LakebaseServiceCollectionExtensions
 
         return builder;
     }
+
+    private static string? ReadOnlyKey(object? serviceKey) => serviceKey switch
+    {
+        null => LakebaseDataSource.ReadOnlyServiceKey,
+        string key => key + ":read-only",
+        _ => null,
+    };
 
     private static string OptionsName(object? serviceKey) => serviceKey is null ? Microsoft.Extensions.Options.Options.DefaultName : $"Lakebase:{serviceKey}";
 }

@@ -34,6 +34,27 @@ internal sealed class LakebaseHealthCheck(Func<LakebaseDataSource> dataSource, b
         var status = source.GetCredentialStatus();
         var loginFailure = source.LastLoginFailure;
         var data = Data(status, loginFailure);
+        if (source.Hosts is { } hosts)
+        {
+            data["primary_host"] = hosts.Primary;
+            if (hosts.ReadOnly.Count > 0)
+            {
+                data["read_only_hosts"] = string.Join(", ", hosts.ReadOnly);
+            }
+        }
+
+        // With read routing, the read-only side is probed too: down, reads fall back to the primary (PreferStandby) or
+        // fail (ReadOnly), which is worth a Degraded, not an Unhealthy, while the primary answers.
+        if (probe && source.Definition.HasReadOnlyHosts && status.State is not LakebaseCredentialState.Unavailable && loginFailure is null)
+        {
+            var readOnly = await ProbeAsync(source.WithTargetSession(global::Npgsql.TargetSessionAttributes.ReadOnly), cancellationToken).ConfigureAwait(false);
+            data["read_only"] = readOnly is null ? "up" : $"down: {readOnly}";
+            if (readOnly is not null)
+            {
+                return HealthCheckResult.Degraded($"The primary of {status.Target} answers, but no read-only host does ({readOnly}); PreferStandby reads go to the primary.", data: data);
+            }
+        }
+
         return status.State switch
         {
             _ when loginFailure is not null => new HealthCheckResult(context.Registration.FailureStatus, $"Lakebase refused the login of {status.User} even with a fresh credential: {loginFailure}", data: data),
@@ -42,6 +63,23 @@ internal sealed class LakebaseHealthCheck(Func<LakebaseDataSource> dataSource, b
             LakebaseCredentialState.NotRequested => HealthCheckResult.Healthy($"No credential requested yet for {status.Target}.", data),
             _ => HealthCheckResult.Healthy($"Credential for {status.Target} valid until {status.ExpiresAt:O}.", data),
         };
+    }
+
+    /// <summary>Runs <c>SELECT 1</c> through <paramref name="dataSource"/>; null when it answered, else why not (one line, no secret).</summary>
+    private static async Task<string?> ProbeAsync(System.Data.Common.DbDataSource dataSource, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT 1";
+            await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return Clean(e.Message);
+        }
     }
 
     private static Dictionary<string, object> Data(LakebaseCredentialStatus status, string? loginFailure)
