@@ -52,7 +52,7 @@ public static class LakebaseTelemetry
     }
 
     /// <summary>Adds a credential to the gauges until the returned handle is disposed.</summary>
-    internal static void RecordRoutedOpen(string endpoint, Npgsql.TargetSessionAttributes targetSession, bool onPrimary) =>
+    internal static void RecordRoutedOpen(string endpoint, global::Npgsql.TargetSessionAttributes targetSession, bool onPrimary) =>
         RoutedOpens.Add(1, new TagList
         {
             { "lakebase.endpoint", endpoint },
