@@ -19,11 +19,8 @@ namespace Lakebase.Npgsql;
 public sealed class LakebaseDataSource : DbDataSource
 {
     private readonly LakebaseDataSourceParts _parts;
-    private readonly EndpointHostsResolver _hosts;
+    private readonly LazyNpgsqlPool _pool;
     private readonly DbDataSource?[] _targetSessions = new DbDataSource?[8];
-    private readonly DatabaseUserResolver _user;
-    private readonly object _buildGate = new();
-    private NpgsqlDataSource? _npgsql;
     private int _disposed;
     private long _lastUsed;
 
@@ -31,12 +28,7 @@ public sealed class LakebaseDataSource : DbDataSource
     {
         _parts = parts;
         _lastUsed = parts.TimeProvider.GetTimestamp();
-        _hosts = new EndpointHostsResolver(parts);
-        _user = new DatabaseUserResolver(parts);
-        if (parts.Connection is { Host: { } host, Username: { } username, ReadRouting.IsEnabled: false })
-        {
-            _npgsql = parts.BuildNpgsqlDataSource(new EndpointHosts(host, []), username);
-        }
+        _pool = new LazyNpgsqlPool(parts);
     }
 
     /// <summary>
@@ -54,10 +46,10 @@ public sealed class LakebaseDataSource : DbDataSource
     /// The PostgreSQL role connections log in as: <c>Username(...)</c>/<c>PGUSER</c>, a service principal's application id,
     /// or the user the workspace reports for the token (<c>(looked up on first open)</c> until then).
     /// </summary>
-    public string Username => _parts.Connection.Username ?? _user.Resolved ?? "(looked up on first open)";
+    public string Username => _pool.Username;
 
     /// <summary>The connection string without a password (host and user read <c>(looked up on first open)</c> until they are known).</summary>
-    public override string ConnectionString => (_npgsql?.ConnectionString) ?? _parts.DescribeConnection(host: null, username: _parts.Connection.Username ?? _user.Resolved);
+    public override string ConnectionString => _pool.Built?.ConnectionString ?? _parts.DescribeConnection(host: null, username: _pool.KnownUsername);
 
     /// <summary>
     /// The underlying Npgsql data source (its pool), for libraries that want an <see cref="NpgsqlDataSource"/>. Opens made
@@ -69,7 +61,7 @@ public sealed class LakebaseDataSource : DbDataSource
     internal DatabaseCredentialCache Credentials => _parts.Credentials;
 
     /// <summary>The hosts once known (looked up on the first open when not configured).</summary>
-    internal EndpointHosts? Hosts => _hosts.Resolved ?? (_parts.Connection is { Host: { } host, ReadRouting.IsEnabled: false } ? new EndpointHosts(host, []) : null);
+    internal EndpointHosts? Hosts => _pool.Hosts;
 
     internal LakebaseDataSourceParts Parts => _parts;
 
@@ -89,12 +81,9 @@ public sealed class LakebaseDataSource : DbDataSource
     /// </summary>
     public void ClearPool()
     {
-        lock (_buildGate)
+        if (!IsDisposed)
         {
-            if (!IsDisposed)
-            {
-                _npgsql?.Clear();
-            }
+            _pool.Clear();
         }
     }
 
@@ -203,7 +192,7 @@ public sealed class LakebaseDataSource : DbDataSource
 
     /// <summary>Describes the data source without secrets.</summary>
     /// <returns>Endpoint, user and server.</returns>
-    public override string ToString() => _parts.Description(_hosts.Resolved?.ToString() ?? _parts.Connection.Host, _parts.Connection.Username ?? _user.Resolved);
+    public override string ToString() => _parts.Description(_pool.Hosts?.ToString(), _pool.KnownUsername);
 
     /// <inheritdoc />
     protected override DbConnection CreateDbConnection() => CreateConnection();
@@ -234,17 +223,7 @@ public sealed class LakebaseDataSource : DbDataSource
             return;
         }
 
-        NpgsqlDataSource? npgsql;
-        lock (_buildGate)
-        {
-            npgsql = _npgsql;
-        }
-
-        if (npgsql is not null)
-        {
-            await npgsql.DisposeAsync().ConfigureAwait(false);
-        }
-
+        await _pool.DisposeAsync().ConfigureAwait(false);
         await _parts.DisposeAsync().ConfigureAwait(false);
     }
 
@@ -252,28 +231,14 @@ public sealed class LakebaseDataSource : DbDataSource
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
         NoteUse();
-        if (Volatile.Read(ref _npgsql) is { } built)
-        {
-            return built;
-        }
-
-        // Synchronous callers (EF Core creates its DbConnection synchronously) wait for the lookup, bounded by the
-        // connect timeout; Task.Run keeps a caller's synchronization context out of the lookup's awaits.
-        var (hosts, username) = Task.Run(() => ResolveTargetAsync(CancellationToken.None)).WaitAsync(_parts.ConnectTimeout).GetAwaiter().GetResult();
-        return Build(hosts, username);
+        return _pool.Get();
     }
 
-    internal async ValueTask<NpgsqlDataSource> GetNpgsqlDataSourceAsync(CancellationToken cancellationToken)
+    internal ValueTask<NpgsqlDataSource> GetNpgsqlDataSourceAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
         NoteUse();
-        if (Volatile.Read(ref _npgsql) is { } built)
-        {
-            return built;
-        }
-
-        var (hosts, username) = await ResolveTargetAsync(cancellationToken).ConfigureAwait(false);
-        return Build(hosts, username);
+        return _pool.GetAsync(cancellationToken);
     }
 
     private void NoteUse()
@@ -283,25 +248,6 @@ public sealed class LakebaseDataSource : DbDataSource
         if (now - Volatile.Read(ref _lastUsed) >= _parts.TimeProvider.TimestampFrequency)
         {
             Volatile.Write(ref _lastUsed, now);
-        }
-    }
-
-    /// <summary>The hosts and user, each from configuration or looked up (both lookups at once).</summary>
-    private async Task<(EndpointHosts Hosts, string Username)> ResolveTargetAsync(CancellationToken cancellationToken)
-    {
-        var hosts = _parts.Connection is { Host: { } configuredHost, ReadRouting.IsEnabled: false }
-            ? Task.FromResult(new EndpointHosts(configuredHost, []))
-            : _hosts.GetAsync(cancellationToken);
-        var username = _parts.Connection.Username is { } configuredUser ? Task.FromResult(configuredUser) : _user.GetAsync(cancellationToken);
-        return (await hosts.ConfigureAwait(false), await username.ConfigureAwait(false));
-    }
-
-    private NpgsqlDataSource Build(EndpointHosts hosts, string username)
-    {
-        lock (_buildGate)
-        {
-            ObjectDisposedException.ThrowIf(IsDisposed, this);
-            return _npgsql ??= _parts.BuildNpgsqlDataSource(hosts, username);
         }
     }
 }

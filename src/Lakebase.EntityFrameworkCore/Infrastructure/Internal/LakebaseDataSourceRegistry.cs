@@ -81,7 +81,7 @@ internal sealed class LakebaseDataSourceRegistry
     public LakebaseDataSource GetOrCreate(string endpoint, LakebaseOAuthOptions oauth, LakebaseConnectionOptions options, CoreOptionsExtension? core)
     {
         // Keyed on the application's singletons, not on the (per-scope) service provider EF Core hands us.
-        var services = ApplicationServices.Resolve(options, core);
+        var services = LakebaseApplicationServices.Resolve(options, core);
         var call = new Call(endpoint, oauth, options, services);
         if (_calls.TryGetValue(call, out var known))
         {
@@ -102,7 +102,7 @@ internal sealed class LakebaseDataSourceRegistry
         return dataSource;
     }
 
-    private LakebaseDataSource GetOrCreate(LakebaseDataSourceDefinition definition, LakebaseDataSourceBuilder builder, ApplicationServices services)
+    private LakebaseDataSource GetOrCreate(LakebaseDataSourceDefinition definition, LakebaseDataSourceBuilder builder, LakebaseApplicationServices services)
     {
         var logger = services.LoggerFactory.CreateLogger(LakebaseEntityFrameworkLog.Category);
         LakebaseDataSourceRegistration registration;
@@ -274,44 +274,9 @@ internal sealed class LakebaseDataSourceRegistry
         "or create the LakebaseOAuthOptions (and its TokenProvider) once, outside the AddDbContext lambda.");
 
     /// <summary>Everything a <c>UseLakebase</c> call was given (secrets compared, never shown: no ToString use).</summary>
-    /// <remarks>A struct, like <see cref="ApplicationServices"/>: built on every call, so a lookup that finds it allocates nothing.</remarks>
-    private readonly record struct Call(string Endpoint, LakebaseOAuthOptions OAuth, LakebaseConnectionOptions Options, ApplicationServices Services)
+    /// <remarks>A struct, like <see cref="LakebaseApplicationServices"/>: built on every call, so a lookup that finds it allocates nothing.</remarks>
+    private readonly record struct Call(string Endpoint, LakebaseOAuthOptions OAuth, LakebaseConnectionOptions Options, LakebaseApplicationServices Services)
     {
         public override string ToString() => Endpoint;
-    }
-
-    /// <summary>The application singletons a data source uses where its options name none: EF Core's, else the app's (HTTP clients excepted).</summary>
-    private readonly record struct ApplicationServices(
-        TimeProvider TimeProvider,
-        ILoggerFactory LoggerFactory,
-        IHttpClientFactory? HttpClientFactory,
-        IConfiguration? Configuration,
-        IHostApplicationLifetime? Lifetime)
-    {
-        public static ApplicationServices Resolve(LakebaseConnectionOptions options, CoreOptionsExtension? core)
-        {
-            var services = core?.ApplicationServiceProvider;
-            return new ApplicationServices(
-                options.TimeProvider ?? services?.GetService<TimeProvider>() ?? TimeProvider.System,
-                options.LoggerFactory ?? core?.LoggerFactory ?? services?.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance,
-                // Not the application's factory: its clients may follow redirects, and only AddLakebaseDataSource configures ours.
-                options.HttpClient is null ? options.HttpClientFactory : null,
-                options.Configuration ?? services?.GetService<IConfiguration>(),
-                services?.GetService<IHostApplicationLifetime>());
-        }
-
-        public void ApplyTo(LakebaseDataSourceBuilder builder)
-        {
-            builder.UseTimeProvider(TimeProvider).UseLoggerFactory(LoggerFactory);
-            if (HttpClientFactory is not null)
-            {
-                builder.UseHttpClientFactory(HttpClientFactory);
-            }
-
-            if (Configuration is not null)
-            {
-                builder.UseConfiguration(Configuration);
-            }
-        }
     }
 }
