@@ -22,7 +22,7 @@ public sealed class CertificateAuthorityTests(EmulatorFixture fixture)
         Assert.True(extension.Critical);
         var (dnsNames, addresses) = ReadPermittedSubtrees(extension.RawData);
         Assert.Equal(["localhost"], dnsNames);
-        Assert.Equal(["127.0.0.1/255.255.255.255", "::1/ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"], addresses);
+        Assert.Equal(["127.0.0.0/255.0.0.0", "::1/ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"], addresses);
         Assert.InRange(ca.NotAfter - ca.NotBefore, TimeSpan.FromDays(30), TimeSpan.FromDays(30.1));
     }
 
