@@ -13,6 +13,7 @@ internal sealed record CliOptions
           --token-ttl DURATION   lifetime of minted database tokens, e.g. 3s, 5m (default: 1h)
           --suspend-after DUR    scale to zero after this idle time, e.g. 60s (default: never)
           --cold-start DUR       wake-up delay after a suspend (default: 300ms)
+          --read-replica         add a read-only endpoint on a hot standby (127.0.0.2, same port)
           --verbose              debug logging
           --help                 this text
         """;
@@ -28,6 +29,8 @@ internal sealed record CliOptions
     public TimeSpan? SuspendAfter { get; init; }
 
     public TimeSpan? ColdStartDelay { get; init; }
+
+    public bool ReadReplica { get; init; }
 
     public bool Verbose { get; init; }
 
@@ -48,6 +51,7 @@ internal sealed record CliOptions
                 "--token-ttl" => options with { TokenTtl = ParseDuration(arg, Value()) },
                 "--suspend-after" => options with { SuspendAfter = ParseDuration(arg, Value()) },
                 "--cold-start" => options with { ColdStartDelay = ParseDuration(arg, Value()) },
+                "--read-replica" => options with { ReadReplica = true },
                 "--verbose" or "-v" => options with { Verbose = true },
                 "--help" or "-h" => options with { ShowHelp = true },
                 _ => throw new FormatException($"Unknown option '{arg}'."),

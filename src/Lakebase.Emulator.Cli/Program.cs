@@ -3,7 +3,7 @@ using Lakebase.Emulator;
 using Lakebase.Emulator.Cli;
 using Microsoft.Extensions.Logging;
 
-// lakebase-emulator [--data-dir DIR] [--workspace-port N] [--postgres-port N] [--token-ttl 3s] [--suspend-after 60s] [--cold-start 300ms] [--verbose]
+// lakebase-emulator [--data-dir DIR] [--workspace-port N] [--postgres-port N] [--token-ttl 3s] [--suspend-after 60s] [--cold-start 300ms] [--read-replica] [--verbose]
 CliOptions cli;
 try
 {
@@ -32,6 +32,7 @@ var options = new LakebaseEmulatorOptions
     WorkspacePort = cli.WorkspacePort,
     PostgresPort = cli.PostgresPort,
     SuspendAfter = cli.SuspendAfter,
+    ReadReplica = cli.ReadReplica,
     LoggerFactory = loggerFactory,
 };
 if (cli.ColdStartDelay is { } coldStart)
@@ -72,9 +73,16 @@ Console.WriteLine($"# Other tools (curl, Python, Go): trust the emulator's CA wi
 var token = emulator.MintDatabaseToken(lifetime: cli.TokenTtl is { } t && t < TimeSpan.FromMinutes(10) ? TimeSpan.FromHours(1) : null);
 Console.WriteLine();
 Console.WriteLine($"# psql with a fresh database token (valid until {token.ExpiresAt:u}), verifying the server certificate:");
-Console.WriteLine($"PGPASSWORD={ShellQuote(token.Token)} psql \"host=localhost port={emulator.Port} dbname={emulator.Database} user={emulator.DefaultPrincipal.ClientId} sslmode=verify-full sslrootcert={ConninfoValue(emulator.CaCertificatePath)}\"");
+Console.WriteLine($"PGPASSWORD={ShellQuote(token.Token)} psql {ShellQuote(emulator.GetPsqlConnectionInfo())}");
+if (emulator.HasReadReplica)
+{
+    // libpq tries the hosts in order and keeps the first in read-only mode: the hot standby.
+    Console.WriteLine();
+    Console.WriteLine($"# Read-only endpoint {emulator.ReadOnlyEndpointName} (a hot standby, host {emulator.ReadOnlyHost}, same port, same token):");
+    Console.WriteLine($"PGPASSWORD={ShellQuote(token.Token)} psql {ShellQuote(emulator.GetPsqlConnectionInfo(readOnly: true))}");
+}
 Console.WriteLine();
-Console.WriteLine($"# Admin (JSON only): curl -H 'Content-Type: application/json' {emulator.WorkspaceUrl}emulator/faults -d '{{\"api_latency_ms\":200}}'   (also revoke-tokens, drop-sessions, restart, suspend with -d '{{}}'; GET counters)");
+Console.WriteLine($"# Admin (JSON only): curl -H 'Content-Type: application/json' {emulator.WorkspaceUrl}emulator/faults -d '{{\"api_latency_ms\":200}}'   (also revoke-tokens, drop-sessions, restart, suspend with -d '{{}}'; GET counters){(emulator.HasReadReplica ? "; replica: read-replica/{suspend,stop,start,lag}" : string.Empty)}");
 Console.WriteLine("# Running until Ctrl+C.");
 
 try
@@ -92,9 +100,3 @@ static string ShellQuote(string value) =>
     value.All(c => char.IsAsciiLetterOrDigit(c) || "-_./:@=".Contains(c, StringComparison.Ordinal))
         ? value
         : "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
-
-// A libpq conninfo value: single-quoted (backslash escapes) when it has spaces or quotes.
-static string ConninfoValue(string value) =>
-    value.Any(c => char.IsWhiteSpace(c) || c is '\'' or '\\')
-        ? "'" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "'"
-        : value;

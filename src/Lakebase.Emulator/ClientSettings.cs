@@ -7,7 +7,28 @@ internal static class ClientSettings
 {
     /// <summary>Verified TLS: <c>SSL Mode=VerifyFull</c> against the emulator's CA file.</summary>
     public static string ConnectionString(LakebaseEmulator emulator, EmulatedPrincipal principal, string database) =>
-        $"Host={emulator.Host};Port={emulator.Port};Database={database};Username={principal.ClientId};SSL Mode=VerifyFull;Root Certificate={emulator.CaCertificatePath}";
+        ConnectionString(emulator, emulator.Host, principal, database);
+
+    /// <inheritdoc cref="ConnectionString(LakebaseEmulator, EmulatedPrincipal, string)"/>
+    public static string ConnectionString(LakebaseEmulator emulator, string host, EmulatedPrincipal principal, string database) =>
+        $"Host={host};Port={emulator.Port};Database={database};Username={principal.ClientId};SSL Mode=VerifyFull;Root Certificate={emulator.CaCertificatePath}";
+
+    /// <summary>
+    /// libpq's form, verified TLS. With <paramref name="readOnlyHost"/>: both endpoints' hosts and
+    /// <c>target_session_attrs=read-only</c>, so libpq skips the primary and lands on the standby (libpq 14+).
+    /// </summary>
+    public static string PsqlConnectionInfo(LakebaseEmulator emulator, EmulatedPrincipal principal, string? readOnlyHost)
+    {
+        var hosts = readOnlyHost is null ? "localhost" : $"localhost,{readOnlyHost}";
+        var info = $"host={hosts} port={emulator.Port} dbname={emulator.Database} user={ConninfoValue(principal.ClientId)} sslmode=verify-full sslrootcert={ConninfoValue(emulator.CaCertificatePath)}";
+        return readOnlyHost is null ? info : info + " target_session_attrs=read-only";
+    }
+
+    // A libpq conninfo value: single-quoted (backslash escapes) when it has spaces or quotes.
+    private static string ConninfoValue(string value) =>
+        value.Length == 0 || value.Any(c => char.IsWhiteSpace(c) || c is '\'' or '\\')
+            ? "'" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "'"
+            : value;
 
     public static IReadOnlyDictionary<string, string> EnvironmentVariables(LakebaseEmulator emulator, EmulatedPrincipal principal)
     {

@@ -1,4 +1,6 @@
 using Lakebase.Emulator.Cluster;
+using Lakebase.Emulator.Compute;
+using Lakebase.Emulator.Endpoints;
 using Lakebase.Emulator.Postgres;
 using Lakebase.Emulator.Tls;
 using Lakebase.Emulator.Workspace;
@@ -7,17 +9,30 @@ using Microsoft.Extensions.Logging;
 namespace Lakebase.Emulator;
 
 /// <summary>
-/// The servers of one emulator run: the private PostgreSQL cluster, the TLS material, the PostgreSQL front and the
-/// workspace API, plus the roles of the principals registered at start. Stopped outside in, so no new work reaches
-/// the private server while it stops; a start that failed part-way is stopped the same way.
+/// The servers of one emulator run: the private PostgreSQL cluster (and its hot standby when a read replica is on),
+/// the TLS material, the endpoints (each a PostgreSQL front on its own loopback address) and the workspace API, plus
+/// the roles of the principals registered at start. Stopped outside in, so no new work reaches a private server
+/// while it stops; a start that failed part-way is stopped the same way.
 /// </summary>
 internal sealed class EmulatorServers(LakebaseEmulatorOptions options, ILoggerFactory loggerFactory) : IAsyncDisposable
 {
+    private readonly List<EmulatedEndpoint> _endpoints = [];
+
     public PrivateCluster? Cluster { get; private set; }
+
+    /// <summary>The hot standby behind the read-only endpoint; <see langword="null"/> without <see cref="LakebaseEmulatorOptions.ReadReplica"/>.</summary>
+    public StandbyCluster? Standby { get; private set; }
 
     public EmulatorTls? Tls { get; private set; }
 
-    public PostgresFront? Front { get; private set; }
+    /// <summary>The read-write endpoint on 127.0.0.1.</summary>
+    public EmulatedEndpoint? Primary { get; private set; }
+
+    /// <summary>The read-only endpoint on the standby; <see langword="null"/> without a read replica.</summary>
+    public EmulatedEndpoint? ReadReplica { get; private set; }
+
+    /// <summary>Every endpoint, the primary first.</summary>
+    public IReadOnlyList<EmulatedEndpoint> Endpoints => _endpoints;
 
     public WorkspaceApi? Workspace { get; private set; }
 
@@ -37,19 +52,54 @@ internal sealed class EmulatorServers(LakebaseEmulatorOptions options, ILoggerFa
         // After the cluster has created the data directory, where principals are kept across runs.
         ProjectOwner = emulator.PrincipalRegistry.RegisterInitial(options.Principals);
         Tls = EmulatorTls.Create(options.DataDirectory, options.ServerCertificate);
-        Front = PostgresFront.Start(options.PostgresPort, new FrontContext(
-            Tls.ServerContext, emulator.DatabaseTokens, emulator.Counters, emulator.Compute, options.ColdStartDelay, cluster.SocketPath,
-            loggerFactory.CreateLogger("Lakebase.Emulator.Postgres")));
+        Primary = AddEndpoint(emulator, options.EndpointName, EndpointType.ReadWrite, cluster.SocketPath);
+        if (options.ReadReplica)
+        {
+            Standby = StandbyCluster.Create(cluster, loggerFactory.CreateLogger<StandbyCluster>());
+            ReadReplica = AddEndpoint(emulator, options.ReadOnlyEndpointName, EndpointType.ReadOnly, Standby.SocketPath);
+        }
+
+        await EndpointAddresses.ListenOnOnePortAsync(_endpoints, options.PostgresPort).ConfigureAwait(false);
         Workspace = await WorkspaceApi.StartAsync(emulator, options.WorkspacePort, options.WorkspaceTokenLifetime, loggerFactory, cancellationToken).ConfigureAwait(false);
 
         await clusterStarting.ConfigureAwait(false);
         Provisioner = new ProjectProvisioner(new ClusterSetup(cluster), emulator.PrincipalRegistry, ProjectOwner);
         await Provisioner.InitializeAsync(cancellationToken).ConfigureAwait(false);
+
+        // Copied after the set-up, so the standby starts with every role, grant and database the primary has.
+        if (Standby is not null)
+        {
+            await Standby.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Waits until the standby has replayed what the primary has now, unless replication is held back on purpose: so
+    /// a principal or database added through the emulator is usable on the read-only endpoint when the call returns.
+    /// </summary>
+    public Task WaitForStandbyAsync(TimeSpan replicationLag, CancellationToken cancellationToken) =>
+        Standby is not null && replicationLag == TimeSpan.Zero ? Standby.WaitForReplayAsync(cancellationToken) : Task.CompletedTask;
+
+    private EmulatedEndpoint AddEndpoint(LakebaseEmulator emulator, string name, EndpointType type, string backendSocketPath)
+    {
+        var address = EndpointAddresses.ForIndex(_endpoints.Count);
+        var context = new FrontContext(
+            Tls!.ServerContextFor(address), emulator.DatabaseTokens, emulator.Counters, new ComputeState(options.ColdStartDelay), options.ColdStartDelay,
+            backendSocketPath, loggerFactory.CreateLogger("Lakebase.Emulator.Postgres"));
+        var endpoint = new EmulatedEndpoint(name, type, address, context, loggerFactory.CreateLogger<LakebaseEmulator>());
+        _endpoints.Add(endpoint);
+        return endpoint;
     }
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var server in new IAsyncDisposable?[] { Front, Workspace, Cluster })
+        foreach (var endpoint in _endpoints)
+        {
+            await endpoint.DisposeAsync().ConfigureAwait(false);
+        }
+
+        // The standby before the primary: it drops its replication slot there.
+        foreach (var server in new IAsyncDisposable?[] { Workspace, Standby, Cluster })
         {
             if (server is not null)
             {

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography.X509Certificates;
 using Lakebase.Emulator.Cluster;
-using Lakebase.Emulator.Compute;
 using Lakebase.Emulator.Credentials;
 using Lakebase.Emulator.Federation;
 using Microsoft.Extensions.Logging;
@@ -14,13 +13,12 @@ namespace Lakebase.Emulator;
 /// that accepts only minted database tokens and relays to a private PostgreSQL server. Start one with
 /// <see cref="StartAsync"/>; disposing it stops everything and deletes a temporary data directory.
 /// </summary>
-public sealed class LakebaseEmulator : IAsyncDisposable
+public sealed partial class LakebaseEmulator : IAsyncDisposable
 {
     private const string PrincipalsFileName = "lakebase-emulator-principals.json";
 
     private readonly LakebaseEmulatorOptions _options;
     private readonly ILogger _logger;
-    private readonly ComputeControl _computeControl;
     private readonly EmulatorServers _servers;
     private Lazy<Task>? _stopping;
 
@@ -34,9 +32,7 @@ public sealed class LakebaseEmulator : IAsyncDisposable
         WorkspaceTokens = new WorkspaceTokenStore(options.TimeProvider, PrincipalRegistry);
         DatabaseTokens = new DatabaseTokenStore(options.TimeProvider);
         Federation = new OidcFederation(options.TimeProvider);
-        Compute = new ComputeState(options.ColdStartDelay);
         _servers = new EmulatorServers(options, loggerFactory);
-        _computeControl = new ComputeControl(Compute, () => _servers.Front?.DropAll() ?? 0, _logger);
     }
 
     /// <summary>The workspace URL (<c>DATABRICKS_HOST</c>), e.g. <c>http://127.0.0.1:5123</c>.</summary>
@@ -64,11 +60,11 @@ public sealed class LakebaseEmulator : IAsyncDisposable
     /// <summary>The certificate the PostgreSQL front presents (issued by <see cref="CaCertificate"/> unless <see cref="LakebaseEmulatorOptions.ServerCertificate"/> is set).</summary>
     public X509Certificate2 ServerCertificate => _servers.Tls?.ServerCertificate ?? throw NotStarted();
 
-    /// <summary>The PostgreSQL host: always <c>127.0.0.1</c>.</summary>
+    /// <summary>The PostgreSQL host of the read-write endpoint: always <c>127.0.0.1</c> (further endpoints get 127.0.0.2, ...).</summary>
     public string Host => "127.0.0.1";
 
-    /// <summary>The port of the TLS PostgreSQL front.</summary>
-    public int Port => _servers.Front?.Port ?? throw NotStarted();
+    /// <summary>The port of the TLS PostgreSQL front: the same on every endpoint's address.</summary>
+    public int Port => PrimaryEndpoint.Port;
 
     /// <summary>The default database, <c>databricks_postgres</c>.</summary>
     public string Database => ClusterSetup.DefaultDatabase;
@@ -98,7 +94,7 @@ public sealed class LakebaseEmulator : IAsyncDisposable
     public EmulatorCounters Counters { get; } = new();
 
     /// <summary>Whether the compute is suspended (the next connection pays <see cref="LakebaseEmulatorOptions.ColdStartDelay"/>).</summary>
-    public bool IsSuspended => Compute.IsSuspended;
+    public bool IsSuspended => _servers.Primary?.Compute.IsSuspended ?? false;
 
     internal PrincipalRegistry PrincipalRegistry { get; }
 
@@ -107,8 +103,6 @@ public sealed class LakebaseEmulator : IAsyncDisposable
     internal OidcFederation Federation { get; }
 
     internal DatabaseTokenStore DatabaseTokens { get; }
-
-    internal ComputeState Compute { get; }
 
     /// <summary>The emulator's clock (<see cref="LakebaseEmulatorOptions.TimeProvider"/>).</summary>
     internal TimeProvider TimeProvider => _options.TimeProvider;
@@ -139,10 +133,21 @@ public sealed class LakebaseEmulator : IAsyncDisposable
     private async Task StartCoreAsync(CancellationToken cancellationToken)
     {
         await _servers.StartAsync(this, cancellationToken).ConfigureAwait(false);
-        _computeControl.Start(_options.SuspendAfter);
+        foreach (var endpoint in _servers.Endpoints)
+        {
+            endpoint.Control.Start(_options.SuspendAfter);
+        }
+
+        if (_servers.ReadReplica is { } replica)
+        {
+            Faults.ReadReplica.Attach(replica, _servers.Standby!, _logger);
+        }
     }
 
-    /// <summary>Registers a principal and, unless <see cref="EmulatedPrincipal.CreateRole"/> is false, creates and grants its role.</summary>
+    /// <summary>
+    /// Registers a principal and, unless <see cref="EmulatedPrincipal.CreateRole"/> is false, creates and grants its role
+    /// (and, with a read replica without injected lag, waits until the standby has the role too).
+    /// </summary>
     /// <param name="principal">The principal; an existing one with the same client id is replaced.</param>
     /// <param name="ct">Cancels the role setup.</param>
     public async Task<EmulatedPrincipal> AddPrincipalAsync(EmulatedPrincipal principal, CancellationToken ct = default)
@@ -154,6 +159,7 @@ public sealed class LakebaseEmulator : IAsyncDisposable
         if (principal.CreateRole)
         {
             await provisioner.AddRoleAsync(principal, ct).ConfigureAwait(false);
+            await WaitForStandbyAsync(ct).ConfigureAwait(false);
         }
 
         return principal;
@@ -170,6 +176,7 @@ public sealed class LakebaseEmulator : IAsyncDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         var provisioner = _servers.Provisioner ?? throw NotStarted();
         await provisioner.CreateDatabaseAsync(name, ct).ConfigureAwait(false);
+        await WaitForStandbyAsync(ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -247,14 +254,14 @@ public sealed class LakebaseEmulator : IAsyncDisposable
         Log.TokensRevoked(_logger);
     }
 
-    /// <summary>Closes every client session (both sides), as a compute failover does; the compute stays up.</summary>
-    public void DropAllSessions() => _computeControl.DropAllSessions();
+    /// <summary>Closes every client session (both sides) of the read-write endpoint, as a compute failover does; the compute stays up. The read replica has its own (<see cref="ReadReplicaFaults"/>).</summary>
+    public void DropAllSessions() => PrimaryEndpoint.Control.DropAllSessions();
 
-    /// <summary>Suspends the compute now, as scale-to-zero does: every session is dropped and the next connection pays a cold start.</summary>
+    /// <summary>Suspends the read-write endpoint's compute now, as scale-to-zero does: its sessions are dropped and its next connection pays a cold start.</summary>
     /// <param name="ct">Not used; the suspension is immediate.</param>
     public Task SuspendAsync(CancellationToken ct = default)
     {
-        _computeControl.Suspend("on demand");
+        PrimaryEndpoint.Control.Suspend("on demand");
         return Task.CompletedTask;
     }
 
@@ -262,7 +269,7 @@ public sealed class LakebaseEmulator : IAsyncDisposable
     /// <param name="ct">Not used; the restart is immediate.</param>
     public Task RestartComputeAsync(CancellationToken ct = default)
     {
-        _computeControl.Restart();
+        PrimaryEndpoint.Control.Restart();
         return Task.CompletedTask;
     }
 
@@ -280,7 +287,6 @@ public sealed class LakebaseEmulator : IAsyncDisposable
 
     private async Task StopAsync()
     {
-        await _computeControl.DisposeAsync().ConfigureAwait(false);
         await _servers.DisposeAsync().ConfigureAwait(false);
         Log.Stopped(_logger);
     }

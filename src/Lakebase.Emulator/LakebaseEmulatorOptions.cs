@@ -60,8 +60,21 @@ public sealed class LakebaseEmulatorOptions
     /// </summary>
     public X509Certificate2? ServerCertificate { get; set; }
 
+    /// <summary>
+    /// Adds a read-only endpoint served by a real PostgreSQL hot standby that streams from the primary, on its own
+    /// loopback address (127.0.0.2) and the same port: <see cref="LakebaseEmulator.ReadOnlyHost"/>,
+    /// <see cref="LakebaseEmulator.ReadOnlyEndpointName"/>, and the primary endpoint's <c>read_only_host</c>. Off by
+    /// default: the copy (<c>pg_basebackup</c>) and the standby's start add a fraction of a second to the start.
+    /// </summary>
+    public bool ReadReplica { get; set; }
+
+    /// <summary>The endpoint id of the read-only endpoint (<see cref="ReadReplica"/>), on the same branch as <see cref="EndpointId"/>.</summary>
+    public string ReadOnlyEndpointId { get; set; } = "ep-local-replica";
+
     /// <summary>The principals to register at start. Empty: one default service principal is created.</summary>
     public IList<EmulatedPrincipal> Principals { get; } = new List<EmulatedPrincipal>();
 
     internal string EndpointName => $"projects/{ProjectId}/branches/{BranchId}/endpoints/{EndpointId}";
+
+    internal string ReadOnlyEndpointName => $"projects/{ProjectId}/branches/{BranchId}/endpoints/{ReadOnlyEndpointId}";
 }

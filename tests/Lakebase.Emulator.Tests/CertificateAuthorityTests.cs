@@ -22,7 +22,7 @@ public sealed class CertificateAuthorityTests(EmulatorFixture fixture)
         Assert.True(extension.Critical);
         var (dnsNames, addresses) = ReadPermittedSubtrees(extension.RawData);
         Assert.Equal(["localhost"], dnsNames);
-        Assert.Equal(["127.0.0.1/255.255.255.255", "::1/ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"], addresses);
+        Assert.Equal(["127.0.0.0/255.0.0.0", "::1/ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"], addresses);
         Assert.InRange(ca.NotAfter - ca.NotBefore, TimeSpan.FromDays(30), TimeSpan.FromDays(30.1));
     }
 
@@ -68,6 +68,64 @@ public sealed class CertificateAuthorityTests(EmulatorFixture fixture)
         {
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    [Fact]
+    public void A_persisted_ca_constrained_to_127_0_0_1_alone_is_replaced_so_the_replica_address_verifies()
+    {
+        var directory = Directory.CreateTempSubdirectory("lbemu-ca-test-").FullName;
+        try
+        {
+            var certificatePath = Path.Combine(directory, "ca.pem");
+            var keyPath = Path.Combine(directory, "ca.key");
+            using (var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256))
+            {
+                // What an older emulator persisted: localhost, 127.0.0.1/32 and ::1/128.
+                var request = new CertificateRequest(EmulatorCertificateAuthority.DefaultSubjectName, key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+                request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
+                request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+                request.CertificateExtensions.Add(new X509Extension("2.5.29.30", OldLoopbackConstraints(), critical: true));
+                using var old = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(30));
+                File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
+                File.WriteAllText(certificatePath, old.ExportCertificatePem());
+            }
+
+            var oldPem = File.ReadAllText(certificatePath);
+            using var renewed = EmulatorCertificateAuthority.LoadOrCreate(certificatePath, keyPath);
+
+            Assert.NotEqual(oldPem, File.ReadAllText(certificatePath));
+            using var forReplica = renewed.IssueServerCertificate(ipAddresses: [IPAddress.Parse("127.0.0.2")]);
+            using var chain = ChainTrusting(certificatePath);
+            Assert.True(chain.Build(forReplica), string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation)));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static byte[] OldLoopbackConstraints()
+    {
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        using (writer.PushSequence())
+        using (writer.PushSequence(new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true)))
+        {
+            using (writer.PushSequence())
+            {
+                writer.WriteCharacterString(UniversalTagNumber.IA5String, "localhost", new Asn1Tag(TagClass.ContextSpecific, 2));
+            }
+
+            foreach (var address in new[] { IPAddress.Loopback, IPAddress.IPv6Loopback })
+            {
+                using (writer.PushSequence())
+                {
+                    var bytes = address.GetAddressBytes();
+                    writer.WriteOctetString([.. bytes, .. Enumerable.Repeat((byte)0xFF, bytes.Length)], new Asn1Tag(TagClass.ContextSpecific, 7));
+                }
+            }
+        }
+
+        return writer.Encode();
     }
 
     private static X509Chain ChainTrusting(string caFile)

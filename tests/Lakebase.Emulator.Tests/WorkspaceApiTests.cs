@@ -143,6 +143,14 @@ public sealed class WorkspaceApiTests(EmulatorFixture fixture)
         Assert.Equal(Emulator.EndpointName, body["name"]!.GetValue<string>());
         Assert.Equal("127.0.0.1", body["status"]!["hosts"]!["host"]!.GetValue<string>());
         Assert.Equal(Emulator.Port, body["status"]!["hosts"]!["port"]!.GetValue<int>());
+
+        // No read replica here: no readable secondary is advertised, and the replica's admin routes say how to get one.
+        Assert.Null(body["status"]!["hosts"]!["read_only_host"]);
+        Assert.False(body["status"]!["group"]!["enable_readable_secondaries"]!.GetValue<bool>());
+        Assert.False(Emulator.HasReadReplica);
+        Assert.Contains("ReadReplica = true", Assert.Throws<InvalidOperationException>(() => Emulator.ReadOnlyHost).Message, StringComparison.Ordinal);
+        using var admin = await Client.PostJsonAsync(Http, Emulator, "emulator/read-replica/stop", bearer: null, "{}");
+        Assert.Equal(HttpStatusCode.NotFound, admin.StatusCode);
     }
 
     [Fact]

@@ -68,16 +68,34 @@ public sealed class PsqlTests(InteropEmulatorFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task Target_session_attrs_read_only_with_the_printed_line_lands_on_the_hot_standby()
+    {
+        await using var emulator = await LakebaseEmulator.StartAsync(new LakebaseEmulatorOptions { ReadReplica = true }, Ct);
+        var token = emulator.MintDatabaseToken().Token;
+        const string sql = "SELECT current_user || ' ' || pg_is_in_recovery()";
+
+        // The CLI prints exactly these lines: host=localhost,127.0.0.2 ... target_session_attrs=read-only, and the primary's.
+        var readOnly = await RunPsqlAsync(new Dictionary<string, string> { ["PGPASSWORD"] = token }, emulator.GetPsqlConnectionInfo(readOnly: true), sql);
+        var primary = await RunPsqlAsync(new Dictionary<string, string> { ["PGPASSWORD"] = token }, emulator.GetPsqlConnectionInfo(), sql);
+
+        Assert.True(readOnly.ExitCode == 0, readOnly.StandardError);
+        Assert.Equal($"{emulator.DefaultPrincipal.ClientId} true", readOnly.StandardOutput.Trim());
+        Assert.True(primary.ExitCode == 0, primary.StandardError);
+        Assert.Equal($"{emulator.DefaultPrincipal.ClientId} false", primary.StandardOutput.Trim());
+        SecretAssert.DoesNotLeak(readOnly.Output, ("database token", token));
+    }
+
     /// <summary>The CLI's psql line: host=localhost, verify-full against the CA file.</summary>
     private static string ConnectionLine(LakebaseEmulator emulator, string user, string rootCertificate) =>
         $"host=localhost port={emulator.Port} dbname={emulator.Database} user={user} sslmode=verify-full sslrootcert={rootCertificate}";
 
-    private static Task<ProcessRunner.Result> RunPsqlAsync(Dictionary<string, string> environment, string? connectionLine)
+    private static Task<ProcessRunner.Result> RunPsqlAsync(Dictionary<string, string> environment, string? connectionLine, string sql = "SELECT current_user")
     {
         // Nothing from the developer's shell or ~/.psqlrc / ~/.pgpass takes part (-X, and the environment is replaced).
         environment["PGCONNECT_TIMEOUT"] = "10";
         environment["HOME"] = Path.GetTempPath();
-        string[] arguments = ["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", "SELECT current_user"];
+        string[] arguments = ["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql];
         return ProcessRunner.RunAsync(Psql, connectionLine is null ? arguments : [.. arguments, connectionLine], Path.GetTempPath(),
             environment.ToDictionary(v => v.Key, string? (v) => v.Value), Timeout, Ct, inheritEnvironment: false);
     }

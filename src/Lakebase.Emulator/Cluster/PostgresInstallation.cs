@@ -9,6 +9,8 @@ internal sealed record PostgresInstallation(string BinDirectory, int MajorVersio
 
     public string PgCtl => Path.Combine(BinDirectory, "pg_ctl");
 
+    public string PgBasebackup => Path.Combine(BinDirectory, "pg_basebackup");
+
     /// <summary>Looks in <c>PATH</c>, then <c>pg_config --bindir</c>, then <c>/usr/lib/postgresql/*/bin</c> (newest first).</summary>
     public static PostgresInstallation Locate()
     {

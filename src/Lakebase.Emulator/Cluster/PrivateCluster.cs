@@ -49,6 +49,8 @@ internal sealed class PrivateCluster : IAsyncDisposable
 
     public int MajorVersion => _installation.MajorVersion;
 
+    public PostgresInstallation Installation => _installation;
+
     /// <summary>An Npgsql connection string for the superuser, straight to the private server.</summary>
     public string AdminConnectionString(string database) =>
         $"Host={_socketDirectory};Port={SocketPortNumber};Username={Superuser};Database={database};Pooling=false";
@@ -212,7 +214,7 @@ internal sealed class PrivateCluster : IAsyncDisposable
         }
     }
 
-    private static string CreatePrivateTempDirectory(string prefix)
+    internal static string CreatePrivateTempDirectory(string prefix)
     {
         var baseDirectory = OperatingSystem.IsWindows() ? Path.GetTempPath() : TemporaryBase.Value;
         while (true)
@@ -227,7 +229,7 @@ internal sealed class PrivateCluster : IAsyncDisposable
         }
     }
 
-    private static void CreatePrivateDirectory(string path)
+    internal static void CreatePrivateDirectory(string path)
     {
         if (OperatingSystem.IsWindows())
         {

@@ -14,6 +14,18 @@ internal static partial class Log
     [LoggerMessage(2, LogLevel.Debug, "Private PostgreSQL {Version} server listening on unix socket in {SocketDirectory} ({ElapsedMs} ms)")]
     public static partial void ClusterStarted(ILogger logger, int version, string socketDirectory, long elapsedMs);
 
+    [LoggerMessage(7, LogLevel.Debug, "Hot standby of the private server streaming, on unix socket in {SocketDirectory} ({ElapsedMs} ms)")]
+    public static partial void StandbyStarted(ILogger logger, string socketDirectory, long elapsedMs);
+
+    [LoggerMessage(8, LogLevel.Information, "Endpoint {EndpointName} stopped: connections to {Host} are refused; {Sessions} session(s) dropped")]
+    public static partial void EndpointStopped(ILogger logger, string endpointName, string host, int sessions);
+
+    [LoggerMessage(9, LogLevel.Information, "Endpoint {EndpointName} started: listening on {Host}")]
+    public static partial void EndpointStarted(ILogger logger, string endpointName, string host);
+
+    [LoggerMessage(24, LogLevel.Information, "Replication lag of {EndpointName} set to {DelayMs} ms")]
+    public static partial void ReplicationLagSet(ILogger logger, string endpointName, double delayMs);
+
     [LoggerMessage(3, LogLevel.Warning, "Stopping the private PostgreSQL server failed")]
     public static partial void ClusterStopFailed(ILogger logger, Exception exception);
 

@@ -22,6 +22,9 @@ public sealed class EmulatorFaults
 
     internal EmulatorFaults(TimeProvider clock) => _clock = clock;
 
+    /// <summary>Faults of the read-only endpoint (suspend, stop, replication lag), independent of the primary; not cleared by <see cref="Reset"/>.</summary>
+    public ReadReplicaFaults ReadReplica { get; } = new();
+
     /// <summary>Delay added before every OIDC and credential response.</summary>
     public TimeSpan ApiLatency
     {

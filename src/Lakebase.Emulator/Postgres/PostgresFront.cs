@@ -4,7 +4,7 @@ using System.Net.Sockets;
 
 namespace Lakebase.Emulator.Postgres;
 
-/// <summary>The TLS PostgreSQL listener on 127.0.0.1 that stands in for the Lakebase endpoint host.</summary>
+/// <summary>The TLS PostgreSQL listener on one endpoint's loopback address that stands in for the Lakebase endpoint host.</summary>
 internal sealed class PostgresFront : IAsyncDisposable
 {
     private readonly TcpListener _listener;
@@ -22,10 +22,19 @@ internal sealed class PostgresFront : IAsyncDisposable
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
-    public static PostgresFront Start(int port, FrontContext context)
+    public static PostgresFront Start(IPAddress address, int port, FrontContext context)
     {
-        var listener = new TcpListener(IPAddress.Loopback, port);
-        listener.Start(backlog: 512);
+        var listener = new TcpListener(address, port);
+        try
+        {
+            listener.Start(backlog: 512);
+        }
+        catch (SocketException)
+        {
+            listener.Dispose();
+            throw;
+        }
+
         var front = new PostgresFront(listener, context);
         front._acceptLoop = front.AcceptLoopAsync();
         return front;

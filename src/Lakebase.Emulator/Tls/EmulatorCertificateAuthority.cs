@@ -31,7 +31,7 @@ public sealed class EmulatorCertificateAuthority : IDisposable
 
     /// <summary>
     /// Creates a new CA in memory (nothing is written to disk), valid for 30 days and name-constrained (critical) to
-    /// DNS <c>localhost</c>, IP 127.0.0.1 and ::1: a certificate it issues for any other name does not verify.
+    /// DNS <c>localhost</c>, IP 127.0.0.0/8 and ::1: a certificate it issues for any other name does not verify.
     /// </summary>
     /// <param name="subjectName">The distinguished name, e.g. <c>CN=Some Other CA</c>.</param>
     /// <param name="loopbackOnly">
@@ -71,8 +71,8 @@ public sealed class EmulatorCertificateAuthority : IDisposable
 
     /// <summary>
     /// The CA kept in <paramref name="certificatePath"/> and <paramref name="keyPath"/>, or a new one written there
-    /// (key file mode 0600) when they are missing, within <see cref="RenewBefore"/> of expiry, or lack the loopback
-    /// name constraints (a CA from an older emulator): a persistent data directory keeps one CA across restarts, so a
+    /// (key file mode 0600) when they are missing, within <see cref="RenewBefore"/> of expiry, or lack today's loopback
+    /// name constraints (a CA from an older emulator: none, or 127.0.0.1 alone, which cannot vouch for 127.0.0.2): a persistent data directory keeps one CA across restarts, so a
     /// client's trust in it stays valid until it is renewed.
     /// </summary>
     internal static EmulatorCertificateAuthority LoadOrCreate(string certificatePath, string keyPath)
@@ -80,7 +80,8 @@ public sealed class EmulatorCertificateAuthority : IDisposable
         if (File.Exists(certificatePath) && File.Exists(keyPath))
         {
             var loaded = X509Certificate2.CreateFromPemFile(certificatePath, keyPath);
-            if (loaded.NotAfter.ToUniversalTime() > DateTime.UtcNow + RenewBefore && loaded.Extensions[LoopbackNameConstraints.Oid] is { Critical: true })
+            if (loaded.NotAfter.ToUniversalTime() > DateTime.UtcNow + RenewBefore && loaded.Extensions[LoopbackNameConstraints.Oid] is { Critical: true } constraints
+                && constraints.RawData.AsSpan().SequenceEqual(LoopbackNameConstraints.Create().RawData))
             {
                 // Re-imported so the key is usable for signing on every platform, as a freshly created one is.
                 using (loaded)

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Lakebase.Emulator.Cluster;
@@ -15,6 +16,7 @@ internal sealed class EmulatorTls : IDisposable
 
     private readonly string? _temporaryDirectory;
     private readonly bool _ownsServerCertificate;
+    private readonly List<X509Certificate2> _endpointCertificates = [];
 
     private EmulatorTls(EmulatorCertificateAuthority authority, string caCertificatePath, string? temporaryDirectory, X509Certificate2 serverCertificate, bool ownsServerCertificate)
     {
@@ -36,6 +38,28 @@ internal sealed class EmulatorTls : IDisposable
     public X509Certificate2 ServerCertificate { get; }
 
     public SslStreamCertificateContext ServerContext { get; }
+
+    /// <summary>
+    /// What the front presents on <paramref name="address"/>: 127.0.0.1 gets <see cref="ServerCertificate"/>; another
+    /// endpoint's address gets a certificate of its own for DNS <c>localhost</c> and that address, so
+    /// <c>verify-full</c> to <c>host=127.0.0.2</c> checks that endpoint's name as it would check its host name on Lakebase.
+    /// A test's certificate (<see cref="LakebaseEmulatorOptions.ServerCertificate"/>) is presented everywhere.
+    /// </summary>
+    public SslStreamCertificateContext ServerContextFor(IPAddress address)
+    {
+        if (address.Equals(IPAddress.Loopback) || !_ownsServerCertificate)
+        {
+            return ServerContext;
+        }
+
+        var certificate = Authority.IssueServerCertificate(ipAddresses: [address]);
+        lock (_endpointCertificates)
+        {
+            _endpointCertificates.Add(certificate);
+        }
+
+        return SslStreamCertificateContext.Create(certificate, [Authority.Certificate], offline: true);
+    }
 
     /// <param name="dataDirectory">Where the CA is kept across runs; <see langword="null"/>: a throwaway CA.</param>
     /// <param name="serverCertificate">A certificate to present instead of one issued by the CA (tests); not disposed here.</param>
@@ -69,6 +93,11 @@ internal sealed class EmulatorTls : IDisposable
         if (_ownsServerCertificate)
         {
             ServerCertificate.Dispose();
+        }
+
+        lock (_endpointCertificates)
+        {
+            _endpointCertificates.ForEach(c => c.Dispose());
         }
 
         Authority.Dispose();

@@ -166,6 +166,8 @@ internal sealed class AdminEndpoints(LakebaseEmulator emulator)
         ["host"] = emulator.Host,
         ["port"] = emulator.Port,
         ["database"] = emulator.Database,
+        ["read_only_endpoint_name"] = emulator.HasReadReplica ? emulator.ReadOnlyEndpointName : null,
+        ["read_only_host"] = emulator.HasReadReplica ? emulator.ReadOnlyHost : null,
         ["principals"] = new JsonArray(emulator.Principals.Select(p => (JsonNode)new JsonObject
         {
             ["client_id"] = p.ClientId,

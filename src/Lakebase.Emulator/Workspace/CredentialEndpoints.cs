@@ -9,7 +9,7 @@ namespace Lakebase.Emulator.Workspace;
 
 /// <summary>
 /// The database credential APIs (Autoscaling <c>/api/2.0/postgres/credentials</c>, Provisioned
-/// <c>/api/2.0/database/credentials</c>) and the endpoint lookup <c>GET /api/2.0/postgres/{name}</c>.
+/// <c>/api/2.0/database/credentials</c>) and the Provisioned instance lookup (endpoints: <see cref="EndpointResources"/>).
 /// </summary>
 internal sealed class CredentialEndpoints(LakebaseEmulator emulator, FaultGate gate, BearerAuthentication authentication, ILogger logger)
 {
@@ -85,30 +85,6 @@ internal sealed class CredentialEndpoints(LakebaseEmulator emulator, FaultGate g
         await AnswerAsync(context, principal, ttl: null, TokenAnswerShape.Provisioned).ConfigureAwait(false);
     }
 
-    public async Task GetEndpointAsync(HttpContext context, string name)
-    {
-        if (await authentication.AuthenticateAsync(context).ConfigureAwait(false) is null
-            || !await CheckEndpointAsync(context, name).ConfigureAwait(false))
-        {
-            return;
-        }
-
-        var host = emulator.Host;
-        await ApiResponses.JsonAsync(context, 200, new JsonObject
-        {
-            ["name"] = emulator.EndpointName,
-            ["uid"] = emulator.EndpointName[(emulator.EndpointName.LastIndexOf('/') + 1)..],
-            ["parent"] = emulator.EndpointName[..emulator.EndpointName.LastIndexOf("/endpoints/", StringComparison.Ordinal)],
-            ["status"] = new JsonObject
-            {
-                ["endpoint_type"] = "ENDPOINT_TYPE_READ_WRITE",
-                ["current_state"] = emulator.IsSuspended ? "IDLE" : "ACTIVE",
-                ["hosts"] = new JsonObject { ["host"] = host, ["read_only_host"] = host, ["port"] = emulator.Port },
-                ["port"] = emulator.Port,
-            },
-        }).ConfigureAwait(false);
-    }
-
     public async Task GetInstanceAsync(HttpContext context, string name)
     {
         if (await authentication.AuthenticateAsync(context).ConfigureAwait(false) is null)
@@ -122,14 +98,19 @@ internal sealed class CredentialEndpoints(LakebaseEmulator emulator, FaultGate g
             return;
         }
 
-        await ApiResponses.JsonAsync(context, 200, new JsonObject
+        var instance = new JsonObject
         {
             ["name"] = emulator.InstanceName,
             ["state"] = "AVAILABLE",
             ["read_write_dns"] = emulator.Host,
-            ["read_only_dns"] = emulator.Host,
             ["port"] = emulator.Port,
-        }).ConfigureAwait(false);
+        };
+        if (emulator.HasReadReplica)
+        {
+            instance["read_only_dns"] = emulator.ReadOnlyHost; // readable secondaries: the hot standby
+        }
+
+        await ApiResponses.JsonAsync(context, 200, instance).ConfigureAwait(false);
     }
 
     private Task AnswerAsync(HttpContext context, EmulatedPrincipal principal, TimeSpan? ttl, TokenAnswerShape shape)
@@ -185,7 +166,8 @@ internal sealed class CredentialEndpoints(LakebaseEmulator emulator, FaultGate g
             return false;
         }
 
-        if (endpoint != emulator.EndpointName)
+        // Credentials are workspace-scoped: a token minted for one endpoint logs in on every endpoint.
+        if (emulator.FindEndpoint(endpoint) is null)
         {
             await FailAsync(context, 404, "RESOURCE_DOES_NOT_EXIST", $"Endpoint '{endpoint}' does not exist.").ConfigureAwait(false);
             return false;

@@ -46,6 +46,8 @@ internal sealed class WorkspaceApi : IAsyncDisposable
         var authentication = new BearerAuthentication(emulator, logger);
         var credentials = new CredentialEndpoints(emulator, gate, authentication, logger);
         var scim = new ScimEndpoints(authentication);
+        var endpoints = new EndpointResources(emulator, authentication, logger);
+        var replicaAdmin = new ReadReplicaAdminEndpoints(emulator);
         var admin = new AdminEndpoints(emulator);
 
         app.Use(async (context, next) =>
@@ -87,7 +89,7 @@ internal sealed class WorkspaceApi : IAsyncDisposable
         app.MapGet("/api/2.0/preview/scim/v2/Me", scim.MeAsync);
         app.MapPost("/api/2.0/postgres/credentials", credentials.PostgresCredentialAsync);
         app.MapPost("/api/2.0/database/credentials", credentials.DatabaseCredentialAsync);
-        app.MapGet("/api/2.0/postgres/{**name}", (HttpContext c) => credentials.GetEndpointAsync(c, (string)c.Request.RouteValues["name"]!));
+        app.MapGet("/api/2.0/postgres/{**name}", (HttpContext c) => endpoints.GetAsync(c, (string)c.Request.RouteValues["name"]!));
         app.MapGet("/api/2.0/database/instances/{name}", (HttpContext c) => credentials.GetInstanceAsync(c, (string)c.Request.RouteValues["name"]!));
 
         app.MapGet("/emulator/info", admin.InfoAsync);
@@ -99,6 +101,7 @@ internal sealed class WorkspaceApi : IAsyncDisposable
         app.MapPost("/emulator/drop-sessions", admin.DropSessionsAsync);
         app.MapPost("/emulator/restart", admin.RestartAsync);
         app.MapPost("/emulator/suspend", admin.SuspendAsync);
+        replicaAdmin.Map(app);
 
         app.MapFallback((HttpContext c) => ApiResponses.ErrorAsync(c, 404, "ENDPOINT_NOT_FOUND", $"No API found for '{c.Request.Method} {c.Request.Path}'"));
 
