@@ -30,8 +30,12 @@ public abstract class EmulatorFixtureBase : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         LoggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace));
-        Emulator = await LakebaseEmulator.StartAsync(new LakebaseEmulatorOptions(), TestContext.Current.CancellationToken);
+        Emulator = await LakebaseEmulator.StartAsync(CreateOptions(), TestContext.Current.CancellationToken);
     }
+
+    /// <summary>The emulator's options; a fixture that needs more (a read replica, say) asks for it here.</summary>
+    /// <returns>Options for <see cref="LakebaseEmulator.StartAsync(LakebaseEmulatorOptions, CancellationToken)"/>.</returns>
+    protected virtual LakebaseEmulatorOptions CreateOptions() => new();
 
     /// <summary>A fresh service principal with its own role: its credential counts are this test's alone.</summary>
     public Task<EmulatedPrincipal> NewPrincipalAsync(bool workspaceAccess = true, bool createRole = true) =>

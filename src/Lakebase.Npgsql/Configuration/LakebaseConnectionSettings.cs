@@ -83,6 +83,8 @@ internal sealed record LakebaseConnectionSettings(
         MinPoolSize = settings.MinPoolSize ?? 0,
     };
 
+    private static readonly TimeSpan NpgsqlPruningInterval = TimeSpan.FromSeconds(10);
+
     // Builders check these as they are set; configuration binds whatever the file says.
     private static void CheckTuning(LakebaseConnectionOptions settings, List<string> problems)
     {
@@ -97,6 +99,12 @@ internal sealed record LakebaseConnectionSettings(
             {
                 problems.Add($"{key} {value} must be positive, e.g. \"00:00:30\".");
             }
+        }
+
+        // Npgsql refuses this only when the pool is built, on the first open; here it is a configuration error.
+        if (settings.ConnectionIdleLifetime is { } idle && idle > TimeSpan.Zero && idle < NpgsqlPruningInterval)
+        {
+            problems.Add($"ConnectionIdleLifetime {idle} is shorter than Npgsql's pruning interval ({NpgsqlPruningInterval.TotalSeconds:0} s), which Npgsql refuses: use at least \"00:00:10\".");
         }
 
         if (settings.MaxPoolSize is < 1 || settings.MinPoolSize is < 0)

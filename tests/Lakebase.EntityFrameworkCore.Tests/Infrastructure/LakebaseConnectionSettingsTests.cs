@@ -92,6 +92,14 @@ public sealed class LakebaseConnectionSettingsTests
         Assert.NotEqual(Resolve(ServicePrincipal, env), Resolve(ServicePrincipal with { ClientSecret = "other" }, env));
     }
 
+    [Fact]
+    public void An_idle_lifetime_npgsql_would_refuse_on_the_first_open_is_refused_while_configuring()
+    {
+        var error = Assert.Throws<LakebaseConfigurationException>(() => Builder(ServicePrincipal, new Dictionary<string, string?>()).ConnectionIdleLifetime(TimeSpan.FromSeconds(1)).Resolve());
+        Assert.Contains("ConnectionIdleLifetime", error.Message, StringComparison.Ordinal);
+        Assert.Contains("00:00:10", error.Message, StringComparison.Ordinal);
+    }
+
     private static LakebaseDataSourceBuilder Builder(LakebaseOAuthOptions oauth, IReadOnlyDictionary<string, string?> environment) =>
         new LakebaseDataSourceBuilder(Endpoint, oauth).UseConfiguration(VariablesConfiguration.From(environment));
 
