@@ -78,6 +78,16 @@ public sealed class InstalledPackagesTests(PackedFeed feed)
         var scrubbed = Redaction.Scrub(output, secrets);
         Assert.True(output.Contains($"current_user={principal}", StringComparison.Ordinal), $"The app did not log in as the emulator's principal:{Environment.NewLine}{scrubbed}");
         Assert.True(output.Contains("current_database=databricks_postgres", StringComparison.Ordinal), $"The app is not on databricks_postgres:{Environment.NewLine}{scrubbed}");
+
+        // `lakebase doctor`, installed as a tool too, checks the same setup from the same variables and passes.
+        var doctorTool = feed.Package("Lakebase.Tool");
+        await Dotnet.RunAsync(feed.Root, environment, CommandTimeout, [],
+            "tool", "install", "--tool-path", tools, "--add-source", feed.Feed, "--configfile", toolConfig, doctorTool.Id, "--version", doctorTool.Version);
+        var doctor = await Lakebase.Testing.ProcessRunner.RunAsync(Path.Combine(tools, "lakebase"), ["doctor"], feed.Root, appEnvironment, CommandTimeout, ct);
+        var doctorOutput = Redaction.Scrub(doctor.Output, secrets);
+        Assert.True(doctor.ExitCode == 0 && doctor.Output.Contains("Every check passed.", StringComparison.Ordinal),
+            $"lakebase doctor exited {doctor.ExitCode}:{Environment.NewLine}{doctorOutput}");
+        Assert.DoesNotContain(secrets, secret => doctor.Output.Contains(secret, StringComparison.Ordinal));
         await emulator.StopAsync(EmulatorStopTimeout, ct);
     }
 

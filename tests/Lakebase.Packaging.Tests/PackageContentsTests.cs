@@ -12,6 +12,7 @@ public sealed class PackageContentsTests(PackedFeed feed)
         Assert.Contains(feed.Packages, p => p.Id == "Lakebase.EntityFrameworkCore");
         Assert.Contains(feed.Packages, p => p.Id == "Lakebase.Emulator");
         Assert.Contains(feed.Packages, p => p.Id == "Lakebase.Emulator.Tool");
+        Assert.Contains(feed.Packages, p => p.Id == "Lakebase.Tool");
         Assert.All(feed.Packages, p => Assert.StartsWith("Lakebase.", p.Id, StringComparison.Ordinal)); // nothing from samples, tests, bench
     }
 
