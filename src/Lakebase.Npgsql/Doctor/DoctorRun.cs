@@ -34,7 +34,9 @@ internal sealed class DoctorRun(LakebaseDataSourceBuilder builder)
         Add("settings", LakebaseDoctorOutcome.Passed,
             $"endpoint {definition.Endpoint}; workspace {definition.WorkspaceUrl.GetLeftPart(UriPartial.Authority)}; database {definition.Database} on port {definition.Port}; " +
             $"user {definition.Username ?? "(the user the workspace reports for the token)"}; authentication: " +
-            (plan.Explicit ? $"{plan.Candidates[0].Name}, named by DATABRICKS_AUTH_TYPE (auth_type)" : $"the first configured of {string.Join(", ", plan.Candidates.Select(c => c.Name))}, in the Databricks SDKs' order"));
+            (plan.Explicit ? $"{plan.Candidates[0].Name}, named by DATABRICKS_AUTH_TYPE (auth_type)"
+                : plan.Candidates.Count == 1 ? $"{plan.Candidates[0].Name}, the only method configured (DATABRICKS_AUTH_TYPE unset)"
+                : $"the first that works of {string.Join(", ", plan.Candidates.Select(c => c.Name))}, in the Databricks SDKs' order"));
 
         if (!await StepAsync("workspace", "settings", async ct =>
             {
