@@ -70,6 +70,16 @@ public sealed record LakebaseConnectionOptions
     public LakebaseRefreshMode? RefreshMode { get; set; }
 
     /// <summary>
+    /// Warm the data source up when the host starts (<c>AddLakebaseDataSource</c> only): obtain the database credential
+    /// and open <see cref="MinPoolSize"/> connections (at least one, which also wakes a suspended compute), so the first
+    /// request is as fast as the hundredth. Off by default. Start-up waits for it at most <see cref="WarmUpTimeout"/>.
+    /// </summary>
+    public bool? WarmUp { get; set; }
+
+    /// <summary>How long host start-up waits for the warm-up at most (default 10 seconds); past it the host starts anyway and the warm-up is abandoned.</summary>
+    public TimeSpan? WarmUpTimeout { get; set; }
+
+    /// <summary>
     /// Route reads to the endpoint's readable secondaries too: its <c>status.hosts.read_only_host</c>, looked up on the
     /// first open (never while configuring). Off by default. Reads there are eventually consistent.
     /// </summary>

@@ -134,6 +134,19 @@ public abstract class LakebaseConnectionOptionsBuilder<TBuilder>
     public TBuilder RefreshMode(LakebaseRefreshMode mode) => Set(s => s.RefreshMode = Enum.IsDefined(mode) ? mode : throw new ArgumentOutOfRangeException(nameof(mode)));
 
     /// <summary>
+    /// Warms the data source up when the host starts (<c>AddLakebaseDataSource</c> only): the credential, then
+    /// <c>MinPoolSize</c> connections (at least one). Start-up waits at most <paramref name="timeout"/> (default 10 s).
+    /// </summary>
+    /// <param name="enabled">False to turn it off again.</param>
+    /// <param name="timeout">The longest start-up waits for it.</param>
+    /// <returns>This builder.</returns>
+    public TBuilder WarmUp(bool enabled = true, TimeSpan? timeout = null) => Set(s =>
+    {
+        s.WarmUp = enabled;
+        s.WarmUpTimeout = timeout is { } limit ? Positive(limit, nameof(timeout)) : s.WarmUpTimeout;
+    });
+
+    /// <summary>
     /// Routes reads to the endpoint's readable secondaries too (its <c>read_only_host</c>, looked up on the first open),
     /// for views from <see cref="LakebaseDataSource.WithTargetSession"/>. Off by default.
     /// </summary>

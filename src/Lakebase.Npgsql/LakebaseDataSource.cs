@@ -132,6 +132,24 @@ public sealed class LakebaseDataSource : DbDataSource
         return Volatile.Read(ref view) ?? Interlocked.CompareExchange(ref view, new TargetSessionDataSource(this, targetSessionAttributes), null) ?? view!;
     }
 
+    /// <summary>
+    /// Makes the first request as fast as a warm one: obtains the database credential, then opens <c>MinPoolSize</c>
+    /// connections at once (at least one, which also wakes a suspended compute and proves the login) and returns them to
+    /// the pool. <c>AddLakebaseDataSource</c> calls it when the host starts if <c>WarmUp</c> is set.
+    /// </summary>
+    /// <param name="cancellationToken">Abandons the warm-up; connections already opened stay pooled.</param>
+    /// <returns>A task that completes when the connections are open.</returns>
+    public async Task WarmUpAsync(CancellationToken cancellationToken = default)
+    {
+        await _parts.Credentials.GetPasswordAsync(cancellationToken).ConfigureAwait(false);
+        var count = Math.Max(1, _parts.Settings.MinPoolSize ?? 0);
+        var connections = await Task.WhenAll(Enumerable.Range(0, count).Select(_ => OpenConnectionAsync(cancellationToken).AsTask())).ConfigureAwait(false);
+        foreach (var connection in connections)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Creates an unopened connection. Open it with <see cref="OpenAsync(NpgsqlConnection, CancellationToken)"/> to get the retry after a rejected login.</summary>
     /// <returns>A new connection.</returns>
     public new NpgsqlConnection CreateConnection() => GetNpgsqlDataSource().CreateConnection();

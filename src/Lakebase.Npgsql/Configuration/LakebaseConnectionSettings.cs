@@ -93,7 +93,7 @@ internal sealed record LakebaseConnectionSettings(
             problems.Add($"Port {port} is out of range: use 1-65535 (PGPORT; Lakebase listens on 5432).");
         }
 
-        foreach (var (value, key) in new[] { (settings.ConnectionLifetime, "ConnectionLifetime"), (settings.ConnectionIdleLifetime, "ConnectionIdleLifetime"), (settings.TcpKeepAlive, "TcpKeepAlive"), (settings.ConnectTimeout, "ConnectTimeout"), (settings.CommandTimeout, "CommandTimeout"), (settings.RefreshBeforeExpiry, "RefreshBeforeExpiry") })
+        foreach (var (value, key) in new[] { (settings.ConnectionLifetime, "ConnectionLifetime"), (settings.ConnectionIdleLifetime, "ConnectionIdleLifetime"), (settings.TcpKeepAlive, "TcpKeepAlive"), (settings.ConnectTimeout, "ConnectTimeout"), (settings.CommandTimeout, "CommandTimeout"), (settings.WarmUpTimeout, "WarmUpTimeout"), (settings.RefreshBeforeExpiry, "RefreshBeforeExpiry") })
         {
             if (value <= TimeSpan.Zero)
             {

@@ -50,6 +50,12 @@ internal static partial class LakebaseLog
     [LoggerMessage(33, LogLevel.Information, "Read routing for {Target}: {Count} read-only host(s): {Hosts}.", EventName = "ReadOnlyHostsResolved")]
     public static partial void ReadOnlyHostsResolved(ILogger logger, string target, int count, string hosts);
 
+    [LoggerMessage(34, LogLevel.Information, "Warmed up the Lakebase data source for {Target} in {Elapsed}: credential in hand, connections pooled.", EventName = "WarmedUp")]
+    public static partial void WarmedUp(ILogger logger, string target, TimeSpan elapsed);
+
+    [LoggerMessage(35, LogLevel.Warning, "The warm-up of the Lakebase data source for {Target} did not finish within {Timeout} ({Reason}); the host starts anyway, and the first request connects.", EventName = "WarmUpIncomplete")]
+    public static partial void WarmUpIncomplete(ILogger logger, string target, TimeSpan timeout, string reason);
+
     [LoggerMessage(30, LogLevel.Warning, "SslMode VerifyCA for {Target}: the server's chain is checked against {RootCertificate}, but not its host name. Any certificate that CA issued receives the database token; use VerifyFull unless that CA serves only this endpoint.", EventName = "TlsHostNameNotVerified")]
     public static partial void TlsHostNameNotVerified(ILogger logger, string target, string rootCertificate);
 

@@ -38,4 +38,29 @@ public static class LakebaseHealthChecksBuilderExtensions
             tags,
             timeout));
     }
+
+    /// <summary>
+    /// Adds a readiness check (tagged <c>ready</c>) that stays unhealthy until the Lakebase data source holds a usable
+    /// database credential: with <c>WarmUp</c> on, that is as soon as start-up has fetched it; without, after the first
+    /// open. Map it to the endpoint your load balancer or orchestrator asks before sending traffic, e.g.
+    /// <c>app.MapHealthChecks("/health/ready", new() { Predicate = c =&gt; c.Tags.Contains("ready") })</c>.
+    /// </summary>
+    /// <param name="builder">The health checks builder.</param>
+    /// <param name="name">The registration's name.</param>
+    /// <param name="serviceKey">The key of a keyed data source, or <see langword="null"/>.</param>
+    /// <param name="tags">Tags for the check (default <c>ready</c>).</param>
+    /// <returns>The builder.</returns>
+    public static IHealthChecksBuilder AddLakebaseReadiness(
+        this IHealthChecksBuilder builder,
+        string name = "lakebase-ready",
+        object? serviceKey = null,
+        IEnumerable<string>? tags = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.Add(new HealthCheckRegistration(
+            name,
+            provider => new LakebaseReadinessCheck(() => provider.GetRequiredKeyedService<LakebaseDataSource>(serviceKey)),
+            HealthStatus.Unhealthy,
+            tags ?? ["ready"]));
+    }
 }

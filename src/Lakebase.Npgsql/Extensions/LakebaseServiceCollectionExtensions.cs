@@ -176,6 +176,10 @@ public static class LakebaseServiceCollectionExtensions
         services.TryAddKeyedTransient(serviceKey, (provider, key) => provider.GetRequiredKeyedService<LakebaseDataSource>(key).CreateConnection());
         services.TryAddKeyedTransient<DbConnection>(serviceKey, (provider, key) => provider.GetRequiredKeyedService<NpgsqlConnection>(key));
 
+        // Runs only when the options ask for a warm-up; otherwise the data source is still built lazily on first use.
+        services.AddSingleton<Microsoft.Extensions.Hosting.IHostedService>(provider => new Lakebase.Npgsql.Hosting.LakebaseWarmUpService(
+            () => provider.GetRequiredKeyedService<LakebaseDataSource>(serviceKey), provider.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
+
         // The read view (PreferStandby: a read-only host when one answers, else the primary) under its own key, for
         // [FromKeyedServices(LakebaseDataSource.ReadOnlyServiceKey)] DbDataSource; "orders:read-only" for the key "orders".
         if (ReadOnlyKey(serviceKey) is { } readOnlyKey)
