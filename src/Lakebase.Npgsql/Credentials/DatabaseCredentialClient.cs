@@ -26,9 +26,6 @@ internal sealed class DatabaseCredentialClient(Func<HttpClient> httpClient, Uri 
 
     private long _loggedSkewSeconds;
 
-    // The credential API answers well within this; a hung request must not hold a connection open for long.
-    private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(10);
-
     // Correcting by more than this is more likely to follow a wrong Date header than to fix a wrong clock.
     private static readonly TimeSpan MaxCorrectableSkew = TimeSpan.FromMinutes(90);
 
@@ -38,6 +35,7 @@ internal sealed class DatabaseCredentialClient(Func<HttpClient> httpClient, Uri 
     // Database tokens live 60 minutes; assumed when clocks disagree and no Date header lets us correct for it.
     private static readonly TimeSpan DocumentedTokenLifetime = TimeSpan.FromMinutes(60);
 
+    private readonly WorkspaceApi _api = new(httpClient, workspaceUrl, tokens);
     private readonly Uri _credentialsUrl = new(workspaceUrl, "api/2.0/postgres/credentials");
     private readonly Uri _endpointUrl = new(workspaceUrl, "api/2.0/postgres/" + endpoint.Name);
     private readonly string _workspace = workspaceUrl.GetLeftPart(UriPartial.Authority);
@@ -151,54 +149,8 @@ internal sealed class DatabaseCredentialClient(Func<HttpClient> httpClient, Uri 
         return (skew, false);
     }
 
-    private async Task<(JsonDocument Document, DateTimeOffset? Date)> SendAsync(HttpMethod method, Uri url, string? json, string operation, CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(AttemptTimeout);
-
-        // A 401 may mean the cached workspace token was revoked early: fetch a new one once before giving up.
-        for (var attempt = 1; ; attempt++)
-        {
-            string bearer;
-            try
-            {
-                bearer = await tokens.GetTokenAsync(timeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
-            {
-                // Our own attempt timeout, not the caller's cancellation: a hung token endpoint is a transient outage.
-                throw DatabricksApiErrors.Unreachable("obtain a workspace token", _target, _workspace, e);
-            }
-
-            using var request = new HttpRequestMessage(method, url);
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
-            if (json is not null)
-            {
-                request.Content = new StringContent(json, Encoding.UTF8, "application/json");
-            }
-
-            try
-            {
-                using var response = await httpClient().SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
-                if (response.StatusCode == HttpStatusCode.Unauthorized && attempt == 1 && tokens.Invalidate(bearer))
-                {
-                    continue;
-                }
-
-                if (!response.IsSuccessStatusCode)
-                {
-                    throw await DatabricksApiErrors.FromResponseAsync(response, operation, _target, _workspace, timeout.Token).ConfigureAwait(false);
-                }
-
-                // A Date header that does not parse is null here: no skew correction, as if it were absent.
-                return (await ResponseBody.ReadJsonAsync(response, operation, _target, _workspace, timeout.Token).ConfigureAwait(false), response.Headers.Date);
-            }
-            catch (Exception e) when (e is HttpRequestException or IOException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
-            {
-                throw DatabricksApiErrors.Unreachable(operation, _target, _workspace, e);
-            }
-        }
-    }
+    private Task<(JsonDocument Document, DateTimeOffset? Date)> SendAsync(HttpMethod method, Uri url, string? json, string operation, CancellationToken cancellationToken) =>
+        _api.SendAsync(method, url.PathAndQuery.TrimStart('/'), json, operation, _target, cancellationToken);
 
     private static DateTimeOffset? ReadTime(JsonElement root, string name) =>
         root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String

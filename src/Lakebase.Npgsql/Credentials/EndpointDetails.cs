@@ -8,4 +8,6 @@ namespace Lakebase.Npgsql.Credentials;
 internal sealed record EndpointDetails(string? Host, string? ReadOnlyHost, string? EndpointType, string? CurrentState)
 {
     public const string ReadOnlyType = "ENDPOINT_TYPE_READ_ONLY";
+
+    public const string ReadWriteType = "ENDPOINT_TYPE_READ_WRITE";
 }

@@ -56,6 +56,15 @@ internal static partial class LakebaseLog
     [LoggerMessage(35, LogLevel.Warning, "The warm-up of the Lakebase data source for {Target} did not finish within {Timeout} ({Reason}); the host starts anyway, and the first request connects.", EventName = "WarmUpIncomplete")]
     public static partial void WarmUpIncomplete(ILogger logger, string target, TimeSpan timeout, string reason);
 
+    [LoggerMessage(36, LogLevel.Information, "Created Lakebase branch {Branch} from {Parent} (TTL {Ttl}) in {Elapsed}.", EventName = "BranchCreated")]
+    public static partial void BranchCreated(ILogger logger, string branch, string parent, TimeSpan ttl, TimeSpan elapsed);
+
+    [LoggerMessage(37, LogLevel.Information, "Deleted Lakebase branch {Branch} in {Elapsed}.", EventName = "BranchDeleted")]
+    public static partial void BranchDeleted(ILogger logger, string branch, TimeSpan elapsed);
+
+    [LoggerMessage(38, LogLevel.Information, "Waiting for the workspace to {Operation} ({Elapsed} so far).", EventName = "OperationWaiting")]
+    public static partial void OperationWaiting(ILogger logger, string operation, TimeSpan elapsed);
+
     [LoggerMessage(30, LogLevel.Warning, "SslMode VerifyCA for {Target}: the server's chain is checked against {RootCertificate}, but not its host name. Any certificate that CA issued receives the database token; use VerifyFull unless that CA serves only this endpoint.", EventName = "TlsHostNameNotVerified")]
     public static partial void TlsHostNameNotVerified(ILogger logger, string target, string rootCertificate);
 
