@@ -37,6 +37,7 @@ public sealed class LakebaseEmulator : IAsyncDisposable
         Compute = new ComputeState(options.ColdStartDelay);
         _servers = new EmulatorServers(options, loggerFactory);
         _computeControl = new ComputeControl(Compute, () => _servers.Front?.DropAll() ?? 0, _logger);
+        Faults.ServerCrash = ct => (_servers.Cluster ?? throw NotStarted()).CrashAndRestartAsync(ct);
     }
 
     /// <summary>The workspace URL (<c>DATABRICKS_HOST</c>), e.g. <c>http://127.0.0.1:5123</c>.</summary>
