@@ -13,6 +13,10 @@ public sealed class CredentialRotationTests(EmulatorFixture fixture) : IDisposab
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    // The outage's failures are remembered (workspace token and credential each, full jitter, doubling per failure in
+    // a row): a few of them can add up to several seconds before the next open asks again.
+    private static readonly TimeSpan RecoveryTimeout = TimeSpan.FromSeconds(30);
+
     private static void PoolingOff(Lakebase.EntityFrameworkCore.Infrastructure.LakebaseDbContextOptionsBuilder lakebase) =>
         lakebase.ConfigureDataSource(b => b.ConnectionStringBuilder.Pooling = false);
 
@@ -167,7 +171,8 @@ public sealed class CredentialRotationTests(EmulatorFixture fixture) : IDisposab
                 await using var db = fixture.CreateContext(principal, PoolingOff);
                 return (await db.WhoAmIAsync(Ct)).User;
             },
-            cancellationToken: Ct);
+            RecoveryTimeout,
+            Ct);
         Assert.Equal(principal.ClientId, user);
     }
 
