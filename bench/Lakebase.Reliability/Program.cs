@@ -4,6 +4,22 @@ using Lakebase.Reliability.Reporting;
 using Lakebase.Reliability.Soak;
 
 // Usage: dotnet run -c Release --project bench/Lakebase.Reliability -- [--soak long|short|none] [--fleet 200,1000|none] [--hours 3] [--out docs/reliability.md]
+if (args.Contains("--help") || args.Contains("-h"))
+{
+    Console.WriteLine("""
+        Runs the chaos soak and the fleet simulation against a local emulator and writes the report (docs/reliability.md).
+
+        Usage: dotnet run -c Release --project bench/Lakebase.Reliability -- [options]
+          --soak long|short|none   fault schedule: long (12 min, two server crashes), short (1 min, one crash) or none; default long
+          --fleet 200,1000|none    fleet sizes to simulate; default 200,1000
+          --hours 3                simulated hours per fleet run; default 3
+          --out PATH               where the report is written; default docs/reliability.md
+
+        Exit code 1 when the soak lost an acknowledged write. A schedule with a crash runs the server with fsync on.
+        """);
+    return 0;
+}
+
 var soakMode = Option("--soak", "long");
 var fleetSizes = Option("--fleet", "200,1000");
 var hours = double.Parse(Option("--hours", "3"), System.Globalization.CultureInfo.InvariantCulture);

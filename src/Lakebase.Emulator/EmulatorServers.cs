@@ -43,7 +43,7 @@ internal sealed class EmulatorServers(LakebaseEmulatorOptions options, ILoggerFa
 
     public async Task StartAsync(LakebaseEmulator emulator, CancellationToken cancellationToken)
     {
-        var cluster = PrivateCluster.Create(options.DataDirectory, loggerFactory.CreateLogger<PrivateCluster>());
+        var cluster = PrivateCluster.Create(options.DataDirectory, loggerFactory.CreateLogger<PrivateCluster>(), options.DurableStorage);
         Cluster = cluster;
 
         // initdb + server start dominate; the rest is set up while they run.

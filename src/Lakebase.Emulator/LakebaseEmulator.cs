@@ -33,6 +33,7 @@ public sealed partial class LakebaseEmulator : IAsyncDisposable
         DatabaseTokens = new DatabaseTokenStore(options.TimeProvider);
         Federation = new OidcFederation(options.TimeProvider);
         _servers = new EmulatorServers(options, loggerFactory);
+        Faults.ServerCrash = ct => (_servers.Cluster ?? throw NotStarted()).CrashAndRestartAsync(ct);
     }
 
     /// <summary>The workspace URL (<c>DATABRICKS_HOST</c>), e.g. <c>http://127.0.0.1:5123</c>.</summary>

@@ -47,6 +47,13 @@ public sealed class LakebaseEmulatorOptions
     /// <summary>The wait a connection sees when it wakes a suspended (or restarted) compute.</summary>
     public TimeSpan ColdStartDelay { get; set; } = TimeSpan.FromMilliseconds(300);
 
+    /// <summary>
+    /// Runs the private PostgreSQL server with <c>fsync</c>, <c>synchronous_commit</c> and <c>full_page_writes</c> on, so
+    /// that a crash (<see cref="EmulatorFaults.CrashServerAsync"/>) loses no commit the server acknowledged. Off by
+    /// default: a throwaway local database is faster without them, and then a crash may lose the last commits.
+    /// </summary>
+    public bool DurableStorage { get; set; }
+
     /// <summary>The clock used for token expiry: when tokens are minted and when logins check them.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 

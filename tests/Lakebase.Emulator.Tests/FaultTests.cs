@@ -71,13 +71,15 @@ public sealed class FaultTests(EmulatorFixture fixture) : IDisposable
             Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
         }
 
-        Emulator.Faults.StartOutage(TimeSpan.FromMilliseconds(300));
+        // Real time (the shared emulator's clock): a window long enough that a slow request still lands inside it, and
+        // the end waited for as a state, not a fixed sleep.
+        Emulator.Faults.StartOutage(TimeSpan.FromSeconds(2));
         using (var failed = await Client.RequestCredentialAsync(fixture.Http, Emulator, workspaceToken))
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
         }
 
-        await Task.Delay(400, TestContext.Current.CancellationToken);
+        await Poll.UntilAsync(() => !Emulator.Faults.OutageActive, TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
         using var recovered = await Client.RequestCredentialAsync(fixture.Http, Emulator, workspaceToken);
         Assert.Equal(HttpStatusCode.OK, recovered.StatusCode);
     }
@@ -85,11 +87,13 @@ public sealed class FaultTests(EmulatorFixture fixture) : IDisposable
     [Fact]
     public async Task Token_lifetime_override_makes_tokens_expire_in_seconds()
     {
-        Emulator.Faults.TokenLifetimeOverride = TimeSpan.FromSeconds(1);
+        // Real time: the token expires on the shared emulator's own clock. 3 s leaves a loaded machine time for the first
+        // login; then new logins are tried until one is refused, instead of sleeping a fixed time.
+        Emulator.Faults.TokenLifetimeOverride = TimeSpan.FromSeconds(3);
         var token = await Client.MintViaApiAsync(fixture.Http, Emulator);
         await using var open = await Client.OpenAsync(Emulator, token);
-        await Task.Delay(1200, TestContext.Current.CancellationToken);
-        Assert.Equal("28P01", (await Client.LoginFailsAsync(Emulator, token)).SqlState);
+        var refused = await Poll.UntilSucceedsAsync(() => Client.LoginFailsAsync(Emulator, token), TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        Assert.Equal("28P01", refused.SqlState);
         Assert.Equal(1, await Client.ScalarAsync(open, "SELECT 1"));
     }
 

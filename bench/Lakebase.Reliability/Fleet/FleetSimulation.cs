@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Reflection;
 using Lakebase.Emulator;
 using Lakebase.Npgsql;
 using Lakebase.Npgsql.Authentication;
@@ -157,20 +158,31 @@ public sealed class FleetSimulation : IAsyncDisposable
         return at >= from.Ticks && at < to.Ticks;
     }
 
-    // Waits until no request is in flight and no instance has work that could start one without the clock moving.
+    // Waits until no request is in flight and every instance is either idle or asleep on the fake clock: then nothing
+    // can reach the API before the clock moves. Both are exact states (a refresh is marked running the moment it
+    // starts, a wait stops counting the moment its timer fires), so a slow machine only makes this take longer.
     private async Task SettleAsync(IFleetInstance[] instances)
     {
-        if (Volatile.Read(ref _busy) == 0 && !instances.Any(i => i.MayStartRequest))
+        var waited = Stopwatch.StartNew();
+        while (Volatile.Read(ref _busy) != 0 || !instances.All(i => i.IsSettled))
         {
-            return;
-        }
+            if (waited.Elapsed > SettleTimeout)
+            {
+                throw new TimeoutException($"The fleet did not settle within {SettleTimeout.TotalSeconds:0} s: a request or refresh is stuck.");
+            }
 
-        var quiet = 0;
-        for (var spins = 0; quiet < 3 && spins < 100_000; spins++)
-        {
             await Task.Delay(1).ConfigureAwait(false);
-            quiet = Volatile.Read(ref _busy) == 0 ? quiet + 1 : 0;
         }
+    }
+
+    private static readonly TimeSpan SettleTimeout = TimeSpan.FromMinutes(2);
+
+    // The cache's single flight: whether a refresh is under way. Private in the library on purpose, so read here by
+    // reflection rather than widened for a benchmark; a rename fails loudly on the Single below.
+    private static bool IsRefreshing(DatabaseCredentialCache cache)
+    {
+        var flight = typeof(DatabaseCredentialCache).GetField("_refresh", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(cache)!;
+        return (bool)flight.GetType().GetProperties().Single(p => p.Name == "IsRunning").GetValue(flight)!;
     }
 
     private async Task<T> Tracked<T>(Func<Task<T>> request)
@@ -192,8 +204,8 @@ public sealed class FleetSimulation : IAsyncDisposable
 
         long FailedOpens { get; }
 
-        /// <summary>Whether a refresh is under way (it may be between attempts, waiting on the clock).</summary>
-        bool MayStartRequest { get; }
+        /// <summary>Whether nothing of this instance can reach the API until the clock moves (idle, or every wait asleep on the clock).</summary>
+        bool IsSettled { get; }
 
         Task OpenAsync();
     }
@@ -202,20 +214,18 @@ public sealed class FleetSimulation : IAsyncDisposable
     private sealed class CachedInstance : IFleetInstance
     {
         private readonly DatabaseCredentialCache _cache;
-        private readonly FleetSimulation _fleet;
+        private readonly InstanceClock _clock;
         private long _opens;
         private long _failed;
-        private int _waiting;
-        private DateTimeOffset? _armedAt;
 
         public CachedInstance(FleetSimulation fleet, DatabaseCredentialClient client, int seed, bool jitter)
         {
-            _fleet = fleet;
+            _clock = new InstanceClock(fleet._clock);
             _cache = new DatabaseCredentialCache(
                 ct => fleet.Tracked(() => client.GenerateAsync(ct)),
                 $"instance {seed}",
                 new CredentialCachePolicy { Jitter = jitter, Random = new Random(seed), ConnectTimeout = FleetOptions.ConnectTimeout },
-                fleet._clock,
+                _clock,
                 NullLogger.Instance);
         }
 
@@ -223,22 +233,14 @@ public sealed class FleetSimulation : IAsyncDisposable
 
         public long FailedOpens => Interlocked.Read(ref _failed);
 
-        // An open is waiting (maybe between attempts, on the clock), or the clock has passed the refresh point the
-        // timer was armed for when last asked (the refresh it starts may not have reached the API yet).
-        public bool MayStartRequest
-        {
-            get
-            {
-                var armedAt = _armedAt;
-                _armedAt = _cache.GetStatus("fleet", "fleet").NextRefreshAt;
-                return Volatile.Read(ref _waiting) > 0 || (armedAt is { } at && _fleet._clock.GetUtcNow() >= at);
-            }
-        }
+        // A refresh is marked running the moment it starts (in an open, or in the timer callback the clock runs inside
+        // Advance), before its request reaches the API on the thread pool; a running one is settled only while it
+        // waits out a Retry-After or backoff on the clock. Only an open waits on a refresh, so open tasks need no count.
+        public bool IsSettled => !IsRefreshing(_cache) || _clock.Sleeping > 0;
 
         public async Task OpenAsync()
         {
             Interlocked.Increment(ref _opens);
-            Interlocked.Increment(ref _waiting);
             try
             {
                 await _cache.GetPasswordAsync(CancellationToken.None).ConfigureAwait(false);
@@ -246,10 +248,6 @@ public sealed class FleetSimulation : IAsyncDisposable
             catch (Exception e) when (e is LakebaseCredentialException or TimeoutException)
             {
                 Interlocked.Increment(ref _failed);
-            }
-            finally
-            {
-                Interlocked.Decrement(ref _waiting);
             }
         }
 
@@ -263,6 +261,7 @@ public sealed class FleetSimulation : IAsyncDisposable
     private sealed class GuideInstance(FleetSimulation fleet, DatabaseCredentialClient client, int connections) : IFleetInstance
     {
         private readonly DateTimeOffset?[] _openedAt = new DateTimeOffset?[connections];
+        private readonly InstanceClock _clock = new(fleet._clock);
         private long _opens;
         private long _failed;
         private int _waiting;
@@ -271,7 +270,8 @@ public sealed class FleetSimulation : IAsyncDisposable
 
         public long FailedOpens => Interlocked.Read(ref _failed);
 
-        public bool MayStartRequest => Volatile.Read(ref _waiting) > 0;
+        // Every open still under way is asleep between attempts (its request count is the fleet's busy count).
+        public bool IsSettled => Volatile.Read(ref _waiting) == _clock.Sleeping;
 
         public async Task OpenAsync()
         {
@@ -314,7 +314,7 @@ public sealed class FleetSimulation : IAsyncDisposable
                             throw;
                         }
 
-                        await Task.Delay(delay, fleet._clock).ConfigureAwait(false);
+                        await Task.Delay(delay, _clock).ConfigureAwait(false);
                     }
                 }
             }

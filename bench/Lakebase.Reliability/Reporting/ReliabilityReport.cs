@@ -51,6 +51,7 @@ public static class ReliabilityReport
         Line(md);
         Line(md, "Failures by cause: " + (soak.FailuresByCause.Count == 0 ? "none." : string.Join(", ", soak.FailuresByCause.OrderByDescending(f => f.Value).Select(f => $"{f.Key}: {f.Value}")) + "."));
         Line(md);
+        RenderCrashes(md, soak);
         Line(md, "<details><summary>Fault schedule as applied (elapsed time, fault)</summary>");
         Line(md);
         foreach (var fault in soak.Faults)
@@ -60,6 +61,32 @@ public static class ReliabilityReport
 
         Line(md);
         Line(md, "</details>");
+        Line(md);
+    }
+
+    private static void RenderCrashes(StringBuilder md, SoakResult soak)
+    {
+        var durability = soak.DurableStorage ? "on" : "off";
+        if (soak.Crashes.Count == 0)
+        {
+            Line(md, $"Server crashes: none in this schedule (fsync, synchronous_commit and full_page_writes {durability}).");
+            Line(md);
+            return;
+        }
+
+        Line(md, $"### Server crashes ({soak.Crashes.Count})");
+        Line(md);
+        Line(md, "Each crash stops the emulator's PostgreSQL in immediate mode (`pg_ctl stop -m immediate`: no shutdown checkpoint, every session and " +
+            $"transaction in flight gone) and starts it again, replaying its WAL; fsync, synchronous_commit and full_page_writes were {durability} for this run. " +
+            "\"Present after\" counts the writes acknowledged before the crash that the final direct read found.");
+        Line(md);
+        Line(md, "| at | server back after | acknowledged before | present after | lost |");
+        Line(md, "|---|---|---|---|---|");
+        foreach (var crash in soak.Crashes)
+        {
+            Line(md, $"| {crash.At.TotalSeconds:0.0} s | {Ms(crash.Restart)} | {crash.AcknowledgedBefore} | {crash.PresentAfter} | **{crash.Lost}** |");
+        }
+
         Line(md);
     }
 

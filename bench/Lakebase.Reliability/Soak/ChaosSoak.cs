@@ -21,7 +21,9 @@ public static class ChaosSoak
 
     public static async Task<SoakResult> RunAsync(string scheduleName, TimeSpan duration, IReadOnlyList<FaultStep> schedule, int workers, Action<string>? progress, CancellationToken cancellationToken)
     {
-        await using var emulator = await LakebaseEmulator.StartAsync(new LakebaseEmulatorOptions(), cancellationToken).ConfigureAwait(false);
+        // A crash only tests "no acknowledged write lost" if the server keeps its promise: fsync and synchronous_commit on.
+        var durable = schedule.Any(s => s.CrashesServer);
+        await using var emulator = await LakebaseEmulator.StartAsync(new LakebaseEmulatorOptions { DurableStorage = durable }, cancellationToken).ConfigureAwait(false);
         var principal = emulator.DefaultPrincipal;
         var options = new DbContextOptionsBuilder<SoakDb>()
             .UseLakebase(emulator.EndpointName, new LakebaseOAuthOptions
@@ -48,6 +50,7 @@ public static class ChaosSoak
         var failures = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
         long operations = 0;
         var applied = new List<string>();
+        var crashes = new List<(TimeSpan At, TimeSpan Restart, Guid[] AcknowledgedBefore)>();
         var clock = Stopwatch.StartNew();
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -101,8 +104,15 @@ public static class ChaosSoak
                 await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
             }
 
+            var at = clock.Elapsed;
+            var acknowledgedBefore = step.CrashesServer ? ledger.ToArray() : [];
             await step.Apply(emulator).ConfigureAwait(false);
-            var line = $"{clock.Elapsed:mm\\:ss\\.f} {step.Name}";
+            if (step.CrashesServer)
+            {
+                crashes.Add((at, clock.Elapsed - at, acknowledgedBefore));
+            }
+
+            var line = $"{at:mm\\:ss\\.f} {step.Name}";
             applied.Add(line);
             progress?.Invoke(line);
         }
@@ -129,7 +139,11 @@ public static class ChaosSoak
             Percentile(sorted, 0.50),
             Percentile(sorted, 0.99),
             sorted.Length == 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(sorted[^1]),
-            applied);
+            applied)
+        {
+            DurableStorage = durable,
+            Crashes = crashes.Select(c => new CrashOutcome(c.At, c.Restart, c.AcknowledgedBefore.Length, c.AcknowledgedBefore.Count(stored.Contains))).ToList(),
+        };
     }
 
     // The superuser over the private server's socket: what is really stored, whatever the plugin believes.

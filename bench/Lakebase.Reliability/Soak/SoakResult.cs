@@ -34,4 +34,20 @@ public sealed record SoakResult(
     IReadOnlyList<string> Faults)
 {
     public long Failures => FailuresByCause.Values.Sum();
+
+    /// <summary>Whether the server ran with fsync, synchronous_commit and full_page_writes on (a schedule with a crash).</summary>
+    public bool DurableStorage { get; init; }
+
+    /// <summary>The server crashes of the schedule, in order.</summary>
+    public IReadOnlyList<CrashOutcome> Crashes { get; init; } = [];
+}
+
+/// <summary>One crash of the database server during a soak.</summary>
+/// <param name="At">When it happened, from the soak's start.</param>
+/// <param name="Restart">From the immediate-mode stop until the restarted server accepted connections.</param>
+/// <param name="AcknowledgedBefore">Writes acknowledged before the crash.</param>
+/// <param name="PresentAfter">Of those, how many were in the database at the end: must equal <paramref name="AcknowledgedBefore"/>.</param>
+public sealed record CrashOutcome(TimeSpan At, TimeSpan Restart, long AcknowledgedBefore, long PresentAfter)
+{
+    public long Lost => AcknowledgedBefore - PresentAfter;
 }

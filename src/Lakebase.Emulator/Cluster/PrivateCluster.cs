@@ -28,14 +28,17 @@ internal sealed class PrivateCluster : IAsyncDisposable
     private readonly string _root;
     private readonly bool _ownsRoot;
     private readonly string _socketDirectory;
+    private readonly bool _durable;
+    private readonly SemaphoreSlim _crashing = new(1, 1);
     private bool _started;
 
-    private PrivateCluster(PostgresInstallation installation, string root, bool ownsRoot, string socketDirectory, ILogger logger)
+    private PrivateCluster(PostgresInstallation installation, string root, bool ownsRoot, string socketDirectory, bool durable, ILogger logger)
     {
         _installation = installation;
         _root = root;
         _ownsRoot = ownsRoot;
         _socketDirectory = socketDirectory;
+        _durable = durable;
         _logger = logger;
     }
 
@@ -56,7 +59,10 @@ internal sealed class PrivateCluster : IAsyncDisposable
         $"Host={_socketDirectory};Port={SocketPortNumber};Username={Superuser};Database={database};Pooling=false";
 
     /// <summary>Locates the binaries and lays out the directories; <see cref="StartAsync"/> starts the server.</summary>
-    public static PrivateCluster Create(string? dataDirectory, ILogger logger)
+    /// <param name="dataDirectory">A persistent root, or null for a temporary one.</param>
+    /// <param name="logger">Where the server's lifecycle is logged.</param>
+    /// <param name="durable">fsync, synchronous_commit and full_page_writes on, so a crash loses no acknowledged commit.</param>
+    public static PrivateCluster Create(string? dataDirectory, ILogger logger, bool durable = false)
     {
         var installation = PostgresInstallation.Locate();
         var ownsRoot = dataDirectory is null;
@@ -65,7 +71,7 @@ internal sealed class PrivateCluster : IAsyncDisposable
 
         // Unix socket paths are limited to ~107 bytes, so the socket never lives under a long user-chosen path.
         var socketDirectory = ownsRoot ? Path.Combine(root, "socket") : CreatePrivateTempDirectory("lbemu-sock-");
-        return new PrivateCluster(installation, root, ownsRoot, socketDirectory, logger);
+        return new PrivateCluster(installation, root, ownsRoot, socketDirectory, durable, logger);
     }
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -97,24 +103,52 @@ internal sealed class PrivateCluster : IAsyncDisposable
             }
         }
 
-        // Durability is worthless for a throwaway local compute; speed is not.
+        await StartServerAsync(cancellationToken).ConfigureAwait(false);
+        _started = true;
+        AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
+        Log.ClusterStarted(_logger, _installation.MajorVersion, _socketDirectory, stopwatch.ElapsedMilliseconds);
+    }
+
+    /// <summary>
+    /// Crashes the server the way a killed compute does (<c>pg_ctl stop -m immediate</c>: no shutdown checkpoint, every
+    /// backend gone mid-transaction) and starts it again, which replays the WAL. Returns once it accepts connections.
+    /// </summary>
+    public async Task CrashAndRestartAsync(CancellationToken cancellationToken)
+    {
+        await _crashing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var stopwatch = Stopwatch.StartNew();
+            await _runner.RunAsServerUserAsync(_installation.PgCtl, ["stop", "-w", "-s", "-D", DataDirectory, "-m", "immediate"], cancellationToken).ConfigureAwait(false);
+
+            // Not the caller's token: a server left stopped half-way would break every later test of this emulator.
+            await StartServerAsync(CancellationToken.None).ConfigureAwait(false);
+            Log.ClusterStarted(_logger, _installation.MajorVersion, _socketDirectory, stopwatch.ElapsedMilliseconds);
+        }
+        finally
+        {
+            _crashing.Release();
+        }
+    }
+
+    private Task StartServerAsync(CancellationToken cancellationToken)
+    {
+        // Durability is worthless for a throwaway local compute, speed is not; a crash test asks for it (durable).
+        var durability = _durable ? "on" : "off";
         var serverOptions = string.Join(' ',
             "-c listen_addresses=''",
             $"-k {_socketDirectory}",
             $"-p {SocketPortNumber}",
-            "-c fsync=off",
-            "-c synchronous_commit=off",
-            "-c full_page_writes=off",
+            $"-c fsync={durability}",
+            $"-c synchronous_commit={durability}",
+            $"-c full_page_writes={durability}",
             "-c max_connections=300",
             "-c shared_buffers=64MB",
             "-c unix_socket_permissions=0700");
-        await _runner.RunAsServerUserAsync(
+        return _runner.RunAsServerUserAsync(
             _installation.PgCtl,
             ["start", "-w", "-t", "30", "-s", "-D", DataDirectory, "-l", LogFile, "-o", serverOptions],
-            cancellationToken).ConfigureAwait(false);
-        _started = true;
-        AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
-        Log.ClusterStarted(_logger, _installation.MajorVersion, _socketDirectory, stopwatch.ElapsedMilliseconds);
+            cancellationToken);
     }
 
     /// <summary>

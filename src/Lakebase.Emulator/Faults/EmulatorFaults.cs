@@ -25,6 +25,21 @@ public sealed class EmulatorFaults
     /// <summary>Faults of the read-only endpoint (suspend, stop, replication lag), independent of the primary; not cleared by <see cref="Reset"/>.</summary>
     public ReadReplicaFaults ReadReplica { get; } = new();
 
+    /// <summary>Set by the emulator once its private server exists: crashes it and starts it again.</summary>
+    internal Func<CancellationToken, Task>? ServerCrash { get; set; }
+
+    /// <summary>
+    /// Crashes the private PostgreSQL server and restarts it, as when a compute's database process dies: it is stopped
+    /// in immediate mode (<c>pg_ctl stop -m immediate</c>: no shutdown checkpoint, transactions in flight aborted) and
+    /// started again, replaying its WAL. Every session through the front drops; logins while it restarts are refused
+    /// with 57P03 (transient), and the front connects new sessions to the restarted server. Without
+    /// <see cref="LakebaseEmulatorOptions.DurableStorage"/> the last acknowledged commits may be lost.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels waiting for the stop; once stopped, the server is always started again.</param>
+    /// <returns>A task that completes when the restarted server accepts connections.</returns>
+    public Task CrashServerAsync(CancellationToken cancellationToken = default) =>
+        (ServerCrash ?? throw new InvalidOperationException("The emulator has not been started (use LakebaseEmulator.StartAsync)."))(cancellationToken);
+
     /// <summary>Delay added before every OIDC and credential response.</summary>
     public TimeSpan ApiLatency
     {

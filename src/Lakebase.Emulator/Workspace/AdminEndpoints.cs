@@ -47,7 +47,8 @@ internal sealed class AdminEndpoints(LakebaseEmulator emulator)
     /// <c>token_ttl_seconds</c> (number, or null to clear), <c>credential_rate_limit_per_minute</c> with
     /// <c>credential_rate_limit_burst</c> (default 1; a null rate clears the limit), <c>malformed_answer</c> (a
     /// <see cref="MalformedAnswer"/> in snake case, or null to clear) with <c>malformed_count</c> (default 1) and
-    /// <c>malformed_target</c> (<c>credential_api</c>, the default, or <c>token_endpoint</c>).
+    /// <c>malformed_target</c> (<c>credential_api</c>, the default, or <c>token_endpoint</c>), <c>crash_server</c> (bool,
+    /// applied last: crashes and restarts the private PostgreSQL server; answers once it accepts connections again).
     /// </summary>
     public async Task SetFaultsAsync(HttpContext context)
     {
@@ -130,6 +131,22 @@ internal sealed class AdminEndpoints(LakebaseEmulator emulator)
         {
             await ApiResponses.ErrorAsync(context, 400, "INVALID_PARAMETER_VALUE", $"Invalid fault settings: {ex.Message}").ConfigureAwait(false);
             return;
+        }
+
+        bool crash;
+        try
+        {
+            crash = body["crash_server"]?.GetValue<bool>() == true;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException)
+        {
+            await ApiResponses.ErrorAsync(context, 400, "INVALID_PARAMETER_VALUE", "Invalid fault settings: 'crash_server' must be true or false.").ConfigureAwait(false);
+            return;
+        }
+
+        if (crash)
+        {
+            await emulator.Faults.CrashServerAsync(context.RequestAborted).ConfigureAwait(false);
         }
 
         await ApiResponses.JsonAsync(context, 200, DescribeFaults()).ConfigureAwait(false);

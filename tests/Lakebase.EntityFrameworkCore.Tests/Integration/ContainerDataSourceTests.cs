@@ -19,6 +19,10 @@ public sealed class ContainerDataSourceTests(EmulatorFixture fixture) : IDisposa
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    // The outage's failures are remembered (workspace token and credential each, full jitter, doubling per failure in
+    // a row): a few of them can add up to several seconds before the next open asks again.
+    private static readonly TimeSpan RecoveryTimeout = TimeSpan.FromSeconds(30);
+
     [Fact]
     public async Task Contexts_from_add_db_context_use_the_containers_data_source_and_share_one_credential()
     {
@@ -60,7 +64,8 @@ public sealed class ContainerDataSourceTests(EmulatorFixture fixture) : IDisposa
                 await using var retryScope = provider.CreateAsyncScope();
                 return (await retryScope.ServiceProvider.GetRequiredService<ProbeDb>().WhoAmIAsync(Ct)).User;
             },
-            cancellationToken: Ct);
+            RecoveryTimeout,
+            Ct);
         Assert.Equal(principal.ClientId, user);
     }
 

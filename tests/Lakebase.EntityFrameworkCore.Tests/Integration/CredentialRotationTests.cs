@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Lakebase.Testing;
 using Lakebase.Npgsql;
 using Lakebase.Npgsql.Credentials;
@@ -11,6 +12,10 @@ namespace Lakebase.EntityFrameworkCore.Tests.Integration;
 public sealed class CredentialRotationTests(EmulatorFixture fixture) : IDisposable
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    // The outage's failures are remembered (workspace token and credential each, full jitter, doubling per failure in
+    // a row): a few of them can add up to several seconds before the next open asks again.
+    private static readonly TimeSpan RecoveryTimeout = TimeSpan.FromSeconds(30);
 
     private static void PoolingOff(Lakebase.EntityFrameworkCore.Infrastructure.LakebaseDbContextOptionsBuilder lakebase) =>
         lakebase.ConfigureDataSource(b => b.ConnectionStringBuilder.Pooling = false);
@@ -140,7 +145,14 @@ public sealed class CredentialRotationTests(EmulatorFixture fixture) : IDisposab
         var principal = await NewPrincipalWithCachedCredentialAsync();
 
         fixture.Emulator.Faults.StartOutage();
-        await Task.Delay(TimeSpan.FromSeconds(3.5), Ct); // the 3-second token is now expired
+
+        // Real time, not a fake clock: the emulator's tokens expire on its own (real) clock, and the client's clock must
+        // agree with it. No fixed sleep either: the client's expiry comes from expire_time minus a Date header that has
+        // whole seconds, so it can lie up to a second past the server's. Wait until the client itself sees it expired.
+        await using (var db = fixture.CreateContext(principal, PoolingOff))
+        {
+            await Poll.UntilAsync(() => db.Database.GetLakebaseCredentialStatus()!.ExpiresAt <= DateTimeOffset.UtcNow, TimeSpan.FromSeconds(15), Ct);
+        }
 
         await using (var db = fixture.CreateContext(principal, PoolingOff))
         {
@@ -159,19 +171,23 @@ public sealed class CredentialRotationTests(EmulatorFixture fixture) : IDisposab
                 await using var db = fixture.CreateContext(principal, PoolingOff);
                 return (await db.WhoAmIAsync(Ct)).User;
             },
-            cancellationToken: Ct);
+            RecoveryTimeout,
+            Ct);
         Assert.Equal(principal.ClientId, user);
     }
 
     [Fact]
     public async Task Short_lived_tokens_rotate_in_the_background_without_failed_operations()
     {
+        // Real time: the emulator's 3-second tokens expire on its own clock. The loop ends on what it waits for (three
+        // background rotations and enough opens), not after a fixed time, and the bound on requests is per elapsed
+        // refresh period, so a slow (loaded) machine changes how long it runs, not whether it passes.
         var principal = await fixture.NewPrincipalAsync();
         fixture.Emulator.Faults.TokenLifetimeOverride = TimeSpan.FromSeconds(3);
         var failures = 0;
-        var deadline = DateTime.UtcNow.AddSeconds(7);
         var opens = 0;
-        while (DateTime.UtcNow < deadline)
+        var watch = Stopwatch.StartNew();
+        while ((fixture.Emulator.Counters.CredentialsMintedFor(principal.ClientId) < 4 || opens < 40) && watch.Elapsed < TimeSpan.FromSeconds(60))
         {
             try
             {
@@ -187,10 +203,14 @@ public sealed class CredentialRotationTests(EmulatorFixture fixture) : IDisposab
             await Task.Delay(25, Ct);
         }
 
+        var elapsed = watch.Elapsed;
         var minted = fixture.Emulator.Counters.CredentialsMintedFor(principal.ClientId);
         Assert.Equal(0, failures);
-        Assert.InRange(minted, 2, 6); // about one per 2.25 s refresh period, not one per open
-        Assert.True(opens > 20 * minted, $"{opens} opens for {minted} credentials");
+        Assert.True(minted >= 4, $"only {minted} credentials in {elapsed.TotalSeconds:0.0} s: the tokens never rotated");
+
+        // At most one per refresh period (the earliest refresh point is 50 % of 3 s), plus the first: not one per open.
+        Assert.InRange(minted, 4, 2 + (int)(elapsed / TimeSpan.FromSeconds(1.5)));
+        Assert.True(opens > 3 * minted, $"{opens} opens for {minted} credentials");
     }
 
     private async Task<Lakebase.Emulator.EmulatedPrincipal> NewPrincipalWithCachedCredentialAsync()

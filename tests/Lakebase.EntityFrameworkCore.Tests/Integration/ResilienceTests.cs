@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Lakebase.EntityFrameworkCore.Infrastructure;
 using Lakebase.Npgsql;
+using Lakebase.Testing;
 using Microsoft.EntityFrameworkCore;
 
 namespace Lakebase.EntityFrameworkCore.Tests.Integration;
@@ -20,16 +21,25 @@ public sealed class ResilienceTests(EmulatorFixture fixture, ITestOutputHelper o
         fixture.Emulator.Faults.TokenLifetimeOverride = TimeSpan.FromSeconds(3);
         var loginsBefore = fixture.Emulator.Counters.LoginsAccepted;
 
-        // Physical connections recycle every second, so new logins keep needing the current token.
-        var result = await RunLoadAsync(principal, database, workers: 16, TimeSpan.FromSeconds(30), lb => lb.ConnectionLifetime(TimeSpan.FromSeconds(1)));
+        // Physical connections recycle every second, so new logins keep needing the current token. Real time: the
+        // emulator's tokens expire on its own clock. The bounds below are per elapsed refresh period, so a loaded
+        // machine (fewer operations, a longer run) changes the figures, not the verdict.
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var watch = Stopwatch.StartNew();
+        var result = await RunLoadAsync(principal, database, workers: 16, stop.Token, lb => lb.ConnectionLifetime(TimeSpan.FromSeconds(1)));
+        var elapsed = watch.Elapsed;
 
         var logins = fixture.Emulator.Counters.LoginsAccepted - loginsBefore;
         var minted = fixture.Emulator.Counters.CredentialsMintedFor(principal.ClientId);
-        output.WriteLine($"{result.Operations} operations, {result.Written.Count} rows, {logins} physical logins, {minted} credentials, {result.Failures.Count} failures");
+        output.WriteLine($"{result.Operations} operations, {result.Written.Count} rows, {logins} physical logins, {minted} credentials, {result.Failures.Count} failures in {elapsed.TotalSeconds:0.0} s");
         Assert.Empty(result.Failures);
         await AssertAllRowsReadBackAsync(principal, database, result.Written);
         Assert.True(logins >= 30, $"only {logins} physical logins: the test did not exercise rotation");
-        Assert.InRange(minted, 10, 26); // ~30 s (up to ~36 s on a loaded machine) / a 1.5-2.4 s refresh period (50-80 % of 3 s), not ~one per login
+
+        // A refresh period is 50-80 % of the 3 s lifetime (1.5-2.4 s; up to 3.2 s when the whole-second Date header
+        // makes the token look a second longer): about one credential per period, never one per login.
+        Assert.InRange(minted, (int)(elapsed / TimeSpan.FromSeconds(3.2)) - 1, (int)(elapsed / TimeSpan.FromSeconds(1.5)) + 2);
+        Assert.True(minted * 3 < logins, $"{minted} credentials for {logins} logins");
     }
 
     [Fact]
@@ -39,10 +49,21 @@ public sealed class ResilienceTests(EmulatorFixture fixture, ITestOutputHelper o
         var database = await NewDatabaseAsync(principal);
         var mintedBefore = fixture.Emulator.Counters.CredentialsMintedFor(principal.ClientId);
 
-        var load = RunLoadAsync(principal, database, workers: 8, TimeSpan.FromSeconds(6), lb => lb.ConnectionLifetime(TimeSpan.FromSeconds(1)));
-        await Task.Delay(TimeSpan.FromSeconds(2), Ct);
+        // The revocation comes once the load is really running, and the load ends once logins with the replacement
+        // have happened: states, not fixed delays, so a slow machine cannot revoke before the first login or stop
+        // before the first retry.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var loginsBefore = fixture.Emulator.Counters.LoginsAccepted;
+        var load = RunLoadAsync(principal, database, workers: 8, stop.Token, lb => lb.ConnectionLifetime(TimeSpan.FromSeconds(1)));
+        await Poll.UntilAsync(() => fixture.Emulator.Counters.LoginsAccepted - loginsBefore >= 8, TimeSpan.FromSeconds(30), Ct);
         var rejectedBefore = fixture.Emulator.Counters.LoginsRejected;
         fixture.Emulator.RevokeAllTokens();
+        var loginsAtRevocation = fixture.Emulator.Counters.LoginsAccepted;
+        await Poll.UntilAsync(
+            () => fixture.Emulator.Counters.LoginsRejected > rejectedBefore && fixture.Emulator.Counters.LoginsAccepted - loginsAtRevocation >= 16,
+            TimeSpan.FromSeconds(30),
+            Ct);
+        await stop.CancelAsync();
         var result = await load;
         var minted = fixture.Emulator.Counters.CredentialsMintedFor(principal.ClientId) - mintedBefore;
 
@@ -104,19 +125,30 @@ public sealed class ResilienceTests(EmulatorFixture fixture, ITestOutputHelper o
         // error inside: the strategy retries it (and verifySucceeded covers a COMMIT whose answer was lost).
         var principal = await fixture.NewPrincipalAsync();
         var database = await NewDatabaseAsync(principal);
+        // Every 200 ms, but never twice without a write having completed in between: on a loaded machine a write that
+        // takes longer than 200 ms would otherwise be dropped on every retry until the strategy gives up, a failure
+        // of the machine's speed, not of the code under test.
         using var done = new CancellationTokenSource();
+        var completed = 0;
+        var drops = 0;
         var dropper = Task.Run(async () =>
         {
+            var seen = -1;
             while (!done.IsCancellationRequested)
             {
-                fixture.Emulator.DropAllSessions();
+                if (Volatile.Read(ref completed) != seen)
+                {
+                    seen = Volatile.Read(ref completed);
+                    fixture.Emulator.DropAllSessions();
+                    Interlocked.Increment(ref drops);
+                }
+
                 await Task.Delay(200, CancellationToken.None);
             }
         }, Ct);
 
         var written = new List<string>();
-        var stopwatch = Stopwatch.StartNew();
-        for (var i = 0; i < 40 || stopwatch.Elapsed < TimeSpan.FromSeconds(2); i++)
+        for (var i = 0; i < 40 || Volatile.Read(ref drops) < 10; i++) // at least 40 writes through at least 10 drops
         {
             await using var db = fixture.CreateContext(principal, lb => lb.Database(database));
             var text = $"note-{i}";
@@ -128,6 +160,7 @@ public sealed class ResilienceTests(EmulatorFixture fixture, ITestOutputHelper o
                 Ct);
             db.ChangeTracker.AcceptAllChanges();
             written.Add(text);
+            Interlocked.Increment(ref completed);
         }
 
         await done.CancelAsync();
@@ -160,16 +193,16 @@ public sealed class ResilienceTests(EmulatorFixture fixture, ITestOutputHelper o
         }
     }
 
-    private async Task<LoadResult> RunLoadAsync(Lakebase.Emulator.EmulatedPrincipal principal, string database, int workers, TimeSpan duration, Action<LakebaseDbContextOptionsBuilder> tune)
+    // Each worker finishes the operation under way when stop is signalled, so every outcome is known.
+    private async Task<LoadResult> RunLoadAsync(Lakebase.Emulator.EmulatedPrincipal principal, string database, int workers, CancellationToken stop, Action<LakebaseDbContextOptionsBuilder> tune)
     {
         var written = new ConcurrentBag<(int Id, string Text)>();
         var failures = new ConcurrentBag<Exception>();
         var operations = 0;
-        var until = DateTime.UtcNow + duration;
 
         await Task.WhenAll(Enumerable.Range(0, workers).Select(worker => Task.Run(async () =>
         {
-            for (var i = 0; DateTime.UtcNow < until; i++)
+            for (var i = 0; !stop.IsCancellationRequested; i++)
             {
                 try
                 {

@@ -1,3 +1,4 @@
+using System.Reflection;
 using Lakebase.Npgsql.Credentials;
 using Lakebase.Testing;
 using Microsoft.Extensions.Logging;
@@ -42,4 +43,24 @@ public abstract class CacheTestBase : IAsyncDisposable
     }
 
     protected static Task WaitUntil(Func<bool> condition) => Poll.UntilAsync(condition, cancellationToken: Ct);
+
+    /// <summary>
+    /// Asserts that nothing was requested and nothing will be, without a wall-clock wait: a refresh starts
+    /// synchronously (under the cache's lock, in an open or in a timer callback that the fake clock runs inside
+    /// Advance), but its request reaches the API later, on the thread pool. So "the API saw <paramref name="requests"/>
+    /// requests and no refresh is under way" is certain the moment it holds; a count alone would be read too early.
+    /// </summary>
+    private protected void AssertNothingRequested(DatabaseCredentialCache cache, int requests)
+    {
+        Assert.False(IsRefreshing(cache), "a credential refresh is under way");
+        Assert.Equal(requests, _api.Requests);
+    }
+
+    // The cache's single flight. Private on purpose (nothing outside the cache should act on it), so read here by
+    // reflection rather than widened for tests; a rename fails loudly on the Single below.
+    private protected static bool IsRefreshing(DatabaseCredentialCache cache)
+    {
+        var flight = typeof(DatabaseCredentialCache).GetField("_refresh", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(cache)!;
+        return (bool)flight.GetType().GetProperties().Single(p => p.Name == "IsRunning").GetValue(flight)!;
+    }
 }

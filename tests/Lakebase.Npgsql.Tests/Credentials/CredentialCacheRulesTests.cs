@@ -109,7 +109,7 @@ public sealed class CredentialCacheRulesTests : CacheTestBase
         _api.Failure = () => FakeCredentialApi.RateLimited(TimeSpan.FromMinutes(30));
 
         _clock.Advance(TimeSpan.FromMinutes(48));
-        await WaitUntil(() => _api.Requests == 2 && cache.NextRefreshAt is not null);
+        await WaitUntil(() => _api.Requests == 2 && cache.NextRefreshAt is not null && !IsRefreshing(cache));
 
         // 11:30 of use left: the retry comes after half of it, not after the 30 minutes asked for.
         var retryAt = cache.NextRefreshAt!.Value;
@@ -128,11 +128,10 @@ public sealed class CredentialCacheRulesTests : CacheTestBase
         var cache = NewCache(new CredentialCachePolicy { Jitter = false });
         await cache.GetPasswordAsync(Ct);
         _clock.Advance(TimeSpan.FromMinutes(48)); // opened since: refreshed
-        await WaitUntil(() => cache.Generation == 2);
+        await WaitUntil(() => cache.Generation == 2 && !IsRefreshing(cache)); // stored, and the flight over: the timer would skip a running one
 
         _clock.Advance(TimeSpan.FromMinutes(48)); // nothing opened since: paused
-        await Task.Delay(50, Ct);
-        Assert.Equal(2, _api.Requests);
+        AssertNothingRequested(cache, 2);
         Assert.Null(cache.NextRefreshAt);
         Assert.Contains(_logs.Entries, e => e.EventId.Name == "BackgroundRefreshPaused");
 
@@ -151,14 +150,13 @@ public sealed class CredentialCacheRulesTests : CacheTestBase
         _api.Failure = () => FakeCredentialApi.PermissionDenied();
 
         _clock.Advance(TimeSpan.FromMinutes(48));
-        await WaitUntil(() => _api.Requests == 2);
+        await WaitUntil(() => _api.Requests == 2 && cache.GetStatus("u", "s").LastError is not null && !IsRefreshing(cache)); // failed and recorded
         for (var i = 0; i < 10; i++)
         {
             _clock.Advance(TimeSpan.FromSeconds(60));
-            await Task.Delay(5, Ct);
+            AssertNothingRequested(cache, 2); // ten minutes without an open: no retry
         }
 
-        Assert.Equal(2, _api.Requests); // ten minutes without an open: no retry
         Assert.Contains(_logs.Entries, e => e.EventId.Name == "BackgroundRefreshStopped");
 
         _api.Failure = null;
@@ -175,10 +173,11 @@ public sealed class CredentialCacheRulesTests : CacheTestBase
         var cache = NewCache(new CredentialCachePolicy { ConnectTimeout = TimeSpan.FromSeconds(5) });
         _api.Gate = new TaskCompletionSource(); // never answers
 
-        var open = cache.GetPasswordAsync(Ct).AsTask();
+        var open = cache.GetPasswordAsync(Ct).AsTask(); // its 5 s wait is armed before this returns
         await WaitUntil(() => _api.Requests == 1);
+        var fired = _clock.TimersFired;
         _clock.Advance(TimeSpan.FromSeconds(4.9));
-        await Task.Delay(20, Ct);
+        Assert.Equal(fired, _clock.TimersFired); // no deadline passed, so nothing can end the open (the API never answers)
         Assert.False(open.IsCompleted);
 
         _clock.Advance(TimeSpan.FromSeconds(0.1));
@@ -194,9 +193,17 @@ public sealed class CredentialCacheRulesTests : CacheTestBase
         var cache = NewCache(new CredentialCachePolicy { ConnectTimeout = TimeSpan.FromSeconds(5) });
         _api.Gate = new TaskCompletionSource();
 
-        var open = Task.Run(() => cache.GetPassword(), Ct);
-        await WaitUntil(() => _api.Requests == 1);
-        await Task.Delay(20, Ct);
+        var openThread = 0;
+        var open = Task.Run(
+            () =>
+            {
+                Volatile.Write(ref openThread, Environment.CurrentManagedThreadId);
+                return cache.GetPassword();
+            },
+            Ct);
+
+        // The blocked caller's own 5 s wait must exist before the clock moves past it.
+        await WaitUntil(() => _api.Requests == 1 && _clock.HasTimerDueIn(TimeSpan.FromSeconds(5), Volatile.Read(ref openThread)));
         _clock.Advance(TimeSpan.FromSeconds(5));
         await Assert.ThrowsAsync<LakebaseCredentialException>(() => open.WaitAsync(TimeSpan.FromSeconds(5), Ct));
     }
@@ -248,12 +255,11 @@ public sealed class CredentialCacheRulesTests : CacheTestBase
 
         await cache.DisposeAsync();
         _api.Gate.SetResult(); // the response arrives after all
-        await Task.WhenAny(open, Task.Delay(TimeSpan.FromSeconds(5), Ct));
+        await WaitUntil(() => _api.Answers == 1 && open.IsCompleted);
 
         Assert.Null(cache.NextRefreshAt); // no timer armed on a disposed cache
         _clock.Advance(TimeSpan.FromHours(3));
-        await Task.Delay(50, Ct);
-        Assert.Equal(1, _api.Requests);
+        AssertNothingRequested(cache, 1);
     }
 
     // ---- Clock: lazy mode, waking from a long suspend ----
@@ -266,14 +272,13 @@ public sealed class CredentialCacheRulesTests : CacheTestBase
         Assert.Null(cache.NextRefreshAt);
 
         _clock.Advance(TimeSpan.FromMinutes(50)); // past the refresh point: nothing happens by itself
-        await Task.Delay(50, Ct);
-        Assert.Equal(1, _api.Requests);
+        AssertNothingRequested(cache, 1);
 
         _api.Gate = new TaskCompletionSource();
         Assert.Equal("token-1", await cache.GetPasswordAsync(Ct)); // served at once, the refresh runs behind it
         await WaitUntil(() => _api.Requests == 2);
         _api.Gate.SetResult();
-        await WaitUntil(() => cache.Generation == 2);
+        await WaitUntil(() => cache.Generation == 2 && !IsRefreshing(cache)); // else the next open would join the finished flight
         Assert.Equal("token-2", await cache.GetPasswordAsync(Ct));
 
         _clock.Advance(TimeSpan.FromHours(2)); // token-2 has expired: the next open fetches in the foreground
@@ -290,9 +295,18 @@ public sealed class CredentialCacheRulesTests : CacheTestBase
         // The process was frozen for three hours: the clock jumps, the refresh timer fires late.
         _clock.Advance(TimeSpan.FromHours(3));
         var asyncOpen = cache.GetPasswordAsync(Ct).AsTask();
-        var syncOpen = Task.Run(() => cache.GetPassword(), Ct);
-        await Task.Delay(50, Ct);
-        Assert.False(asyncOpen.IsCompleted);
+        Assert.False(asyncOpen.IsCompleted); // a served credential would have completed it synchronously
+        var syncThread = 0;
+        var syncOpen = Task.Run(
+            () =>
+            {
+                Volatile.Write(ref syncThread, Environment.CurrentManagedThreadId);
+                return cache.GetPassword();
+            },
+            Ct);
+
+        // The blocked caller arms its connect-timeout wait only when nothing usable is cached: it is waiting, not served.
+        await WaitUntil(() => _clock.HasTimerDueIn(LakebaseConnectionDefaults.ConnectTimeout, Volatile.Read(ref syncThread)));
         Assert.False(syncOpen.IsCompleted);
 
         _api.Gate.SetResult();

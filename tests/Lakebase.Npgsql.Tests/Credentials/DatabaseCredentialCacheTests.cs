@@ -73,7 +73,8 @@ public sealed class DatabaseCredentialCacheTests : CacheTestBase
             Assert.Equal("token-1", await _cache.GetPasswordAsync(Ct));
         }
 
-        await WaitUntil(() => _logs.Entries.Any(e => e.EventId.Name == "CredentialRefreshFailedServingCached"));
+        // The flight must be over, not only logged: a timer that fires while it still runs skips its turn.
+        await WaitUntil(() => _logs.Entries.Any(e => e.EventId.Name == "CredentialRefreshFailedServingCached") && !IsRefreshing(_cache));
 
         // The background timer retries after a backoff; once the API is back that retry succeeds.
         _api.Failure = null;
@@ -175,7 +176,7 @@ public sealed class DatabaseCredentialCacheTests : CacheTestBase
         await _cache.GetPasswordAsync(Ct);
         _api.Failure = () => FakeCredentialApi.Unavailable();
         _clock.Advance(TimeSpan.FromMinutes(48));
-        await WaitUntil(() => _api.Requests == 2);
+        await WaitUntil(() => _api.Requests == 2 && !IsRefreshing(_cache)); // the failure is logged by then
 
         var status = _cache.GetStatus("user", "source");
         SecretAssert.DoesNotLeak(status.ToString(), ("database token", "token-1"));

@@ -11,8 +11,12 @@ namespace Lakebase.Npgsql.Tests.Credentials;
 internal sealed class FakeCredentialApi(TimeProvider clock, TimeSpan lifetime)
 {
     private int _requests;
+    private int _answers;
 
     public int Requests => Volatile.Read(ref _requests);
+
+    /// <summary>Requests answered with a credential (whether or not anyone was still waiting for it).</summary>
+    public int Answers => Volatile.Read(ref _answers);
 
     /// <summary>When set, every request fails with this error.</summary>
     public Func<LakebaseCredentialException>? Failure { get; set; }
@@ -48,6 +52,7 @@ internal sealed class FakeCredentialApi(TimeProvider clock, TimeSpan lifetime)
         }
 
         var now = clock.GetUtcNow();
+        Interlocked.Increment(ref _answers);
         return new DatabaseCredential($"token-{number}", now, now + lifetime);
     }
 

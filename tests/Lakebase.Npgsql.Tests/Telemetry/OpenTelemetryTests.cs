@@ -16,7 +16,7 @@ public sealed class OpenTelemetryTests(EmulatorFixture fixture) : IDisposable
     public async Task The_exporter_sees_the_refresh_span_the_request_counter_and_the_credentials_time_left_and_age()
     {
         var activities = new List<Activity>();
-        var metrics = new List<Metric>();
+        var metrics = new List<MetricSnapshot>();
         using var tracing = Sdk.CreateTracerProviderBuilder().AddLakebaseInstrumentation().AddInMemoryExporter(activities).Build();
         using var meters = Sdk.CreateMeterProviderBuilder().AddLakebaseInstrumentation().AddInMemoryExporter(metrics).Build();
 
@@ -30,6 +30,11 @@ public sealed class OpenTelemetryTests(EmulatorFixture fixture) : IDisposable
 
         tracing.ForceFlush();
         meters.ForceFlush();
+
+        // Stop the exporters before reading their lists: the listeners are process-wide, so spans and metric exports
+        // from other tests' data sources would otherwise keep appending while the assertions enumerate.
+        tracing.Dispose();
+        meters.Dispose();
 
         var refresh = Assert.Single(activities, a => a.OperationName == "lakebase.credential.refresh" && Equals(a.GetTagItem("lakebase.endpoint"), $"Lakebase endpoint {fixture.Emulator.EndpointName}") && Equals(a.GetTagItem("lakebase.trigger"), "initial") && a.StartTimeUtc >= DateTime.UtcNow.AddMinutes(-1));
         Assert.Equal(ActivityStatusCode.Unset, refresh.Status);
@@ -45,12 +50,12 @@ public sealed class OpenTelemetryTests(EmulatorFixture fixture) : IDisposable
 
     public void Dispose() => fixture.AssertNoSecretsLogged();
 
-    private static List<double> GaugeValues(List<Metric> metrics, string name)
+    private static List<double> GaugeValues(List<MetricSnapshot> metrics, string name)
     {
         var values = new List<double>();
         foreach (var metric in metrics.Where(m => m.Name == name))
         {
-            foreach (ref readonly var point in metric.GetMetricPoints())
+            foreach (var point in metric.MetricPoints)
             {
                 values.Add(point.GetGaugeLastValueDouble());
             }
