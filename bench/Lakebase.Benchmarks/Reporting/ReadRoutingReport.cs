@@ -39,7 +39,7 @@ internal static class ReadRoutingReport
             $"The two alternate in {s.Runs} rounds of {Format.Duration(s.ReadRoutingDuration)} slices per concurrency (order rotated each round, after {Format.Duration(s.WarmupDuration)} of warm-up each); ops/s is the median over slices, (s)/(p) the median of the per-round ratios, with the middle half of those ratios beside it.");
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture,
-            $"This scenario runs on its own emulator with a read replica, a real PostgreSQL hot standby streaming from the primary (started in {Format.Duration(result.EmulatorStartup)}, primary {result.PrimaryHost}, standby {result.StandbyHost}); it took {Format.Duration(result.Elapsed)}, load average {result.LoadAverageAtStart} at its start and {result.LoadAverageAtEnd} at its end.");
+            $"This scenario runs on its own emulator with a read replica, a real PostgreSQL hot standby streaming from the primary (started in {Format.Duration(result.EmulatorStartup)}, primary {result.PrimaryHost}, standby {result.StandbyHost}); measured {result.StartedAt:yyyy-MM-dd HH:mm} UTC ({report.Settings.Mode} settings), it took {Format.Duration(result.Elapsed)}, load average {result.LoadAverageAtStart} at its start and {result.LoadAverageAtEnd} at its end.");
         if (OneMinuteLoad(result.LoadAverageAtStart) is { } load && load > cores)
         {
             md.AppendLine(CultureInfo.InvariantCulture,

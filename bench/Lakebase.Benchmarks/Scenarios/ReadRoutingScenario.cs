@@ -23,8 +23,8 @@ internal sealed record ReadRoutingFigures(
 
 /// <summary>Everything scenario 6 measured, with the conditions it ran under (it gets its own emulator).</summary>
 internal sealed record ReadRoutingResult(
-    IReadOnlyList<ReadRoutingFigures> Figures, string PrimaryHost, string StandbyHost, TimeSpan EmulatorStartup, TimeSpan Elapsed,
-    string LoadAverageAtStart, string LoadAverageAtEnd);
+    IReadOnlyList<ReadRoutingFigures> Figures, string PrimaryHost, string StandbyHost, TimeSpan EmulatorStartup, DateTimeOffset StartedAt,
+    TimeSpan Elapsed, string LoadAverageAtStart, string LoadAverageAtEnd);
 
 /// <summary>
 /// Scenario 6: read throughput through <c>WithTargetSession(PreferStandby)</c> with readable secondaries on (s) against a
@@ -36,6 +36,7 @@ internal static class ReadRoutingScenario
     public static async Task<ReadRoutingResult> RunAsync(ScenarioContext context, CancellationToken ct)
     {
         var settings = context.Settings;
+        var startedAt = DateTimeOffset.UtcNow;
         var started = Stopwatch.StartNew();
         var loadAtStart = MachineInfo.LoadAverage();
         context.Progress("scenario 6: starting an emulator with a read replica (hot standby), seeding, waiting for the standby to replay");
@@ -90,6 +91,6 @@ internal static class ReadRoutingScenario
             }
         }
 
-        return new ReadRoutingResult(results, environment.Emulator.Host, environment.Emulator.ReadOnlyHost, environment.Emulator.StartupTime, started.Elapsed, loadAtStart, MachineInfo.LoadAverage());
+        return new ReadRoutingResult(results, environment.Emulator.Host, environment.Emulator.ReadOnlyHost, environment.Emulator.StartupTime, startedAt, started.Elapsed, loadAtStart, MachineInfo.LoadAverage());
     }
 }
