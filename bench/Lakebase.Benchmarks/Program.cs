@@ -58,6 +58,7 @@ await using (var environment = await BenchEnvironment.StartAsync(settings.ApiLat
         report.OptionsCost = OptionsCostMeasurement.Run(settings.OptionsCostRounds);
         return Task.CompletedTask;
     });
+    await RunAsync(6, async () => report.ReadRouting = await ReadRoutingScenario.RunAsync(context, cancel.Token));
 
     async Task RunAsync(int scenario, Func<Task> run)
     {

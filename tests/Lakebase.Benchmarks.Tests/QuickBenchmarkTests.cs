@@ -47,6 +47,11 @@ public sealed class QuickBenchmarkTests(ITestOutputHelper output)
             var markdown = await File.ReadAllTextAsync(table, TestContext.Current.CancellationToken);
             Assert.Contains("| scenario | metric | (a) static | (b) UseLakebase | (c) guide |", markdown, StringComparison.Ordinal);
             Assert.DoesNotContain("lbdb_", markdown, StringComparison.Ordinal); // no database token in the report
+
+            // Scenario 6 ran, and its reads through PreferStandby reached the hot standby (routing is not a timing).
+            Assert.Contains("## 6. Read routing", markdown, StringComparison.Ordinal);
+            var routing = markdown.Split('\n').Single(l => l.StartsWith("| 6: PreferStandby reads served by the standby", StringComparison.Ordinal));
+            Assert.EndsWith("| met |", routing.TrimEnd(), StringComparison.Ordinal);
         }
         finally
         {

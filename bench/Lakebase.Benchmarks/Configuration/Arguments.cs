@@ -15,9 +15,9 @@ internal static class Arguments
           --quick                CI smoke, under two minutes; writes to a temp path unless --output is given
           --output PATH          where to write the markdown table
           --api-latency-ms N     latency injected into every workspace API call (default 100)
-          --runs N               rounds of interleaved slices in scenarios 1-2 (median of paired ratios reported)
+          --runs N               rounds of interleaved slices in scenarios 1, 2 and 6 (median of paired ratios reported)
           --soak-seconds N       duration of each rotation soak run
-          --scenarios LIST       subset of scenarios to run, e.g. 1,3,5
+          --scenarios LIST       subset of scenarios to run, e.g. 1,3,5 (6: read routing, PreferStandby vs the primary)
           --lakebase-options-once  diagnostic: (b) shares one DbContextOptions instead of calling UseLakebase per context
           --lakebase-no-retry      diagnostic: (b) with DisableRetryOnFailure (the retrying strategy's share of the cost)
           --help                 this text
@@ -49,7 +49,7 @@ internal static class Arguments
                 case "--soak-seconds": soakSeconds = Math.Max(1, NonNegative(Value(), "--soak-seconds")); break;
                 case "--scenarios":
                     scenarios = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                        .Select(s => int.TryParse(s, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 5 ? n : throw new ArgumentException($"Unknown scenario '{s}' (1-5)."))];
+                        .Select(s => int.TryParse(s, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 6 ? n : throw new ArgumentException($"Unknown scenario '{s}' (1-6)."))];
                     break;
                 case "--lakebase-options-once": optionsOnce = true; break;
                 case "--lakebase-no-retry": noRetry = true; break;

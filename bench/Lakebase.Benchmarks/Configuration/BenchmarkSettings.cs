@@ -23,7 +23,11 @@ internal sealed record BenchmarkSettings
 
     public TimeSpan CrudDuration { get; init; }
 
+    /// <summary>Worker counts of scenarios 2 and 6.</summary>
     public IReadOnlyList<int> CrudWorkers { get; init; } = [1, 8, 32];
+
+    /// <summary>Length of one scenario 6 slice (one route, one concurrency, one round).</summary>
+    public TimeSpan ReadRoutingDuration { get; init; }
 
     public int StormOpens { get; init; } = 200;
 
@@ -43,8 +47,8 @@ internal sealed record BenchmarkSettings
 
     public TimeSpan SoakLongTtl { get; init; } = TimeSpan.FromMinutes(60);
 
-    /// <summary>Which scenarios (1-5) to run.</summary>
-    public IReadOnlySet<int> Scenarios { get; init; } = new HashSet<int> { 1, 2, 3, 4, 5 };
+    /// <summary>Which scenarios (1-6) to run.</summary>
+    public IReadOnlySet<int> Scenarios { get; init; } = new HashSet<int> { 1, 2, 3, 4, 5, 6 };
 
     /// <summary>Diagnostic: (b) builds its DbContext options once instead of per context.</summary>
     public bool LakebaseOptionsOnce { get; init; }
@@ -63,6 +67,7 @@ internal sealed record BenchmarkSettings
         WarmupDuration = TimeSpan.FromSeconds(0.3),
         OpensDuration = TimeSpan.FromSeconds(1),
         CrudDuration = TimeSpan.FromSeconds(0.75),
+        ReadRoutingDuration = TimeSpan.FromSeconds(0.3),
         StormTokenLifetime = TimeSpan.FromSeconds(4),
         StormRefreshBeforeExpiry = TimeSpan.FromSeconds(1),
         SoakDuration = TimeSpan.FromSeconds(5),
@@ -79,6 +84,7 @@ internal sealed record BenchmarkSettings
         WarmupDuration = TimeSpan.FromSeconds(1),
         OpensDuration = TimeSpan.FromSeconds(2),
         CrudDuration = TimeSpan.FromSeconds(1.5),
+        ReadRoutingDuration = TimeSpan.FromSeconds(1.5),
         SoakDuration = TimeSpan.FromSeconds(60),
         OptionsCostRounds = 1000,
     };

@@ -13,6 +13,8 @@ internal sealed class BenchEnvironment : IAsyncDisposable
 {
     public const string DatabaseName = "lakebase_bench";
 
+    private static readonly TimeSpan StandbyCatchUpLimit = TimeSpan.FromSeconds(60);
+
     private BenchEnvironment(LakebaseEmulator emulator, TimeSpan apiLatency)
     {
         Emulator = emulator;
@@ -23,14 +25,25 @@ internal sealed class BenchEnvironment : IAsyncDisposable
 
     public TimeSpan ApiLatency { get; }
 
-    public static async Task<BenchEnvironment> StartAsync(TimeSpan apiLatency, CancellationToken ct)
+    /// <param name="apiLatency">Latency injected into every workspace API call.</param>
+    /// <param name="ct">Cancels the start.</param>
+    /// <param name="readReplica">
+    /// Adds the emulator's read replica, a real hot standby streaming from the primary (scenario 6 only: every other
+    /// scenario runs without one, so no standby replays their writes on the same cores).
+    /// </param>
+    public static async Task<BenchEnvironment> StartAsync(TimeSpan apiLatency, CancellationToken ct, bool readReplica = false)
     {
-        var emulator = await LakebaseEmulator.StartAsync(new LakebaseEmulatorOptions(), ct).ConfigureAwait(false);
+        var emulator = await LakebaseEmulator.StartAsync(new LakebaseEmulatorOptions { ReadReplica = readReplica }, ct).ConfigureAwait(false);
         try
         {
             await emulator.CreateDatabaseAsync(DatabaseName, ct).ConfigureAwait(false);
             var environment = new BenchEnvironment(emulator, apiLatency);
             await environment.SeedAsync(ct).ConfigureAwait(false);
+            if (readReplica)
+            {
+                await environment.WaitForStandbyAsync(ct).ConfigureAwait(false);
+            }
+
             environment.ResetFaults();
             return environment;
         }
@@ -59,6 +72,42 @@ internal sealed class BenchEnvironment : IAsyncDisposable
     };
 
     public ValueTask DisposeAsync() => Emulator.DisposeAsync();
+
+    // Replication is asynchronous: reads measured on the standby must find the seeded rows there, not an empty table.
+    private async Task WaitForStandbyAsync(CancellationToken ct)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(Emulator.GetReadOnlyConnectionString(database: DatabaseName))
+        {
+            Password = Emulator.MintDatabaseToken(lifetime: TimeSpan.FromHours(1)).Token,
+        };
+        await using var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(StandbyCatchUpLimit);
+        try
+        {
+            while (true)
+            {
+                try
+                {
+                    await using var command = dataSource.CreateCommand("SELECT count(*) FROM items");
+                    if ((long)(await command.ExecuteScalarAsync(deadline.Token).ConfigureAwait(false))! >= CrudWorkload.SeededRows)
+                    {
+                        return;
+                    }
+                }
+                catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
+                {
+                    // The CREATE TABLE has not been replayed yet.
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(50), deadline.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The emulator's read replica did not replay the {CrudWorkload.SeededRows:N0} seeded rows within {StandbyCatchUpLimit.TotalSeconds:0} s.");
+        }
+    }
 
     // Through the front as the principal (it owns the database's public schema), so the table belongs to the role the variants log in as.
     private async Task SeedAsync(CancellationToken ct)

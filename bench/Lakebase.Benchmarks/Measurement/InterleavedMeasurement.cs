@@ -9,6 +9,26 @@ internal sealed record InterleavedFigures(
     string? FirstError, double SecondsMeasured, double RatioP25, double RatioP75, double CpuUsPerOp, double AllocatedKbPerOp,
     IReadOnlyList<double> RoundOpsPerSecond);
 
+/// <summary>One variant's slices, in round order, and the client-side cost this process spent in them.</summary>
+internal sealed class SliceSeries
+{
+    public List<LoadResult> Slices { get; } = [];
+
+    public TimeSpan Cpu { get; set; }
+
+    public long AllocatedBytes { get; set; }
+
+    private long Attempts => Math.Max(1, Slices.Sum(r => r.Operations + r.Failures));
+
+    public double CpuUsPerOp => Cpu.TotalMicroseconds / Attempts;
+
+    public double AllocatedKbPerOp => AllocatedBytes / 1024.0 / Attempts;
+
+    /// <summary>This series' ops/s divided by <paramref name="baseline"/>'s, round by round, sorted (for median and quartiles).</summary>
+    public double[] SortedRatiosTo(SliceSeries baseline) =>
+        [.. Slices.Zip(baseline.Slices, (m, b) => m.OpsPerSecond / b.OpsPerSecond).Order()];
+}
+
 /// <summary>
 /// Runs the variants in short alternating slices (order rotated every round) instead of one long block each.
 /// On a shared 2-core machine the background load drifts; neighbouring slices see nearly the same load, so the
@@ -21,48 +41,58 @@ internal static class InterleavedMeasurement
         Func<ConnectionVariant, Func<int, long, CancellationToken, Task<TimeSpan>>> operationFor,
         Action<string> progress, CancellationToken ct)
     {
-        var slices = variants.ToDictionary(v => v.Kind, _ => new List<LoadResult>());
-        var cost = variants.ToDictionary(v => v.Kind, _ => (Cpu: TimeSpan.Zero, Bytes: 0L));
-        using var process = Process.GetCurrentProcess();
-        var kinds = variants.Select(v => v.Kind).ToList();
-        for (var round = 0; round < rounds; round++)
-        {
-            progress($"  round {round + 1}/{rounds}");
-            foreach (var kind in VariantFactory.InterleavedOrder(kinds, round))
-            {
-                var variant = variants.First(v => v.Kind == kind);
-
-                // This process's CPU time and allocations per operation barely move with other processes' load, unlike
-                // throughput: they attribute client-side cost (emulator front included, identical for all variants).
-                process.Refresh();
-                var cpuBefore = process.TotalProcessorTime;
-                var bytesBefore = GC.GetTotalAllocatedBytes(precise: false);
-                slices[kind].Add(await LoadRunner.RunAsync(workers, slice, operationFor(variant), ct).ConfigureAwait(false));
-                process.Refresh();
-                cost[kind] = (cost[kind].Cpu + (process.TotalProcessorTime - cpuBefore), cost[kind].Bytes + (GC.GetTotalAllocatedBytes(precise: false) - bytesBefore));
-            }
-        }
-
+        var slices = await RunSlicesAsync(
+            [.. variants.Select(v => v.Kind)], rounds, slice, workers, kind => operationFor(variants.First(v => v.Kind == kind)), progress, ct).ConfigureAwait(false);
         var baseline = slices[VariantKind.StaticPassword];
         return [.. variants.OrderBy(v => v.Kind).Select(v =>
         {
-            var mine = slices[v.Kind];
-            var latencies = mine.SelectMany(r => r.LatenciesMs).ToList();
-            var ratios = mine.Zip(baseline, (m, b) => m.OpsPerSecond / b.OpsPerSecond).Order().ToArray();
+            var series = slices[v.Kind];
+            var mine = series.Slices;
+            var ratios = series.SortedRatiosTo(baseline);
             return new InterleavedFigures(
                 v.Kind,
                 Median.Of(mine.Select(r => r.OpsPerSecond)),
                 Median.Of(ratios),
-                LatencySummary.From(latencies),
+                LatencySummary.From([.. mine.SelectMany(r => r.LatenciesMs)]),
                 mine.Sum(r => r.Operations),
                 mine.Sum(r => r.Failures),
                 mine.Select(r => r.FirstError).FirstOrDefault(e => e is not null),
                 mine.Sum(r => r.Elapsed.TotalSeconds),
                 Median.Quantile(ratios, 0.25),
                 Median.Quantile(ratios, 0.75),
-                cost[v.Kind].Cpu.TotalMicroseconds / Math.Max(1, mine.Sum(r => r.Operations + r.Failures)),
-                cost[v.Kind].Bytes / 1024.0 / Math.Max(1, mine.Sum(r => r.Operations + r.Failures)),
+                series.CpuUsPerOp,
+                series.AllocatedKbPerOp,
                 [.. mine.Select(r => r.OpsPerSecond)]);
         })];
+    }
+
+    /// <summary>The interleaving itself, for any set of variants: one slice per variant per round, order rotated.</summary>
+    public static async Task<IReadOnlyDictionary<TVariant, SliceSeries>> RunSlicesAsync<TVariant>(
+        IReadOnlyList<TVariant> variants, int rounds, TimeSpan slice, int workers,
+        Func<TVariant, Func<int, long, CancellationToken, Task<TimeSpan>>> operationFor,
+        Action<string> progress, CancellationToken ct)
+        where TVariant : notnull
+    {
+        var series = variants.ToDictionary(v => v, _ => new SliceSeries());
+        using var process = Process.GetCurrentProcess();
+        for (var round = 0; round < rounds; round++)
+        {
+            progress($"  round {round + 1}/{rounds}");
+            foreach (var variant in VariantFactory.InterleavedOrder(variants, round))
+            {
+                // This process's CPU time and allocations per operation barely move with other processes' load, unlike
+                // throughput: they attribute client-side cost (emulator front included, identical for all variants).
+                var mine = series[variant];
+                process.Refresh();
+                var cpuBefore = process.TotalProcessorTime;
+                var bytesBefore = GC.GetTotalAllocatedBytes(precise: false);
+                mine.Slices.Add(await LoadRunner.RunAsync(workers, slice, operationFor(variant), ct).ConfigureAwait(false));
+                process.Refresh();
+                mine.Cpu += process.TotalProcessorTime - cpuBefore;
+                mine.AllocatedBytes += GC.GetTotalAllocatedBytes(precise: false) - bytesBefore;
+            }
+        }
+
+        return series;
     }
 }

@@ -34,6 +34,9 @@ internal sealed class BenchmarkReport
     /// <summary>Scenario 5's paired per-context options cost of each UseLakebase form (what its targets are judged on).</summary>
     public IReadOnlyList<OptionsCostFigures>? OptionsCost { get; set; }
 
+    /// <summary>Scenario 6: reads through PreferStandby against the primary alone (its own emulator, with a read replica).</summary>
+    public ReadRoutingResult? ReadRouting { get; set; }
+
     /// <summary>Scenario number → why it could not run. Any entry makes the exit code non-zero.</summary>
     public SortedDictionary<int, string> Failures { get; } = [];
 }

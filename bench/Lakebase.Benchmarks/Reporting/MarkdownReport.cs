@@ -59,6 +59,7 @@ internal static class MarkdownReport
         AppendStorm(md, report);
         AppendSoak(md, report);
         AppendHotPath(md, report);
+        ReadRoutingReport.Append(md, report);
         AppendAnalysis(md, report);
         AppendReproduce(md);
         return md.ToString();

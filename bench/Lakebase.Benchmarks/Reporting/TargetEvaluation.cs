@@ -40,6 +40,7 @@ internal static class TargetEvaluation
         OptionsCost(report, "UseLakebase() from the container, per AddDbContext scope", OptionsBuildBenchmarks.ContainerForm, OptionsBuildBenchmarks.ScopeBaseline),
         OptionsCost(report, "UseLakebase(dataSource)", OptionsBuildBenchmarks.DataSourceForm, OptionsBuildBenchmarks.BuilderBaseline),
         OptionsCost(report, "UseLakebase(endpoint, oauth)", OptionsBuildBenchmarks.ContainerlessForm, OptionsBuildBenchmarks.BuilderBaseline),
+        .. ReadRoutingReport.Targets(report),
     ];
 
     /// <summary>The BenchmarkDotNet row of a method by its description (BenchmarkDotNet quotes descriptions).</summary>

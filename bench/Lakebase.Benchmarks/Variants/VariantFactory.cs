@@ -29,6 +29,6 @@ internal static class VariantFactory
     public static IReadOnlyList<VariantKind> InterleavedOrder(int run) => InterleavedOrder(VariantKindExtensions.Compared, run);
 
     /// <inheritdoc cref="InterleavedOrder(int)"/>
-    public static IReadOnlyList<VariantKind> InterleavedOrder(IReadOnlyList<VariantKind> kinds, int run) =>
+    public static IReadOnlyList<T> InterleavedOrder<T>(IReadOnlyList<T> kinds, int run) =>
         [.. Enumerable.Range(0, kinds.Count).Select(i => kinds[(i + run) % kinds.Count])];
 }
