@@ -7,7 +7,7 @@ using OpenTelemetry.Trace;
 namespace Lakebase.Npgsql.Tests.Telemetry;
 
 /// <summary>AddLakebaseInstrumentation(): what an OpenTelemetry exporter receives.</summary>
-[Collection(EmulatorCollection.Name)]
+[Collection(TelemetryCollection.Name)]
 public sealed class OpenTelemetryTests(EmulatorFixture fixture) : IDisposable
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -64,4 +64,14 @@ public sealed class OpenTelemetryTests(EmulatorFixture fixture) : IDisposable
         Assert.NotEmpty(values);
         return values;
     }
+}
+
+/// <summary>
+/// The OpenTelemetry listeners are process-wide: spans of other collections' data sources (the read-replica emulator
+/// uses the same endpoint name) would land in this test's exporter, so it runs alone, with an emulator of its own.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TelemetryCollection : ICollectionFixture<EmulatorFixture>
+{
+    public const string Name = "telemetry (alone)";
 }
