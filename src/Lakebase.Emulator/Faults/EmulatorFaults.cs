@@ -25,6 +25,9 @@ public sealed class EmulatorFaults
     /// <summary>Faults of the read-only endpoint (suspend, stop, replication lag), independent of the primary; not cleared by <see cref="Reset"/>.</summary>
     public ReadReplicaFaults ReadReplica { get; } = new();
 
+    /// <summary>Faults of the branch API (branch creations that end in an error); cleared by <see cref="Reset"/>.</summary>
+    public BranchFaults Branches { get; } = new();
+
     /// <summary>Delay added before every OIDC and credential response.</summary>
     public TimeSpan ApiLatency
     {
@@ -191,9 +194,10 @@ public sealed class EmulatorFaults
         }
     }
 
-    /// <summary>Clears every fault: latency, pending failures, outage, the credential rate limit, the token lifetime override and malformed answers.</summary>
+    /// <summary>Clears every fault: latency, pending failures, outage, the credential rate limit, the token lifetime override, malformed answers and branch faults.</summary>
     public void Reset()
     {
+        Branches.Reset();
         ApiLatency = TimeSpan.Zero;
         TokenLifetimeOverride = null;
         lock (_gate)
