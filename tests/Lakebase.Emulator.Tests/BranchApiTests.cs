@@ -112,8 +112,14 @@ public sealed class BranchApiTests(BranchFixture fixture)
             Assert.Equal(1, await new NpgsqlCommand("SELECT 1", session).ExecuteScalarAsync(Ct));
         }
 
-        Emulator.Faults.Branches.FailNextCreations();
-        await Api.WaitAsync(await Api.StartCreateBranchAsync("log-test-failed"));
+        // The admin route's fault this time (the C# one is FailNextCreations).
+        using (var fault = await Client.PostJsonAsync(fixture.Http, Emulator, "emulator/faults", null, """{"fail_next_branch_creations": 1}"""))
+        {
+            Assert.Equal(1, (await Client.ReadJsonAsync(fault))["pending_branch_creation_failures"]!.GetValue<int>());
+        }
+
+        var failed = await Api.WaitAsync(await Api.StartCreateBranchAsync("log-test-failed"));
+        Assert.Equal("INTERNAL_ERROR", failed["error"]!["error_code"]!.GetValue<string>());
         await Api.DeleteBranchAsync("projects/local/branches/log-test");
 
         var logs = fixture.Logs.AllText();

@@ -152,7 +152,7 @@ internal sealed partial class BranchRegistry(LakebaseEmulator emulator, Emulator
             }
 
             Log.BranchCreated(_logger, branch.Name, source.Name, stopwatch.ElapsedMilliseconds, size);
-            operation.Succeed(BranchJson.Describe(Snapshot(branch), size));
+            operation.Succeed(BranchJson.Describe(Snapshot(branch), size, branch.Expiry));
         }
         catch (Exception ex) when (ex is BranchCreationException or OperationCanceledException or InvalidOperationException or IOException or PostgresServerException or System.Net.Sockets.SocketException)
         {
@@ -242,32 +242,6 @@ internal sealed partial class BranchRegistry(LakebaseEmulator emulator, Emulator
         }
 
         return sessions;
-    }
-
-    private static async Task<long> LogicalSizeAsync(string socketPath, CancellationToken cancellationToken)
-    {
-        await using var client = await SimpleQueryClient.ConnectAsync(socketPath, PrivateCluster.Superuser, "postgres", cancellationToken).ConfigureAwait(false);
-        var rows = await client.QueryAsync("SELECT coalesce(sum(pg_catalog.pg_database_size(oid)), 0) FROM pg_catalog.pg_database", cancellationToken).ConfigureAwait(false);
-        return long.Parse(rows[0][0]!, System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>The size of a ready branch's databases (<c>logical_size_bytes</c>); 0 while it is being made.</summary>
-    public async Task<long> LogicalSizeAsync(BranchRecord branch, CancellationToken cancellationToken)
-    {
-        var socketDirectory = branch.IsReady ? branch.SocketDirectory : null;
-        if (socketDirectory is null)
-        {
-            return 0;
-        }
-
-        try
-        {
-            return await LogicalSizeAsync(Path.Combine(socketDirectory, ".s.PGSQL.5432"), cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or PostgresServerException)
-        {
-            return 0; // deleted meanwhile
-        }
     }
 
     private void Track(Task work)
