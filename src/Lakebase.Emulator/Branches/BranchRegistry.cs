@@ -154,7 +154,7 @@ internal sealed partial class BranchRegistry(LakebaseEmulator emulator, Emulator
             Log.BranchCreated(_logger, branch.Name, source.Name, stopwatch.ElapsedMilliseconds, size);
             operation.Succeed(BranchJson.Describe(Snapshot(branch), size, branch.Expiry));
         }
-        catch (Exception ex) when (ex is BranchCreationException or OperationCanceledException or InvalidOperationException or IOException or PostgresServerException or System.Net.Sockets.SocketException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             var deleted = branch.Deleting.IsCancellationRequested || _disposing.IsCancellationRequested;
             var message = ex is BranchCreationException
@@ -268,7 +268,8 @@ internal sealed partial class BranchRegistry(LakebaseEmulator emulator, Emulator
             work = _work.ToArray();
         }
 
-        await Task.WhenAll(work).ConfigureAwait(false);
+        // Every piece of work ends its own operation; none may keep the emulator from stopping.
+        await Task.WhenAll(work).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
         foreach (var branch in All.Where(b => !b.IsDefault))
         {
             await TearDownAsync(branch).ConfigureAwait(false);

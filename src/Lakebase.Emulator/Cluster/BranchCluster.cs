@@ -114,7 +114,9 @@ internal sealed class BranchCluster : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
-        if (_started)
+
+        // A start cancelled part-way may have left a postmaster running (its pid file says so): stop it all the same.
+        if (_started || File.Exists(Path.Combine(DataDirectory, "postmaster.pid")))
         {
             _started = false;
             try
