@@ -4,6 +4,12 @@ using Lakebase.Emulator.Cli;
 using Microsoft.Extensions.Logging;
 
 // lakebase-emulator [--data-dir DIR] [--workspace-port N] [--postgres-port N] [--token-ttl 3s] [--suspend-after 60s] [--cold-start 300ms] [--read-replica] [--verbose]
+// A subcommand against a running emulator: lakebase-emulator branch-settings BRANCH [--workspace URL]
+if (args is ["branch-settings", .. var branchArgs])
+{
+    return await BranchSettingsCommand.RunAsync(branchArgs);
+}
+
 CliOptions cli;
 try
 {

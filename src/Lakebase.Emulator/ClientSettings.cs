@@ -17,9 +17,9 @@ internal static class ClientSettings
     /// libpq's form, verified TLS. With <paramref name="readOnlyHost"/>: both endpoints' hosts and
     /// <c>target_session_attrs=read-only</c>, so libpq skips the primary and lands on the standby (libpq 14+).
     /// </summary>
-    public static string PsqlConnectionInfo(LakebaseEmulator emulator, EmulatedPrincipal principal, string? readOnlyHost)
+    public static string PsqlConnectionInfo(LakebaseEmulator emulator, EmulatedPrincipal principal, string? readOnlyHost, string primaryHost = "localhost")
     {
-        var hosts = readOnlyHost is null ? "localhost" : $"localhost,{readOnlyHost}";
+        var hosts = readOnlyHost is null ? primaryHost : $"{primaryHost},{readOnlyHost}";
         var info = $"host={hosts} port={emulator.Port} dbname={emulator.Database} user={ConninfoValue(principal.ClientId)} sslmode=verify-full sslrootcert={ConninfoValue(emulator.CaCertificatePath)}";
         return readOnlyHost is null ? info : info + " target_session_attrs=read-only";
     }
@@ -30,7 +30,11 @@ internal static class ClientSettings
             ? "'" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "'"
             : value;
 
-    public static IReadOnlyDictionary<string, string> EnvironmentVariables(LakebaseEmulator emulator, EmulatedPrincipal principal)
+    public static IReadOnlyDictionary<string, string> EnvironmentVariables(LakebaseEmulator emulator, EmulatedPrincipal principal) =>
+        EnvironmentVariables(emulator, principal, emulator.EndpointName, emulator.Host);
+
+    /// <summary>The same for the endpoint <paramref name="endpointName"/> at <paramref name="host"/> (a branch's).</summary>
+    public static IReadOnlyDictionary<string, string> EnvironmentVariables(LakebaseEmulator emulator, EmulatedPrincipal principal, string endpointName, string host)
     {
         var variables = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -46,9 +50,9 @@ internal static class ClientSettings
             variables["DATABRICKS_TOKEN"] = pat;
         }
 
-        variables["LAKEBASE_ENDPOINT"] = emulator.EndpointName;
-        variables["ENDPOINT_NAME"] = emulator.EndpointName;
-        variables["PGHOST"] = emulator.Host;
+        variables["LAKEBASE_ENDPOINT"] = endpointName;
+        variables["ENDPOINT_NAME"] = endpointName;
+        variables["PGHOST"] = host;
         variables["PGPORT"] = emulator.Port.ToString(CultureInfo.InvariantCulture);
         variables["PGDATABASE"] = emulator.Database;
         variables["PGUSER"] = principal.ClientId;

@@ -1,3 +1,4 @@
+using Lakebase.Emulator.Branches;
 using Lakebase.Emulator.Cluster;
 using Lakebase.Emulator.Compute;
 using Lakebase.Emulator.Endpoints;
@@ -36,6 +37,12 @@ internal sealed class EmulatorServers(LakebaseEmulatorOptions options, ILoggerFa
 
     public WorkspaceApi? Workspace { get; private set; }
 
+    /// <summary>The project's branches: the default one on <see cref="Cluster"/>, and copies made through the API.</summary>
+    public BranchRegistry? Branches { get; private set; }
+
+    /// <summary>The idle time after which every endpoint, a branch's too, suspends.</summary>
+    public TimeSpan? SuspendAfter => options.SuspendAfter;
+
     public ProjectProvisioner? Provisioner { get; private set; }
 
     /// <summary>The first registered principal: the project owner and the default principal.</summary>
@@ -60,6 +67,8 @@ internal sealed class EmulatorServers(LakebaseEmulatorOptions options, ILoggerFa
         }
 
         await EndpointAddresses.ListenOnOnePortAsync(_endpoints, options.PostgresPort).ConfigureAwait(false);
+        Branches = new BranchRegistry(emulator, this, cluster.Installation, loggerFactory);
+        Branches.AddDefault($"projects/{options.ProjectId}/branches/{options.BranchId}", cluster.SocketDirectory, _endpoints);
         Workspace = await WorkspaceApi.StartAsync(emulator, options.WorkspacePort, options.WorkspaceTokenLifetime, loggerFactory, cancellationToken).ConfigureAwait(false);
 
         await clusterStarting.ConfigureAwait(false);
@@ -82,17 +91,28 @@ internal sealed class EmulatorServers(LakebaseEmulatorOptions options, ILoggerFa
 
     private EmulatedEndpoint AddEndpoint(LakebaseEmulator emulator, string name, EndpointType type, string backendSocketPath)
     {
-        var address = EndpointAddresses.ForIndex(_endpoints.Count);
-        var context = new FrontContext(
-            Tls!.ServerContextFor(address), emulator.DatabaseTokens, emulator.Counters, new ComputeState(options.ColdStartDelay), options.ColdStartDelay,
-            backendSocketPath, loggerFactory.CreateLogger("Lakebase.Emulator.Postgres"));
-        var endpoint = new EmulatedEndpoint(name, type, address, context, loggerFactory.CreateLogger<LakebaseEmulator>());
+        var endpoint = CreateEndpoint(emulator, name, type, EndpointAddresses.ForIndex(_endpoints.Count), backendSocketPath);
         _endpoints.Add(endpoint);
         return endpoint;
     }
 
+    /// <summary>An endpoint (not listening yet) on <paramref name="address"/>, with its own certificate and compute state.</summary>
+    public EmulatedEndpoint CreateEndpoint(LakebaseEmulator emulator, string name, EndpointType type, System.Net.IPAddress address, string backendSocketPath)
+    {
+        var context = new FrontContext(
+            Tls!.ServerContextFor(address), emulator.DatabaseTokens, emulator.Counters, new ComputeState(options.ColdStartDelay), options.ColdStartDelay,
+            backendSocketPath, loggerFactory.CreateLogger("Lakebase.Emulator.Postgres"));
+        return new EmulatedEndpoint(name, type, address, context, loggerFactory.CreateLogger<LakebaseEmulator>());
+    }
+
     public async ValueTask DisposeAsync()
     {
+        // Branches first: their copies and endpoints, and any copy still being made from the cluster.
+        if (Branches is not null)
+        {
+            await Branches.DisposeAsync().ConfigureAwait(false);
+        }
+
         foreach (var endpoint in _endpoints)
         {
             await endpoint.DisposeAsync().ConfigureAwait(false);

@@ -56,7 +56,8 @@ public sealed partial class LakebaseEmulator
         _servers.ReadReplica ?? (_options.ReadReplica ? throw NotStarted() : throw NoReadReplica());
 
     /// <summary>The endpoint called <paramref name="name"/>, or <see langword="null"/>.</summary>
-    internal EmulatedEndpoint? FindEndpoint(string name) => _servers.Endpoints.FirstOrDefault(e => e.Name == name);
+    internal EmulatedEndpoint? FindEndpoint(string name) =>
+        _servers.Branches?.FindEndpoint(name) ?? _servers.Endpoints.FirstOrDefault(e => e.Name == name);
 
     private Task WaitForStandbyAsync(CancellationToken cancellationToken) =>
         _servers.WaitForStandbyAsync(HasReadReplica ? Faults.ReadReplica.ReplicationLag : TimeSpan.Zero, cancellationToken);

@@ -40,6 +40,9 @@ public sealed class EmulatorFaults
     public Task CrashServerAsync(CancellationToken cancellationToken = default) =>
         (ServerCrash ?? throw new InvalidOperationException("The emulator has not been started (use LakebaseEmulator.StartAsync)."))(cancellationToken);
 
+    /// <summary>Faults of the branch API (branch creations that end in an error); cleared by <see cref="Reset"/>.</summary>
+    public BranchFaults Branches { get; } = new();
+
     /// <summary>Delay added before every OIDC and credential response.</summary>
     public TimeSpan ApiLatency
     {
@@ -206,9 +209,10 @@ public sealed class EmulatorFaults
         }
     }
 
-    /// <summary>Clears every fault: latency, pending failures, outage, the credential rate limit, the token lifetime override and malformed answers.</summary>
+    /// <summary>Clears every fault: latency, pending failures, outage, the credential rate limit, the token lifetime override, malformed answers and branch faults.</summary>
     public void Reset()
     {
+        Branches.Reset();
         ApiLatency = TimeSpan.Zero;
         TokenLifetimeOverride = null;
         lock (_gate)

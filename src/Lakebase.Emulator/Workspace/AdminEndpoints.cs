@@ -115,6 +115,18 @@ internal sealed class AdminEndpoints(LakebaseEmulator emulator)
                 }
             }
 
+            if (body["fail_next_branch_creations"] is { } branchFailures)
+            {
+                if (branchFailures.GetValue<int>() is > 0 and var failures)
+                {
+                    faults.Branches.FailNextCreations(failures, body["branch_failure_message"]?.GetValue<string>());
+                }
+                else
+                {
+                    faults.Branches.Reset();
+                }
+            }
+
             if (body["outage"] is { } outage)
             {
                 if (outage.GetValue<bool>())
@@ -203,6 +215,7 @@ internal sealed class AdminEndpoints(LakebaseEmulator emulator)
             ["token_ttl_seconds"] = f.TokenLifetimeOverride?.TotalSeconds,
             ["pending_failures"] = f.PendingFailures,
             ["outage"] = f.OutageActive,
+            ["pending_branch_creation_failures"] = f.Branches.PendingCreationFailures,
             ["credential_rate_limit_per_minute"] = f.CredentialRateLimit?.RequestsPerMinute,
             ["credential_rate_limit_burst"] = f.CredentialRateLimit?.Burst,
             ["malformed_answer"] = f.PendingMalformedAnswers is { } m ? SnakeCase(m.Answer) : null,

@@ -39,13 +39,12 @@ internal sealed partial class EndpointResources(LakebaseEmulator emulator, Beare
             return;
         }
 
-        await ApiResponses.JsonAsync(context, 200, Describe(endpoint)).ConfigureAwait(false);
+        await ApiResponses.JsonAsync(context, 200, Describe(emulator, endpoint)).ConfigureAwait(false);
     }
 
     private async Task ListAsync(HttpContext context, string branch)
     {
-        var endpoints = emulator.Endpoints.Where(e => Parent(e.Name) == branch).ToList();
-        if (endpoints.Count == 0)
+        if (emulator.BranchRegistry.Find(branch) is not { } record)
         {
             await FailAsync(context, 404, "RESOURCE_DOES_NOT_EXIST", $"Branch '{branch}' does not exist.").ConfigureAwait(false);
             return;
@@ -54,14 +53,18 @@ internal sealed partial class EndpointResources(LakebaseEmulator emulator, Beare
         // One page: next_page_token is left out, as the API does on the last page.
         await ApiResponses.JsonAsync(context, 200, new JsonObject
         {
-            ["endpoints"] = new JsonArray(endpoints.Select(e => (JsonNode)Describe(e)).ToArray()),
+            ["endpoints"] = new JsonArray(emulator.BranchRegistry.EndpointsOf(record).Select(e => (JsonNode)Describe(emulator, e)).ToArray()),
         }).ConfigureAwait(false);
     }
 
-    private JsonObject Describe(EmulatedEndpoint endpoint)
+    /// <summary>The SDK's <c>postgres.Endpoint</c> for <paramref name="endpoint"/>.</summary>
+    public static JsonObject Describe(LakebaseEmulator emulator, EmulatedEndpoint endpoint)
     {
-        // Readable secondaries belong to the read-write endpoint's compute group; the emulator's one standby plays them.
-        var secondary = endpoint.Type == EndpointType.ReadWrite ? emulator.ReadReplicaOrNull : null;
+        // Readable secondaries belong to the read-write endpoint's compute group; the emulator's one standby plays them
+        // for the default branch only (a branch's copy has no standby).
+        var secondary = endpoint.Type == EndpointType.ReadWrite && emulator.ReadReplicaOrNull is { } replica && Parent(replica.Name) == Parent(endpoint.Name)
+            ? replica
+            : null;
         var hosts = new JsonObject { ["host"] = endpoint.Host };
         if (secondary is not null)
         {
@@ -100,7 +103,7 @@ internal sealed partial class EndpointResources(LakebaseEmulator emulator, Beare
         ["enable_readable_secondaries"] = readableSecondaries,
     };
 
-    private static string Parent(string endpointName) => endpointName[..endpointName.LastIndexOf("/endpoints/", StringComparison.Ordinal)];
+    internal static string Parent(string endpointName) => endpointName[..endpointName.LastIndexOf("/endpoints/", StringComparison.Ordinal)];
 
     private Task FailAsync(HttpContext context, int status, string code, string message)
     {

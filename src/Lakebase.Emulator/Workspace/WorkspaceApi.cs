@@ -47,6 +47,8 @@ internal sealed class WorkspaceApi : IAsyncDisposable
         var credentials = new CredentialEndpoints(emulator, gate, authentication, logger);
         var scim = new ScimEndpoints(authentication);
         var endpoints = new EndpointResources(emulator, authentication, logger);
+        var postgres = new PostgresApiRouter(endpoints, new BranchResources(emulator, authentication, logger), new BranchEndpointResources(emulator, authentication, logger));
+        var branchAdmin = new BranchAdminEndpoints(emulator);
         var replicaAdmin = new ReadReplicaAdminEndpoints(emulator);
         var admin = new AdminEndpoints(emulator);
 
@@ -89,7 +91,9 @@ internal sealed class WorkspaceApi : IAsyncDisposable
         app.MapGet("/api/2.0/preview/scim/v2/Me", scim.MeAsync);
         app.MapPost("/api/2.0/postgres/credentials", credentials.PostgresCredentialAsync);
         app.MapPost("/api/2.0/database/credentials", credentials.DatabaseCredentialAsync);
-        app.MapGet("/api/2.0/postgres/{**name}", (HttpContext c) => endpoints.GetAsync(c, (string)c.Request.RouteValues["name"]!));
+        app.MapGet("/api/2.0/postgres/{**name}", postgres.GetAsync);
+        app.MapPost("/api/2.0/postgres/{**name}", postgres.PostAsync);
+        app.MapDelete("/api/2.0/postgres/{**name}", postgres.DeleteAsync);
         app.MapGet("/api/2.0/database/instances/{name}", (HttpContext c) => credentials.GetInstanceAsync(c, (string)c.Request.RouteValues["name"]!));
 
         app.MapGet("/emulator/info", admin.InfoAsync);
@@ -102,6 +106,7 @@ internal sealed class WorkspaceApi : IAsyncDisposable
         app.MapPost("/emulator/restart", admin.RestartAsync);
         app.MapPost("/emulator/suspend", admin.SuspendAsync);
         replicaAdmin.Map(app);
+        branchAdmin.Map(app);
 
         app.MapFallback((HttpContext c) => ApiResponses.ErrorAsync(c, 404, "ENDPOINT_NOT_FOUND", $"No API found for '{c.Request.Method} {c.Request.Path}'"));
 

@@ -1,0 +1,70 @@
+namespace Lakebase.Emulator;
+
+/// <summary>
+/// Faults of the branch API (<see cref="EmulatorFaults.Branches"/>): make branch creations end in an error, as a
+/// workspace does when it cannot make the copy, so a client's operation polling sees <c>done: true</c> with <c>error</c>.
+/// </summary>
+public sealed class BranchFaults
+{
+    private readonly object _gate = new();
+    private int _failuresLeft;
+    private string? _message;
+
+    internal BranchFaults()
+    {
+    }
+
+    /// <summary>How many branch creations are still going to fail.</summary>
+    public int PendingCreationFailures
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _failuresLeft;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Makes the next <paramref name="count"/> branch-create operations end with <c>error</c>
+    /// (<c>error_code: INTERNAL_ERROR</c>, <paramref name="message"/>) instead of the branch; the branch is then gone.
+    /// The POST itself still answers 200 with a running operation.
+    /// </summary>
+    /// <param name="count">How many creations fail.</param>
+    /// <param name="message">The operation's error message; <see langword="null"/> for a default one.</param>
+    public void FailNextCreations(int count = 1, string? message = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        lock (_gate)
+        {
+            _failuresLeft = count;
+            _message = message;
+        }
+    }
+
+    /// <summary>No more injected branch failures.</summary>
+    public void Reset()
+    {
+        lock (_gate)
+        {
+            _failuresLeft = 0;
+            _message = null;
+        }
+    }
+
+    /// <summary>The message of an injected failure for this creation, or <see langword="null"/> when it may go ahead.</summary>
+    internal string? TakeCreationFailure()
+    {
+        lock (_gate)
+        {
+            if (_failuresLeft == 0)
+            {
+                return null;
+            }
+
+            _failuresLeft--;
+            return _message ?? "Injected fault: the emulator was told to fail this branch creation (EmulatorFaults.Branches.FailNextCreations).";
+        }
+    }
+}
