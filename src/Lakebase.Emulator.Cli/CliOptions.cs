@@ -13,6 +13,10 @@ internal sealed record CliOptions
           --token-ttl DURATION   lifetime of minted database tokens, e.g. 3s, 5m (default: 1h)
           --suspend-after DUR    scale to zero after this idle time, e.g. 60s (default: never)
           --cold-start DUR       wake-up delay after a suspend (default: 300ms)
+          --client-id ID         register this service principal first (the project owner), its secret read from
+                                 the LAKEBASE_EMULATOR_CLIENT_SECRET variable (never from the command line); its
+                                 secret and tokens are then not printed (for orchestrators such as Aspire)
+          --ca-file PATH         also write the CA certificate (PEM) to PATH at start; deleted at exit
           --verbose              debug logging
           --help                 this text
         """;
@@ -28,6 +32,13 @@ internal sealed record CliOptions
     public TimeSpan? SuspendAfter { get; init; }
 
     public TimeSpan? ColdStartDelay { get; init; }
+
+    /// <summary>The variable <c>--client-id</c> reads its secret from: a command line is visible to every local user.</summary>
+    public const string ClientSecretVariable = "LAKEBASE_EMULATOR_CLIENT_SECRET";
+
+    public string? ClientId { get; init; }
+
+    public string? CaFile { get; init; }
 
     public bool Verbose { get; init; }
 
@@ -48,6 +59,8 @@ internal sealed record CliOptions
                 "--token-ttl" => options with { TokenTtl = ParseDuration(arg, Value()) },
                 "--suspend-after" => options with { SuspendAfter = ParseDuration(arg, Value()) },
                 "--cold-start" => options with { ColdStartDelay = ParseDuration(arg, Value()) },
+                "--client-id" => options with { ClientId = NonEmpty(arg, Value()) },
+                "--ca-file" => options with { CaFile = NonEmpty(arg, Value()) },
                 "--verbose" or "-v" => options with { Verbose = true },
                 "--help" or "-h" => options with { ShowHelp = true },
                 _ => throw new FormatException($"Unknown option '{arg}'."),
@@ -56,6 +69,9 @@ internal sealed record CliOptions
 
         return options;
     }
+
+    private static string NonEmpty(string name, string value) =>
+        string.IsNullOrWhiteSpace(value) ? throw new FormatException($"{name} needs a non-empty value.") : value;
 
     private static int ParsePort(string name, string value) =>
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 0 and <= 65535
