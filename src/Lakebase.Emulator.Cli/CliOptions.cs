@@ -14,6 +14,10 @@ internal sealed record CliOptions
           --suspend-after DUR    scale to zero after this idle time, e.g. 60s (default: never)
           --cold-start DUR       wake-up delay after a suspend (default: 300ms)
           --read-replica         add a read-only endpoint on a hot standby (127.0.0.2, same port)
+          --client-id ID         register this service principal first (the project owner), its secret read from
+                                 the LAKEBASE_EMULATOR_CLIENT_SECRET variable (never from the command line); its
+                                 secret and tokens are then not printed (for orchestrators such as Aspire)
+          --ca-file PATH         also write the CA certificate (PEM) to PATH at start; deleted at exit
           --verbose              debug logging
           --help                 this text
         """;
@@ -31,6 +35,13 @@ internal sealed record CliOptions
     public TimeSpan? ColdStartDelay { get; init; }
 
     public bool ReadReplica { get; init; }
+
+    /// <summary>The variable <c>--client-id</c> reads its secret from: a command line is visible to every local user.</summary>
+    public const string ClientSecretVariable = "LAKEBASE_EMULATOR_CLIENT_SECRET";
+
+    public string? ClientId { get; init; }
+
+    public string? CaFile { get; init; }
 
     public bool Verbose { get; init; }
 
@@ -52,6 +63,8 @@ internal sealed record CliOptions
                 "--suspend-after" => options with { SuspendAfter = ParseDuration(arg, Value()) },
                 "--cold-start" => options with { ColdStartDelay = ParseDuration(arg, Value()) },
                 "--read-replica" => options with { ReadReplica = true },
+                "--client-id" => options with { ClientId = NonEmpty(arg, Value()) },
+                "--ca-file" => options with { CaFile = NonEmpty(arg, Value()) },
                 "--verbose" or "-v" => options with { Verbose = true },
                 "--help" or "-h" => options with { ShowHelp = true },
                 _ => throw new FormatException($"Unknown option '{arg}'."),
@@ -60,6 +73,9 @@ internal sealed record CliOptions
 
         return options;
     }
+
+    private static string NonEmpty(string name, string value) =>
+        string.IsNullOrWhiteSpace(value) ? throw new FormatException($"{name} needs a non-empty value.") : value;
 
     private static int ParsePort(string name, string value) =>
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 0 and <= 65535

@@ -28,6 +28,17 @@ if (cli.ShowHelp)
     return 0;
 }
 
+EmulatedPrincipal? handedIn;
+try
+{
+    handedIn = HandedInPrincipal.From(cli, Environment.GetEnvironmentVariable);
+}
+catch (FormatException ex)
+{
+    Console.Error.WriteLine($"lakebase-emulator: {ex.Message}");
+    return 2;
+}
+
 using var loggerFactory = LoggerFactory.Create(b => b
     .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
     .SetMinimumLevel(cli.Verbose ? LogLevel.Debug : LogLevel.Information));
@@ -46,6 +57,11 @@ if (cli.ColdStartDelay is { } coldStart)
     options.ColdStartDelay = coldStart;
 }
 
+if (handedIn is not null)
+{
+    options.Principals.Add(handedIn);
+}
+
 using var stop = new CancellationTokenSource();
 // Ctrl+C and SIGTERM both end the run through disposal, which stops the private server.
 using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
@@ -60,6 +76,21 @@ await using var emulator = await LakebaseEmulator.StartAsync(options, stop.Token
 if (cli.TokenTtl is { } ttl)
 {
     emulator.Faults.TokenLifetimeOverride = ttl;
+}
+
+if (cli.CaFile is { } caFile)
+{
+    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(caFile))!);
+    File.Copy(emulator.CaCertificatePath, caFile, overwrite: true);
+}
+
+if (handedIn is not null)
+{
+    HandedInPrincipal.WriteReadyLines(emulator, cli);
+    await WaitForStopAsync(stop.Token);
+    Console.WriteLine("# Stopping.");
+    DeleteCaFile(cli);
+    return 0;
 }
 
 // Local fake credentials: printing them is the point.
@@ -100,7 +131,34 @@ catch (OperationCanceledException)
 }
 
 Console.WriteLine("# Stopping.");
+DeleteCaFile(cli);
 return 0;
+
+static async Task WaitForStopAsync(CancellationToken stopping)
+{
+    try
+    {
+        await Task.Delay(Timeout.Infinite, stopping);
+    }
+    catch (OperationCanceledException)
+    {
+    }
+}
+
+// The copy written for --ca-file belongs to this run: the next run has a new CA (unless --data-dir keeps it).
+static void DeleteCaFile(CliOptions cli)
+{
+    if (cli.CaFile is { } path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
 
 static string ShellQuote(string value) =>
     value.All(c => char.IsAsciiLetterOrDigit(c) || "-_./:@=".Contains(c, StringComparison.Ordinal))

@@ -17,6 +17,16 @@ public sealed class PackageContentsTests(PackedFeed feed)
     }
 
     [Fact]
+    public void The_Aspire_integrations_are_packed_on_the_library_packages_of_their_own_version()
+    {
+        var hosting = feed.Package("Lakebase.Aspire.Hosting");
+        var client = feed.Package("Lakebase.Aspire");
+
+        Assert.Contains(("Lakebase.Npgsql", hosting.Version), Dependencies(hosting));
+        Assert.Contains(("Lakebase.EntityFrameworkCore", client.Version), Dependencies(client));
+    }
+
+    [Fact]
     public void Every_package_has_its_readme_license_repository_and_a_symbols_package()
     {
         Assert.All(feed.Packages, package =>
@@ -42,4 +52,9 @@ public sealed class PackageContentsTests(PackedFeed feed)
         Assert.Equal("lakebase-emulator", (string?)command.Attribute("Name"));
         Assert.Equal("lakebase-emulator.dll", (string?)command.Attribute("EntryPoint"));
     }
+
+    private static IEnumerable<(string Id, string Version)> Dependencies(PackedPackage package) =>
+        package.Metadata.Descendants()
+            .Where(e => e.Name.LocalName == "dependency")
+            .Select(e => ((string?)e.Attribute("id") ?? string.Empty, (string?)e.Attribute("version") ?? string.Empty));
 }
