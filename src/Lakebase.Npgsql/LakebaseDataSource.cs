@@ -143,11 +143,12 @@ public sealed class LakebaseDataSource : DbDataSource
     {
         await _parts.Credentials.GetPasswordAsync(cancellationToken).ConfigureAwait(false);
         var count = Math.Max(1, _parts.Settings.MinPoolSize ?? 0);
-        var connections = await Task.WhenAll(Enumerable.Range(0, count).Select(_ => OpenConnectionAsync(cancellationToken).AsTask())).ConfigureAwait(false);
-        foreach (var connection in connections)
+
+        // Each connection goes back to the pool whatever happens to the others (a failed or cancelled open among them).
+        await Task.WhenAll(Enumerable.Range(0, count).Select(async _ =>
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
-        }
+            await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        })).ConfigureAwait(false);
     }
 
     /// <summary>Creates an unopened connection. Open it with <see cref="OpenAsync(NpgsqlConnection, CancellationToken)"/> to get the retry after a rejected login.</summary>
@@ -257,6 +258,21 @@ public sealed class LakebaseDataSource : DbDataSource
         ObjectDisposedException.ThrowIf(IsDisposed, this);
         NoteUse();
         return _pool.GetAsync(cancellationToken);
+    }
+
+    /// <summary>The pool <c>WithTargetSession</c> views draw from (multi-host with read routing, else the primary's).</summary>
+    internal NpgsqlDataSource GetRoutingDataSource()
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        NoteUse();
+        return _pool.GetRouting();
+    }
+
+    internal ValueTask<NpgsqlDataSource> GetRoutingDataSourceAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        NoteUse();
+        return _pool.GetRoutingAsync(cancellationToken);
     }
 
     private void NoteUse()

@@ -130,7 +130,7 @@ public sealed record LakebaseOAuthOptions
     /// <summary>What identifies the credentials, with secrets only as one-way fingerprints (for sharing data sources).</summary>
     internal string DescribeIdentity(Func<string, string> fingerprint) => string.Join(
         "|",
-        AuthType, Profile, ClientId, AzureClientId, AzureTenantId, AzureUseMsi, MetadataServiceUrl, OidcTokenEnv, OidcTokenFilePath, DatabricksCliPath, ConfigFile,
+        AuthType, Profile, ClientId, AzureClientId, AzureTenantId, AzureUseMsi, AzureWorkspaceResourceId, MetadataServiceUrl, OidcTokenEnv, OidcTokenFilePath, TokenAudience, DatabricksCliPath, ConfigFile,
         ClientSecret is null ? null : fingerprint(ClientSecret),
         Token is null ? null : fingerprint(Token),
         AzureClientSecret is null ? null : fingerprint(AzureClientSecret));

@@ -85,6 +85,8 @@ internal sealed record LakebaseConnectionSettings(
 
     private static readonly TimeSpan NpgsqlPruningInterval = TimeSpan.FromSeconds(10);
 
+    private static readonly TimeSpan MaxConnectTimeout = TimeSpan.FromSeconds(1024);
+
     // Builders check these as they are set; configuration binds whatever the file says.
     private static void CheckTuning(LakebaseConnectionOptions settings, List<string> problems)
     {
@@ -99,6 +101,12 @@ internal sealed record LakebaseConnectionSettings(
             {
                 problems.Add($"{key} {value} must be positive, e.g. \"00:00:30\".");
             }
+        }
+
+        // Npgsql takes at most 1024 s, and every wait of an open is bounded by this one.
+        if (settings.ConnectTimeout is { } connectTimeout && connectTimeout > MaxConnectTimeout)
+        {
+            problems.Add($"ConnectTimeout {connectTimeout} is longer than Npgsql allows ({MaxConnectTimeout}): use at most \"00:17:04\"; 30 seconds (the default) covers a cold start.");
         }
 
         // Npgsql refuses this only when the pool is built, on the first open; here it is a configuration error.

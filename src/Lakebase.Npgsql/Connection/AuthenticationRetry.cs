@@ -88,7 +88,9 @@ internal static class AuthenticationRetry
     {
         var parts = dataSource.Parts;
         // The connection's own string names the host it tried, looked up or configured (no password is in it).
-        var host = new NpgsqlConnectionStringBuilder(connection.ConnectionString).Host ?? parts.Connection.Host ?? "the endpoint";
+        // A read view's connection string lists several hosts: the one that refused is the one it reached, else the first.
+        var listed = new NpgsqlConnectionStringBuilder(connection.ConnectionString).Host?.Split(',')[0];
+        var host = (connection.Host is { Length: > 0 } reached && !reached.Contains(',', StringComparison.Ordinal) ? reached : listed) ?? parts.Connection.Host ?? "the endpoint";
         var explained = await TlsFailureDiagnosis.ExplainAsync(host, parts.Connection.Port, parts.Connection.RootCertificate, failure, cancellationToken).ConfigureAwait(false);
         LakebaseLog.TlsVerificationFailed(parts.Logger, host, parts.Connection.Port, explained.Reason);
         return explained;

@@ -4,11 +4,11 @@ using Lakebase.Npgsql.Diagnostics;
 namespace Lakebase.Npgsql.Connection;
 
 /// <summary>
-/// Finds the hosts on the first open (see <see cref="SingleFlightLookup{T}"/>), never while configuring: the endpoint's
-/// host (<c>GET /api/2.0/postgres/{endpoint}</c>) unless <c>Host</c>/<c>PGHOST</c> names it, and with read routing its
-/// readable secondaries' <c>read_only_host</c> and each read-only endpoint's host. One answer serves both the primary
-/// and its secondaries. A lookup that fails fails the open, and the next open asks again after a backoff: a misnamed
-/// replica is a configuration error to see, not one to hide behind the primary.
+/// Finds the hosts of the read-routing pool on the first open of a <c>WithTargetSession</c> view (see
+/// <see cref="SingleFlightLookup{T}"/>), never while configuring: the endpoint's host unless <c>Host</c>/<c>PGHOST</c>
+/// names it, its readable secondaries' <c>read_only_host</c> (the same answer), and each read-only endpoint's host. A
+/// lookup that fails fails that view's open, and the next open asks again after a backoff: a misnamed replica is a
+/// configuration error to see. The primary's own pool does not wait for any of this (<see cref="PrimaryHostResolver"/>).
 /// </summary>
 internal sealed class EndpointHostsResolver(LakebaseDataSourceParts parts) : SingleFlightLookup<EndpointHosts>(parts)
 {

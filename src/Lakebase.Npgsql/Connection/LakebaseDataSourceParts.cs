@@ -111,17 +111,19 @@ internal sealed class LakebaseDataSourceParts : IAsyncDisposable
     public TimeSpan ConnectTimeout => Settings.ConnectTimeout ?? LakebaseConnectionDefaults.ConnectTimeout;
 
     /// <summary>
-    /// The Npgsql pool: one host, or with read routing Npgsql's multi-host data source over the primary and the
-    /// read-only hosts, whose plain connections go to the primary only (Target Session Attributes=primary) and whose
-    /// <c>WithTargetSession</c> views route reads. Every host logs in with the one credential cache.
+    /// An Npgsql pool: the primary's (one host), or for read routing Npgsql's multi-host data source over the primary
+    /// and the read-only hosts, whose <c>WithTargetSession</c> views route reads. Every host of every pool logs in with
+    /// the one credential cache.
     /// </summary>
     public NpgsqlDataSource BuildNpgsqlDataSource(EndpointHosts hosts, string username)
     {
         var connectionString = Connection.ToConnectionStringBuilder(hosts.Primary, username, Settings);
         if (hosts.ReadOnly.Count > 0)
         {
+            // Each view picks its hosts (WithTargetSession). A host that refused a connection is skipped for this long:
+            // Npgsql's 10 s default would keep reads off a replica (or the primary) that only blinked.
             connectionString.Host = string.Join(",", [hosts.Primary, .. hosts.ReadOnly]);
-            connectionString.TargetSessionAttributes = "primary";
+            connectionString.HostRecheckSeconds = 2;
         }
 
         var builder = new NpgsqlDataSourceBuilder(connectionString.ConnectionString);

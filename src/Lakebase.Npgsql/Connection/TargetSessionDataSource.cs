@@ -12,7 +12,8 @@ internal sealed class TargetSessionDataSource(LakebaseDataSource owner, TargetSe
 {
     private NpgsqlDataSource? _view;
 
-    public override string ConnectionString => View().ConnectionString;
+    // No lookup from a property getter: the owner's description until the view's pool exists.
+    public override string ConnectionString => _view?.ConnectionString ?? owner.ConnectionString;
 
     public override string ToString() => $"{owner} (target session {attributes})";
 
@@ -61,10 +62,10 @@ internal sealed class TargetSessionDataSource(LakebaseDataSource owner, TargetSe
 
     protected override ValueTask DisposeAsyncCore() => ValueTask.CompletedTask;
 
-    private NpgsqlDataSource View() => _view ?? Select(owner.GetNpgsqlDataSource());
+    private NpgsqlDataSource View() => _view ?? Select(owner.GetRoutingDataSource());
 
     private async ValueTask<NpgsqlDataSource> ViewAsync(CancellationToken cancellationToken) =>
-        _view ?? Select(await owner.GetNpgsqlDataSourceAsync(cancellationToken).ConfigureAwait(false));
+        _view ?? Select(await owner.GetRoutingDataSourceAsync(cancellationToken).ConfigureAwait(false));
 
     // Without read-only hosts the pool is the primary's alone: attributes that accept a primary are served by it, the
     // others cannot be (read routing is configured, but the workspace reported no read-only host).

@@ -159,6 +159,12 @@ internal sealed class DoctorRun(LakebaseDataSourceBuilder builder)
             Add(name, LakebaseDoctorOutcome.Failed, e.Message, FixFor(e.Reason));
             return false;
         }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // A token provider of the user's own, say: still a step that failed, reported like the others.
+            Add(name, LakebaseDoctorOutcome.Failed, $"{e.GetType().Name}: {Diagnostics.SecretRedaction.OneLine(e.Message, 300)}", "Fix what the message names, then run the check again.");
+            return false;
+        }
     }
 
     private static string FixFor(LakebaseCredentialError reason) => reason switch

@@ -176,7 +176,7 @@ public static class LakebaseServiceCollectionExtensions
         services.TryAddKeyedTransient(serviceKey, (provider, key) => provider.GetRequiredKeyedService<LakebaseDataSource>(key).CreateConnection());
         services.TryAddKeyedTransient<DbConnection>(serviceKey, (provider, key) => provider.GetRequiredKeyedService<NpgsqlConnection>(key));
 
-        // Runs only when the options ask for a warm-up; otherwise the data source is still built lazily on first use.
+        // Resolves the data source at host start (no network call) and warms it up only when its options ask for it.
         services.AddSingleton<Microsoft.Extensions.Hosting.IHostedService>(provider => new Lakebase.Npgsql.Hosting.LakebaseWarmUpService(
             () => provider.GetRequiredKeyedService<LakebaseDataSource>(serviceKey), provider.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
 

@@ -34,14 +34,7 @@ internal sealed class LakebaseHealthCheck(Func<LakebaseDataSource> dataSource, b
         var status = source.GetCredentialStatus();
         var loginFailure = source.LastLoginFailure;
         var data = Data(status, loginFailure);
-        if (source.Hosts is { } hosts)
-        {
-            data["primary_host"] = hosts.Primary;
-            if (hosts.ReadOnly.Count > 0)
-            {
-                data["read_only_hosts"] = string.Join(", ", hosts.ReadOnly);
-            }
-        }
+        AddHosts(data, source);
 
         // With read routing, the read-only side is probed too: down, reads fall back to the primary (PreferStandby) or
         // fail (ReadOnly), which is worth a Degraded, not an Unhealthy, while the primary answers.
@@ -49,6 +42,7 @@ internal sealed class LakebaseHealthCheck(Func<LakebaseDataSource> dataSource, b
         {
             var readOnly = await ProbeAsync(source.WithTargetSession(global::Npgsql.TargetSessionAttributes.ReadOnly), cancellationToken).ConfigureAwait(false);
             data["read_only"] = readOnly is null ? "up" : $"down: {readOnly}";
+            AddHosts(data, source);
             if (readOnly is not null)
             {
                 return HealthCheckResult.Degraded($"The primary of {status.Target} answers, but no read-only host does ({readOnly}); PreferStandby reads go to the primary.", data: data);
@@ -79,6 +73,19 @@ internal sealed class LakebaseHealthCheck(Func<LakebaseDataSource> dataSource, b
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             return Clean(e.Message);
+        }
+    }
+
+    // The hosts as far as they are known (the read-only ones once a read view has connected).
+    private static void AddHosts(Dictionary<string, object> data, LakebaseDataSource source)
+    {
+        if (source.Hosts is { } hosts)
+        {
+            data["primary_host"] = hosts.Primary;
+            if (hosts.ReadOnly.Count > 0)
+            {
+                data["read_only_hosts"] = string.Join(", ", hosts.ReadOnly);
+            }
         }
     }
 

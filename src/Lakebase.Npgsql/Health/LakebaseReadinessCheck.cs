@@ -11,7 +11,16 @@ internal sealed class LakebaseReadinessCheck(Func<LakebaseDataSource> dataSource
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var status = dataSource().GetCredentialStatus();
+        var source = dataSource();
+        var status = source.GetCredentialStatus();
+
+        // Not ready, and nothing may ever open a connection while the load balancer holds traffic off: ask for the
+        // credential in the background (single flight; a remembered failure answers at once until its backoff ends).
+        if (status.State is LakebaseCredentialState.NotRequested or LakebaseCredentialState.Unavailable)
+        {
+            _ = source.Credentials.GetPasswordAsync(CancellationToken.None).AsTask().ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+        }
+
         var data = new Dictionary<string, object> { ["endpoint"] = status.Target, ["state"] = status.State.ToString() };
         return Task.FromResult(status.State is LakebaseCredentialState.Valid or LakebaseCredentialState.RefreshFailing
             ? HealthCheckResult.Healthy($"A database credential for {status.Target} is in hand until {status.ExpiresAt:O}.", data)

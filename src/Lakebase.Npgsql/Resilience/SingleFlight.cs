@@ -76,8 +76,30 @@ internal sealed class SingleFlight<T>
         }
 
         // Outside the lock and off the caller's thread: a fetch that blocks synchronously must not block the caller.
-        _ = Task.Run(() => DriveAsync(flight, fetch, deadline, stopping), CancellationToken.None);
+        _ = Task.Run(() => DriveOrAbortAsync(flight, fetch, deadline, stopping), CancellationToken.None);
         return flight.Task;
+    }
+
+    // Whatever goes wrong around the fetch itself (a deadline no timer can take, say), the flight ends: a flight left
+    // running would hand every later caller a task that never completes.
+    private async Task DriveOrAbortAsync(TaskCompletionSource<T> flight, Func<CancellationToken, Task<T>> fetch, TimeSpan deadline, CancellationToken stopping)
+    {
+        try
+        {
+            await DriveAsync(flight, fetch, deadline, stopping).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            lock (_gate)
+            {
+                if (ReferenceEquals(_running, flight.Task))
+                {
+                    _running = null;
+                }
+            }
+
+            flight.TrySetException(e);
+        }
     }
 
     /// <summary>A timeout is not remembered (it already took its deadline); any other failure for the <see cref="Backoff"/> window of its kind.</summary>

@@ -95,6 +95,36 @@ public sealed class ReadOnlyContextTests(ReadReplicaFixture fixture) : IDisposab
     }
 
     [Fact]
+    public async Task Raw_sql_writes_through_the_reporting_context_fail_with_the_fix_even_when_it_falls_back_to_the_primary()
+    {
+        var principal = await fixture.NewPrincipalAsync();
+        await using var provider = fixture.Services(principal);
+        await using var scope = provider.CreateAsyncScope();
+        var reportsDb = scope.ServiceProvider.GetRequiredService<ReportsDb>();
+        var onStandby = await Assert.ThrowsAsync<InvalidOperationException>(() => reportsDb.Database.ExecuteSqlRawAsync("create table never_created (id int)", Ct));
+        Assert.Contains("ReportsDb is read-only", onStandby.Message, StringComparison.Ordinal);
+
+        // The replica down: PreferStandby falls back to the primary, where the context must still not write.
+        await fixture.Emulator.Faults.ReadReplica.StopAsync();
+        try
+        {
+            await using var fallbackScope = provider.CreateAsyncScope();
+            var fallback = fallbackScope.ServiceProvider.GetRequiredService<ReportsDb>();
+            Assert.False(await fallback.InRecoveryAsync(Ct)); // on the primary
+            var onPrimary = await Assert.ThrowsAsync<InvalidOperationException>(() => fallback.Database.ExecuteSqlRawAsync("create table never_created (id int)", Ct));
+            Assert.Contains("ReportsDb is read-only", onPrimary.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await fixture.Emulator.Faults.ReadReplica.StartAsync();
+        }
+
+        // The read-write context on the same pool is not left read-only.
+        var db = scope.ServiceProvider.GetRequiredService<ProbeDb>();
+        await db.Database.ExecuteSqlRawAsync("create table if not exists written_by_the_primary (id int)", Ct);
+    }
+
+    [Fact]
     public async Task The_container_registers_the_read_view_for_dapper_style_ado_net()
     {
         var principal = await fixture.NewPrincipalAsync();
