@@ -125,6 +125,36 @@ public sealed class ReadOnlyContextTests(ReadReplicaFixture fixture) : IDisposab
     }
 
     [Fact]
+    public async Task A_replica_restarted_under_a_pooled_read_connection_costs_a_retry_not_an_error()
+    {
+        var principal = await fixture.NewPrincipalAsync();
+        await using var provider = fixture.Services(principal);
+        await using (var scope = provider.CreateAsyncScope())
+        {
+            Assert.True(await scope.ServiceProvider.GetRequiredService<ReportsDb>().InRecoveryAsync(Ct)); // a pooled session on the standby
+        }
+
+        fixture.Emulator.Faults.ReadReplica.Restart(); // its sessions drop, as when a replica compute restarts
+
+        await using (var scope = provider.CreateAsyncScope())
+        {
+            // The pooled connection is dead; the retrying execution strategy opens another and the read succeeds: on the
+            // standby, or on the primary while the standby is still coming back (PreferStandby's fallback).
+            await scope.ServiceProvider.GetRequiredService<ReportsDb>().InRecoveryAsync(Ct);
+        }
+
+        // Once the replica answers again (Npgsql rechecks an offline host after 2 s), reads are back on it.
+        await Poll.UntilSucceedsAsync(
+            async () =>
+            {
+                await using var scope = provider.CreateAsyncScope();
+                return await scope.ServiceProvider.GetRequiredService<ReportsDb>().InRecoveryAsync(Ct) ? true : throw new InvalidOperationException("still on the primary");
+            },
+            TimeSpan.FromSeconds(15),
+            Ct);
+    }
+
+    [Fact]
     public async Task The_container_registers_the_read_view_for_dapper_style_ado_net()
     {
         var principal = await fixture.NewPrincipalAsync();
