@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
-using Lakebase.Testing;
+using Lakebase.TestUtilities;
 
 namespace Lakebase.Emulator.Tests;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Lakebase.Testing;
+using Lakebase.TestUtilities;
 using Npgsql;
 
 namespace Lakebase.Emulator.Tests;

@@ -1,7 +1,7 @@
 using System.Data;
 using System.Net;
 using System.Text.Json.Nodes;
-using Lakebase.Testing;
+using Lakebase.TestUtilities;
 using Npgsql;
 
 namespace Lakebase.Emulator.Tests;

@@ -1,4 +1,4 @@
-using Lakebase.Testing;
+using Lakebase.TestUtilities;
 using Microsoft.Extensions.Logging;
 
 namespace Lakebase.Emulator.Tests;

@@ -1,4 +1,4 @@
-using Lakebase.Testing;
+using Lakebase.TestUtilities;
 using System.Diagnostics;
 using System.Net;
 using System.Text;

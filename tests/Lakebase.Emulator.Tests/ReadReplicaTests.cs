@@ -1,5 +1,5 @@
 using System.Net.Sockets;
-using Lakebase.Testing;
+using Lakebase.TestUtilities;
 using Npgsql;
 
 namespace Lakebase.Emulator.Tests;

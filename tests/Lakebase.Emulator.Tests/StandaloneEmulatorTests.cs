@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Lakebase.Testing;
+using Lakebase.TestUtilities;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,6 +1,6 @@
 using System.Reflection;
 using System.Text.Json.Nodes;
-using Lakebase.Testing;
+using Lakebase.TestUtilities;
 
 namespace Lakebase.Interop.Tests;
 

@@ -83,7 +83,7 @@ public sealed class InstalledPackagesTests(PackedFeed feed)
         var doctorTool = feed.Package("Lakebase.Tool");
         await Dotnet.RunAsync(feed.Root, environment, CommandTimeout, [],
             "tool", "install", "--tool-path", tools, "--add-source", feed.Feed, "--configfile", toolConfig, doctorTool.Id, "--version", doctorTool.Version);
-        var doctor = await Lakebase.Testing.ProcessRunner.RunAsync(Path.Combine(tools, "lakebase"), ["doctor"], feed.Root, appEnvironment, CommandTimeout, ct);
+        var doctor = await Lakebase.TestUtilities.ProcessRunner.RunAsync(Path.Combine(tools, "lakebase"), ["doctor"], feed.Root, appEnvironment, CommandTimeout, ct);
         var doctorOutput = Redaction.Scrub(doctor.Output, secrets);
         Assert.True(doctor.ExitCode == 0 && doctor.Output.Contains("Every check passed.", StringComparison.Ordinal),
             $"lakebase doctor exited {doctor.ExitCode}:{Environment.NewLine}{doctorOutput}");

@@ -1,6 +1,6 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
-using Lakebase.Testing;
+using Lakebase.TestUtilities;
 
 namespace Lakebase.Aspire.Tests.Hosting;
 

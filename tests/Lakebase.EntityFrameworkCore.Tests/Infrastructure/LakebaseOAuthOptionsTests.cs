@@ -1,7 +1,7 @@
 using Lakebase.Npgsql;
 using Lakebase.Npgsql.Diagnostics;
 using Lakebase.EntityFrameworkCore.Infrastructure;
-using Lakebase.Testing;
+using Lakebase.TestUtilities;
 
 namespace Lakebase.EntityFrameworkCore.Tests.Infrastructure;
 

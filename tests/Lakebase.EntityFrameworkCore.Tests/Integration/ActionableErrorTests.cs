@@ -1,6 +1,6 @@
 using Lakebase.Npgsql;
 using Lakebase.Npgsql.Diagnostics;
-using Lakebase.Testing;
+using Lakebase.TestUtilities;
 using Microsoft.EntityFrameworkCore;
 
 namespace Lakebase.EntityFrameworkCore.Tests.Integration;

@@ -1,4 +1,4 @@
-using Lakebase.Testing;
+using Lakebase.TestUtilities;
 using System.Transactions;
 using Lakebase.EntityFrameworkCore.Infrastructure.Internal;
 using Lakebase.Npgsql;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Lakebase.Testing;
+using Lakebase.TestUtilities;
 using Lakebase.Npgsql;
 using Lakebase.Npgsql.Credentials;
 using Lakebase.Npgsql.Diagnostics;

@@ -1,7 +1,7 @@
 using Lakebase.Emulator;
 using Lakebase.EntityFrameworkCore.Infrastructure;
 using Lakebase.Npgsql;
-using Lakebase.Testing;
+using Lakebase.TestUtilities;
 using Microsoft.EntityFrameworkCore;
 
 namespace Lakebase.EntityFrameworkCore.Tests.Integration;

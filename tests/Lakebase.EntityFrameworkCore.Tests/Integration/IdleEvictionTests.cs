@@ -1,6 +1,6 @@
 using Lakebase.EntityFrameworkCore.Infrastructure.Internal;
 using Lakebase.Npgsql;
-using Lakebase.Testing;
+using Lakebase.TestUtilities;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Lakebase.EntityFrameworkCore.Infrastructure;
 using Lakebase.Npgsql;
-using Lakebase.Testing;
+using Lakebase.TestUtilities;
 using Microsoft.EntityFrameworkCore;
 
 namespace Lakebase.EntityFrameworkCore.Tests.Integration;

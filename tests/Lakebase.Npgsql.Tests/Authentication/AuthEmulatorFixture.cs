@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Lakebase.Emulator;
-using Lakebase.Testing;
+using Lakebase.TestUtilities;
 using Npgsql;
 
 namespace Lakebase.Npgsql.Tests.Authentication;

@@ -1,7 +1,7 @@
 using System.Net;
 using Azure.Core.Pipeline;
 using Microsoft.Extensions.Logging;
-using Lakebase.Testing;
+using Lakebase.TestUtilities;
 
 namespace Lakebase.Npgsql.Tests.Authentication;
 

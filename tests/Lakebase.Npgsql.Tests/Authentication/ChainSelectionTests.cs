@@ -1,4 +1,4 @@
-using Lakebase.Testing;
+using Lakebase.TestUtilities;
 
 namespace Lakebase.Npgsql.Tests.Authentication;
 

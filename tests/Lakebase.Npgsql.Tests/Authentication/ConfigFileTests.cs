@@ -1,5 +1,5 @@
 using Lakebase.Npgsql.Authentication;
-using Lakebase.Testing;
+using Lakebase.TestUtilities;
 using Lakebase.Npgsql.Configuration;
 
 namespace Lakebase.Npgsql.Tests.Authentication;

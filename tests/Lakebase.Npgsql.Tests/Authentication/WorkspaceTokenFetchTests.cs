@@ -25,7 +25,7 @@ public sealed class WorkspaceTokenFetchTests : IDisposable
             _clock);
 
         var first = source.GetTokenAsync(Ct).AsTask();
-        await Lakebase.Testing.Poll.UntilAsync(() => Volatile.Read(ref _calls) == 1, cancellationToken: Ct);
+        await Lakebase.TestUtilities.Poll.UntilAsync(() => Volatile.Read(ref _calls) == 1, cancellationToken: Ct);
         _clock.Advance(TimeSpan.FromMinutes(1));
         var error = await Assert.ThrowsAsync<LakebaseCredentialException>(() => first.WaitAsync(TimeSpan.FromSeconds(10), Ct));
         Assert.Equal(LakebaseCredentialError.Unavailable, error.Reason);
@@ -52,7 +52,7 @@ public sealed class WorkspaceTokenFetchTests : IDisposable
         using var impatient = new CancellationTokenSource();
         var cancelled = source.GetTokenAsync(impatient.Token).AsTask();
         var patient = source.GetTokenAsync(Ct).AsTask();
-        await Lakebase.Testing.Poll.UntilAsync(() => Volatile.Read(ref _calls) == 1, cancellationToken: Ct);
+        await Lakebase.TestUtilities.Poll.UntilAsync(() => Volatile.Read(ref _calls) == 1, cancellationToken: Ct);
         await impatient.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.WaitAsync(TimeSpan.FromSeconds(10), Ct));
 

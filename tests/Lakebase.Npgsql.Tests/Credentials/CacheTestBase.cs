@@ -1,6 +1,6 @@
 using System.Reflection;
 using Lakebase.Npgsql.Credentials;
-using Lakebase.Testing;
+using Lakebase.TestUtilities;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,7 +1,7 @@
 using Lakebase.Npgsql;
 using Lakebase.Npgsql.Credentials;
 using Lakebase.Npgsql.Diagnostics;
-using Lakebase.Testing;
+using Lakebase.TestUtilities;
 
 namespace Lakebase.Npgsql.Tests.Credentials;
 

@@ -1,5 +1,5 @@
 using System.Net;
-using Lakebase.Testing;
+using Lakebase.TestUtilities;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Lakebase.Npgsql.Tests.Credentials;

@@ -3,7 +3,7 @@ using System.Text;
 using Lakebase.Npgsql.Authentication;
 using Lakebase.Npgsql.Configuration;
 using Lakebase.Npgsql.Credentials;
-using Lakebase.Testing;
+using Lakebase.TestUtilities;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Lakebase.Npgsql.Http;

@@ -1,4 +1,4 @@
-using Lakebase.Testing;
+using Lakebase.TestUtilities;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;

@@ -1,6 +1,6 @@
 using System.Net;
 using Lakebase.Npgsql;
-using Lakebase.Testing;
+using Lakebase.TestUtilities;
 
 namespace Lakebase.Npgsql.Tests.Hardening;
 

@@ -1,5 +1,5 @@
 using Lakebase.Npgsql;
-using Lakebase.Testing;
+using Lakebase.TestUtilities;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 

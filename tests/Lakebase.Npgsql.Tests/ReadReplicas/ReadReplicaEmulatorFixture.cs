@@ -1,5 +1,5 @@
 using Lakebase.Emulator;
-using Lakebase.Testing;
+using Lakebase.TestUtilities;
 
 namespace Lakebase.Npgsql.Tests.ReadReplicas;
 

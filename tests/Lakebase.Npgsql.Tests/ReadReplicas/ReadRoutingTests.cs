@@ -1,5 +1,5 @@
 using System.Data.Common;
-using Lakebase.Testing;
+using Lakebase.TestUtilities;
 using Npgsql;
 
 namespace Lakebase.Npgsql.Tests.ReadReplicas;

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Lakebase.Testing;
+using Lakebase.TestUtilities;
 
 namespace Lakebase.Npgsql.Tests.Security;
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using Lakebase.Npgsql.Tests.Authentication;
-using Lakebase.Testing;
+using Lakebase.TestUtilities;
 using Microsoft.Extensions.Logging;
 
 namespace Lakebase.Npgsql.Tests.Security;

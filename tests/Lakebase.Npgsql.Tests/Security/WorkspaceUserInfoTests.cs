@@ -1,5 +1,5 @@
 using Lakebase.Npgsql.Tests.Authentication;
-using Lakebase.Testing;
+using Lakebase.TestUtilities;
 
 namespace Lakebase.Npgsql.Tests.Security;
 

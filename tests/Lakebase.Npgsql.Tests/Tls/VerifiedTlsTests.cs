@@ -1,6 +1,6 @@
 using System.Net;
 using Lakebase.Emulator;
-using Lakebase.Testing;
+using Lakebase.TestUtilities;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using Lakebase.Testing;
+using Lakebase.TestUtilities;
 
 namespace Lakebase.Packaging.Tests.Infrastructure;
 

@@ -43,7 +43,7 @@ public sealed class PackedFeed : IAsyncLifetime
         Packages = Directory.GetFiles(Feed, "*.nupkg").Select(PackedPackage.Read).ToList();
 
         // Asked of NuGet with the inherited environment: NUGET_PACKAGES may relocate it.
-        var locals = await Dotnet.RunAsync(Root, Lakebase.Testing.ProcessRunner.IsolatedEnvironment(), TimeSpan.FromMinutes(1), [],
+        var locals = await Dotnet.RunAsync(Root, Lakebase.TestUtilities.ProcessRunner.IsolatedEnvironment(), TimeSpan.FromMinutes(1), [],
             "nuget", "locals", "global-packages", "--list");
         UserGlobalPackagesFolder = locals.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("global-packages:", StringComparison.Ordinal))["global-packages:".Length..].Trim();
     }

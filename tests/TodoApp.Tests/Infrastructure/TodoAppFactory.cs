@@ -1,6 +1,6 @@
 using System.Net;
 using Lakebase.Emulator;
-using Lakebase.Testing;
+using Lakebase.TestUtilities;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;

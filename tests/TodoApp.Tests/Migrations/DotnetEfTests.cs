@@ -1,4 +1,4 @@
-using Lakebase.Testing;
+using Lakebase.TestUtilities;
 using TodoApp.Tests.Infrastructure;
 
 namespace TodoApp.Tests.Migrations;

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Primitives;
 
-namespace Lakebase.Testing;
+namespace Lakebase.TestUtilities;
 
 /// <summary>
 /// A configuration whose keys are answered by a function, so a test can give a data source its own

@@ -3,7 +3,7 @@ using Lakebase.Npgsql;
 using Microsoft.Extensions.Logging;
 using Xunit;
 
-namespace Lakebase.Testing;
+namespace Lakebase.TestUtilities;
 
 /// <summary>
 /// One local Lakebase emulator (real PostgreSQL behind a TLS, token-checking front with its own CA; real workspace API

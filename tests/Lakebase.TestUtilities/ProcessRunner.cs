@@ -2,7 +2,7 @@ using System.Collections;
 using System.Diagnostics;
 using System.Text;
 
-namespace Lakebase.Testing;
+namespace Lakebase.TestUtilities;
 
 /// <summary>Runs a command line tool to completion with a bounded time, capturing its output.</summary>
 public static class ProcessRunner

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Xunit;
 
-namespace Lakebase.Testing;
+namespace Lakebase.TestUtilities;
 
 /// <summary>Waits, in a test, for something that happens on another thread, timer or process.</summary>
 public static class Poll

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Lakebase.Testing;
+namespace Lakebase.TestUtilities;
 
 /// <summary>
 /// Assertions that a piece of user-visible text carries none of the given secrets, and nothing shaped like a real

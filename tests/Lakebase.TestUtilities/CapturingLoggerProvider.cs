@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Lakebase.Testing;
+namespace Lakebase.TestUtilities;
 
 /// <summary>
 /// Captures every log line (message and exception text) written through it, so a test can assert what an
