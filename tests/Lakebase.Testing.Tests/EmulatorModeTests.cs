@@ -1,0 +1,53 @@
+using Lakebase.TestUtilities;
+using Microsoft.Extensions.Logging;
+
+namespace Lakebase.Testing.Tests;
+
+/// <summary>
+/// The kit with nothing configured, as on a developer's machine: the local emulator, the app's migrations applied once,
+/// Respawn between tests keeping the migrations history.
+/// </summary>
+public sealed class EmulatorModeTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task With_nothing_configured_it_runs_on_the_emulator_migrates_once_and_resets_between_tests()
+    {
+        var logs = new CapturingLoggerProvider();
+        using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
+        await using var database = await LakebaseTestDatabase.StartAsync(
+            new LakebaseTestDatabaseOptions { Configuration = VariablesConfiguration.From(new Dictionary<string, string?>()), LoggerFactory = loggerFactory }, Ct);
+
+        Assert.True(database.IsEmulator);
+        Assert.Null(database.BranchName);
+        Assert.Equal(database.Emulator!.EndpointName, database.EndpointName);
+        Assert.DoesNotContain("Password", database.ConnectionString, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("Host=", database.ConnectionString, StringComparison.Ordinal);
+
+        Assert.True(await TodoDatabase.MigrateAsync(database));
+        Assert.Equal(1L, await TodoDatabase.ScalarAsync(database.DataSource, "select count(*) from \"__EFMigrationsHistory\""));
+
+        // A test writes; the reset between tests empties the table, keeps the history and restarts the identity.
+        await TodoDatabase.AddTodoAsync(database, "first test's row");
+        await TodoDatabase.AddTodoAsync(database, "first test's second row");
+        await database.ResetAsync(Ct);
+        Assert.Equal(0L, await TodoDatabase.ScalarAsync(database.DataSource, "select count(*) from todos"));
+        Assert.Equal(1L, await TodoDatabase.ScalarAsync(database.DataSource, "select count(*) from \"__EFMigrationsHistory\""));
+        Assert.Equal(1, await TodoDatabase.AddTodoAsync(database, "second test's row"));
+        await database.ResetAsync(Ct);
+        Assert.Equal(0L, await TodoDatabase.ScalarAsync(database.DataSource, "select count(*) from todos"));
+
+        // Once per database: a second call does not touch it. (With the history gone, a real second migration would
+        // try to create the todos table again and fail.)
+        await TodoDatabase.ExecuteAsync(database.DataSource, "drop table \"__EFMigrationsHistory\"");
+        Assert.False(await TodoDatabase.MigrateAsync(database));
+        Assert.Equal(0L, await TodoDatabase.ScalarAsync(database.DataSource, "select count(*) from pg_tables where tablename = '__EFMigrationsHistory'"));
+
+        var text = logs.AllText();
+        Assert.Contains("Test database ready on the local emulator", text, StringComparison.Ordinal);
+        Assert.Single(logs.Entries, e => e.Message.StartsWith("Applied 1 migration(s) of TodoDbContext", StringComparison.Ordinal));
+        EmulatorSecretAssert.DoesNotLeak(database.Emulator, text);
+        EmulatorSecretAssert.DoesNotLeak(database.Emulator, database.ConnectionString + database);
+    }
+}
