@@ -27,6 +27,18 @@ public sealed class PackageContentsTests(PackedFeed feed)
     }
 
     [Fact]
+    public void The_test_kit_and_its_xunit_fixture_are_packed_on_the_library_packages_of_their_own_version()
+    {
+        var kit = feed.Package("Lakebase.Testing");
+        var fixture = feed.Package("Lakebase.Testing.XunitV3");
+
+        Assert.Contains(("Lakebase.EntityFrameworkCore", kit.Version), Dependencies(kit));
+        Assert.Contains(("Lakebase.Emulator", kit.Version), Dependencies(kit));
+        Assert.Contains(dependency => dependency.Id == "Respawn", Dependencies(kit));
+        Assert.Contains(("Lakebase.Testing", fixture.Version), Dependencies(fixture));
+    }
+
+    [Fact]
     public void Every_package_has_its_readme_license_repository_and_a_symbols_package()
     {
         Assert.All(feed.Packages, package =>
