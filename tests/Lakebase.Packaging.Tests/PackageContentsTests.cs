@@ -34,7 +34,7 @@ public sealed class PackageContentsTests(PackedFeed feed)
 
         Assert.Contains(("Lakebase.EntityFrameworkCore", kit.Version), Dependencies(kit));
         Assert.Contains(("Lakebase.Emulator", kit.Version), Dependencies(kit));
-        Assert.Contains(dependency => dependency.Id == "Respawn", Dependencies(kit));
+        Assert.Contains(Dependencies(kit), dependency => dependency.Id == "Respawn");
         Assert.Contains(("Lakebase.Testing", fixture.Version), Dependencies(fixture));
     }
 
