@@ -26,6 +26,12 @@ public sealed class TodoAppFactory(IReadOnlyDictionary<string, string?> settings
     {
     }
 
+    /// <summary>Pointed at a test kit's database (on the emulator) through the "Lakebase" settings.</summary>
+    public TodoAppFactory(Lakebase.Testing.LakebaseTestDatabase database)
+        : this(database.Emulator ?? throw new InvalidOperationException("The sample's tests run on the test kit's emulator."), database.Emulator.Database)
+    {
+    }
+
     /// <summary>
     /// No Databricks settings: in Development (as `dotnet run` runs it) the app starts its own emulator in
     /// <paramref name="dataDirectory"/>; elsewhere only when <paramref name="overrides"/> opt in.

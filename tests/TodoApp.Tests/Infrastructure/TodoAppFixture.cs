@@ -1,16 +1,18 @@
-using Respawn;
+using Lakebase.Testing;
+using Lakebase.TestUtilities;
+using TodoApp.Data;
 
 namespace TodoApp.Tests.Infrastructure;
 
 /// <summary>
-/// A running TodoApp on its own emulator database, shared by the tests of one class. The app migrates the database
-/// at startup; <see cref="ResetAsync"/> empties it between tests with Respawn, keeping the migrations history.
+/// A running TodoApp on a database of its own from the test kit (Lakebase.Testing), shared by the tests of one class:
+/// the kit starts the local emulator, applies the app's migrations once, and <see cref="ResetAsync"/> empties the tables
+/// between tests with Respawn, keeping the migrations history. The app itself is pointed at that database through its
+/// "Lakebase" settings, exactly as a deployment is.
 /// </summary>
-public sealed class TodoAppFixture(EmulatorFixture emulator) : IAsyncLifetime
+public sealed class TodoAppFixture : IAsyncLifetime
 {
-    private Respawner? _respawner;
-
-    public string Database { get; private set; } = null!;
+    public LakebaseTestDatabase Database { get; private set; } = null!;
 
     public TodoAppFactory Factory { get; private set; } = null!;
 
@@ -18,25 +20,19 @@ public sealed class TodoAppFixture(EmulatorFixture emulator) : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        Database = await emulator.CreateDatabaseAsync("todo_api");
-        Factory = new TodoAppFactory(emulator.Emulator, Database);
+        // Nothing configured, whatever the developer's shell holds: the sample's tests always run on the emulator.
+        Database = await LakebaseTestDatabase.StartAsync(
+            new LakebaseTestDatabaseOptions { Configuration = VariablesConfiguration.From(new Dictionary<string, string?>()) },
+            TestContext.Current.CancellationToken);
+        await Database.MigrateAsync<TodoDbContext>(
+            lakebase => lakebase.Npgsql(npgsql => npgsql.MigrationsAssembly(TodoDbContext.MigrationsAssembly)),
+            TestContext.Current.CancellationToken);
+        Factory = new TodoAppFactory(Database);
         Client = Factory.CreateClient();
     }
 
     /// <summary>Empties every table the migrations created and restarts their identity sequences.</summary>
-    public async Task ResetAsync()
-    {
-        await using var connection = emulator.OpenAdminConnection(Database);
-        // Created on first use, once the app has migrated: Respawn reads the tables (and their foreign keys) then.
-        _respawner ??= await Respawner.CreateAsync(connection, new RespawnerOptions
-        {
-            DbAdapter = DbAdapter.Postgres,
-            SchemasToInclude = ["public"],
-            TablesToIgnore = ["__EFMigrationsHistory"],
-            WithReseed = true,
-        });
-        await _respawner.ResetAsync(connection);
-    }
+    public Task ResetAsync() => Database.ResetAsync(TestContext.Current.CancellationToken);
 
     public async ValueTask DisposeAsync()
     {
@@ -44,6 +40,11 @@ public sealed class TodoAppFixture(EmulatorFixture emulator) : IAsyncLifetime
         if (Factory is not null)
         {
             await Factory.DisposeAsync();
+        }
+
+        if (Database is not null)
+        {
+            await Database.DisposeAsync();
         }
     }
 }
