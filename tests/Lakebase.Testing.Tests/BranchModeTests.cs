@@ -41,7 +41,9 @@ public sealed class BranchModeTests : IAsyncLifetime
             branchName = database.BranchName!;
             Assert.StartsWith($"{_emulator.ProjectName}/branches/test-", branchName, StringComparison.Ordinal);
             Assert.StartsWith(branchName + "/endpoints/", database.EndpointName, StringComparison.Ordinal);
-            Assert.Contains(_emulator.Branches, b => b.Name == branchName);
+            var created = Assert.Single(_emulator.Branches, b => b.Name == branchName);
+            Assert.Equal(_emulator.DefaultBranchName, created.SourceBranch);
+            Assert.Equal(TimeSpan.FromHours(2), created.ExpireTime - created.CreateTime); // the TTL safety net
             Assert.DoesNotContain("Password", database.ConnectionString, StringComparison.OrdinalIgnoreCase);
 
             // The branch is a copy of the parent's data.
@@ -82,6 +84,17 @@ public sealed class BranchModeTests : IAsyncLifetime
         EmulatorSecretAssert.DoesNotLeak(_emulator, error.ToString());
     }
 
+    [Fact]
+    public async Task A_run_that_cannot_reach_its_branch_deletes_it_before_failing()
+    {
+        var options = Options(_emulator.DefaultBranchName);
+        options.Port = FreePort(); // nothing listens there: the first connection fails
+
+        await Assert.ThrowsAnyAsync<Exception>(() => LakebaseTestDatabase.StartAsync(options, Ct));
+        Assert.Equal([_emulator.DefaultBranchName], _emulator.Branches.Select(b => b.Name));
+        Assert.Contains("Test branch " + _emulator.ProjectName + "/branches/test-", _logs.AllText(), StringComparison.Ordinal);
+    }
+
     public async ValueTask DisposeAsync()
     {
         // Every log line of the run, the workspace client's and the data source's included, at Trace.
@@ -104,6 +117,13 @@ public sealed class BranchModeTests : IAsyncLifetime
         }),
         LoggerFactory = _loggerFactory,
     };
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
 
     private LakebaseDataSource MainDataSource() =>
         new LakebaseDataSourceBuilder(_emulator.EndpointName, new LakebaseOAuthOptions { WorkspaceHost = _emulator.WorkspaceUrl.ToString(), ClientId = _principal.ClientId, ClientSecret = _principal.ClientSecret })
