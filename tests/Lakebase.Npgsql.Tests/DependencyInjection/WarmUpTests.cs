@@ -25,9 +25,7 @@ public sealed class WarmUpTests(EmulatorFixture fixture) : IDisposable
         settings["Lakebase:WarmUp"] = "true";
         settings["Lakebase:MinPoolSize"] = "2";
         using var host = Build(settings);
-        var readiness = await CheckReadinessAsync(host);
-        Assert.Equal(HealthStatus.Unhealthy, readiness.Status); // before start: nothing in hand, not ready
-        Assert.Equal(0, fixture.Emulator.Counters.CredentialsMintedFor(principal.ClientId));
+        Assert.Equal(0, fixture.Emulator.Counters.CredentialsMintedFor(principal.ClientId)); // building the host asked for nothing
 
         await host.StartAsync(Ct);
         try
@@ -75,6 +73,27 @@ public sealed class WarmUpTests(EmulatorFixture fixture) : IDisposable
         await using var connection = await Poll.UntilSucceedsAsync(
             async () => await host.Services.GetRequiredService<LakebaseDataSource>().OpenConnectionAsync(Ct), cancellationToken: Ct);
         Assert.Equal(HealthStatus.Healthy, (await CheckReadinessAsync(host)).Status);
+    }
+
+    [Fact]
+    public async Task Readiness_is_false_until_a_credential_is_in_hand_and_asks_for_one_itself_without_any_open()
+    {
+        // Without a warm-up nothing opens while a load balancer holds traffic off: readiness must not wait on an open.
+        var principal = await fixture.NewPrincipalAsync();
+        using var host = Build(fixture.Settings(principal));
+        await host.StartAsync(Ct);
+        try
+        {
+            Assert.Equal(HealthStatus.Unhealthy, (await CheckReadinessAsync(host)).Status);
+            await Poll.UntilSucceedsAsync(
+                async () => (await CheckReadinessAsync(host)).Status == HealthStatus.Healthy ? true : throw new InvalidOperationException("not ready yet"),
+                cancellationToken: Ct);
+            Assert.Equal(1, fixture.Emulator.Counters.CredentialsMintedFor(principal.ClientId));
+        }
+        finally
+        {
+            await host.StopAsync(Ct);
+        }
     }
 
     public void Dispose() => fixture.AssertNoSecretsLogged();
