@@ -13,7 +13,7 @@ namespace Lakebase.Emulator.Cluster;
 /// </summary>
 internal sealed class BranchCluster : IAsyncDisposable
 {
-    private const int SocketPortNumber = 5432;
+    private const int SocketPortNumber = ClusterCopy.SocketPortNumber;
 
     private readonly PostgresInstallation _installation;
     private readonly CommandRunner _runner = new();
@@ -58,32 +58,8 @@ internal sealed class BranchCluster : IAsyncDisposable
 
         // Without -R there is no standby.signal: the copy replays the streamed WAL up to the end of the backup, then
         // runs as a primary. -X stream uses a temporary slot on the parent, gone when the backup ends.
-        List<string> backup =
-        [
-            "-h", parentSocketDirectory, "-p", SocketPortNumber.ToString(CultureInfo.InvariantCulture), "-U", PrivateCluster.Superuser, "-w",
-            "-D", DataDirectory, "-X", "stream", "-c", "fast", "--no-sync",
-        ];
-        if (_installation.MajorVersion >= 13)
-        {
-            backup.Add("--no-manifest");
-        }
-
-        await _runner.RunAsServerUserAsync(_installation.PgBasebackup, backup, cancellationToken).ConfigureAwait(false);
-
-        var serverOptions = string.Join(' ',
-            "-c listen_addresses=''",
-            $"-k {SocketDirectory}",
-            $"-p {SocketPortNumber}",
-            "-c fsync=off",
-            "-c synchronous_commit=off",
-            "-c full_page_writes=off",
-            "-c max_connections=300",
-            "-c shared_buffers=64MB",
-            "-c unix_socket_permissions=0700");
-        await _runner.RunAsServerUserAsync(
-            _installation.PgCtl,
-            ["start", "-w", "-t", "30", "-s", "-D", DataDirectory, "-l", LogFile, "-o", serverOptions],
-            cancellationToken).ConfigureAwait(false);
+        await ClusterCopy.BackupAsync(_runner, _installation, parentSocketDirectory, DataDirectory, [], cancellationToken).ConfigureAwait(false);
+        await ClusterCopy.StartAsync(_runner, _installation, DataDirectory, SocketDirectory, LogFile, [], cancellationToken).ConfigureAwait(false);
         _started = true;
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
         Log.BranchClusterStarted(_logger, SocketDirectory, stopwatch.ElapsedMilliseconds);

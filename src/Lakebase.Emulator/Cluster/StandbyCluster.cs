@@ -15,7 +15,7 @@ internal sealed class StandbyCluster : IAsyncDisposable
 {
     public const string SlotName = "lakebase_emulator_replica";
 
-    private const int SocketPortNumber = 5432;
+    private const int SocketPortNumber = ClusterCopy.SocketPortNumber;
 
     private static readonly TimeSpan SettingTimeout = TimeSpan.FromSeconds(10);
 
@@ -70,34 +70,8 @@ internal sealed class StandbyCluster : IAsyncDisposable
         }
 
         // -R writes standby.signal and primary_conninfo (the primary's socket); -C -S creates the slot it streams from.
-        List<string> backup =
-        [
-            "-h", _primary.SocketDirectory, "-p", SocketPortNumber.ToString(CultureInfo.InvariantCulture), "-U", PrivateCluster.Superuser, "-w",
-            "-D", DataDirectory, "-X", "stream", "-R", "-C", "-S", SlotName, "-c", "fast", "--no-sync",
-        ];
-        if (installation.MajorVersion >= 13)
-        {
-            backup.Add("--no-manifest");
-        }
-
-        await _runner.RunAsServerUserAsync(installation.PgBasebackup, backup, cancellationToken).ConfigureAwait(false);
-
-        // A hot standby needs max_connections (and the like) at least as high as the primary's: the same settings.
-        var serverOptions = string.Join(' ',
-            "-c listen_addresses=''",
-            $"-k {SocketDirectory}",
-            $"-p {SocketPortNumber}",
-            "-c hot_standby=on",
-            "-c fsync=off",
-            "-c synchronous_commit=off",
-            "-c full_page_writes=off",
-            "-c max_connections=300",
-            "-c shared_buffers=64MB",
-            "-c unix_socket_permissions=0700");
-        await _runner.RunAsServerUserAsync(
-            installation.PgCtl,
-            ["start", "-w", "-t", "30", "-s", "-D", DataDirectory, "-l", LogFile, "-o", serverOptions],
-            cancellationToken).ConfigureAwait(false);
+        await ClusterCopy.BackupAsync(_runner, installation, _primary.SocketDirectory, DataDirectory, ["-R", "-C", "-S", SlotName], cancellationToken).ConfigureAwait(false);
+        await ClusterCopy.StartAsync(_runner, installation, DataDirectory, SocketDirectory, LogFile, ["-c hot_standby=on"], cancellationToken).ConfigureAwait(false);
         _started = true;
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
         Log.StandbyStarted(_logger, SocketDirectory, stopwatch.ElapsedMilliseconds);
