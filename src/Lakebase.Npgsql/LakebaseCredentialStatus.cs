@@ -13,6 +13,7 @@ namespace Lakebase.Npgsql;
 /// <param name="NextRefreshAt">When the next background refresh is due.</param>
 /// <param name="CredentialRequests">Credential requests made to the workspace so far.</param>
 /// <param name="LastError">The last refresh failure's message (no secrets), cleared by the next success.</param>
+/// <param name="IsRefreshing">Whether a credential request is under way now.</param>
 public sealed record LakebaseCredentialStatus(
     string Target,
     string User,
@@ -22,7 +23,8 @@ public sealed record LakebaseCredentialStatus(
     DateTimeOffset? LastRefreshedAt,
     DateTimeOffset? NextRefreshAt,
     long CredentialRequests,
-    string? LastError);
+    string? LastError,
+    bool IsRefreshing = false);
 
 /// <summary>The state of a cached database credential.</summary>
 public enum LakebaseCredentialState

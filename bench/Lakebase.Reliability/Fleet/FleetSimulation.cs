@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Reflection;
 using Lakebase.Emulator;
 using Lakebase.Npgsql;
 using Lakebase.Npgsql.Authentication;
@@ -177,13 +176,9 @@ public sealed class FleetSimulation : IAsyncDisposable
 
     private static readonly TimeSpan SettleTimeout = TimeSpan.FromMinutes(2);
 
-    // The cache's single flight: whether a refresh is under way. Private in the library on purpose, so read here by
-    // reflection rather than widened for a benchmark; a rename fails loudly on the Single below.
-    private static bool IsRefreshing(DatabaseCredentialCache cache)
-    {
-        var flight = typeof(DatabaseCredentialCache).GetField("_refresh", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(cache)!;
-        return (bool)flight.GetType().GetProperties().Single(p => p.Name == "IsRunning").GetValue(flight)!;
-    }
+    // The status says whether a refresh is under way, as health output and diagnostics see it.
+    private static bool IsRefreshing(DatabaseCredentialCache cache) =>
+        cache.GetStatus(string.Empty, string.Empty).IsRefreshing;
 
     private async Task<T> Tracked<T>(Func<Task<T>> request)
     {

@@ -113,7 +113,7 @@ internal sealed class DatabaseCredentialCache : IAsyncDisposable, ICredentialGau
         return true;
     }
 
-    public LakebaseCredentialStatus GetStatus(string user, string source) => _state.Status(Target, user, source, _schedule.NextRefreshAt);
+    public LakebaseCredentialStatus GetStatus(string user, string source) => _state.Status(Target, user, source, _schedule.NextRefreshAt) with { IsRefreshing = _refresh.IsRunning };
 
     public async ValueTask DisposeAsync()
     {

@@ -98,6 +98,7 @@ internal sealed class LakebaseHealthCheck(Func<LakebaseDataSource> dataSource, b
             ["source"] = status.Source,
             ["state"] = status.State.ToString(),
             ["credential_requests"] = status.CredentialRequests,
+            ["refreshing"] = status.IsRefreshing,
         };
         Add(data, "expires_at", status.ExpiresAt?.ToString("O"));
         Add(data, "last_refreshed_at", status.LastRefreshedAt?.ToString("O"));

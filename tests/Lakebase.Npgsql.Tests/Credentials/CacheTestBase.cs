@@ -1,4 +1,3 @@
-using System.Reflection;
 using Lakebase.Npgsql.Credentials;
 using Lakebase.TestUtilities;
 using Microsoft.Extensions.Logging;
@@ -56,11 +55,7 @@ public abstract class CacheTestBase : IAsyncDisposable
         Assert.Equal(requests, _api.Requests);
     }
 
-    // The cache's single flight. Private on purpose (nothing outside the cache should act on it), so read here by
-    // reflection rather than widened for tests; a rename fails loudly on the Single below.
-    private protected static bool IsRefreshing(DatabaseCredentialCache cache)
-    {
-        var flight = typeof(DatabaseCredentialCache).GetField("_refresh", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(cache)!;
-        return (bool)flight.GetType().GetProperties().Single(p => p.Name == "IsRunning").GetValue(flight)!;
-    }
+    // The status says whether a refresh is under way, as health output and diagnostics see it.
+    private protected static bool IsRefreshing(DatabaseCredentialCache cache) =>
+        cache.GetStatus(string.Empty, string.Empty).IsRefreshing;
 }
