@@ -11,55 +11,24 @@ namespace Lakebase.Emulator.Cluster;
 /// private socket directory, trust auth reachable only by the server's user, 0700 directories. Always temporary (in
 /// RAM when possible): it is a copy, made afresh at every start, even when the primary keeps a data directory.
 /// </summary>
-internal sealed class StandbyCluster : IAsyncDisposable
+internal sealed class StandbyCluster : CopiedCluster
 {
     public const string SlotName = "lakebase_emulator_replica";
-
-    private const int SocketPortNumber = ClusterCopy.SocketPortNumber;
 
     private static readonly TimeSpan SettingTimeout = TimeSpan.FromSeconds(10);
 
     private readonly PrivateCluster _primary;
-    private readonly CommandRunner _runner = new();
-    private readonly ILogger _logger;
-    private readonly string _root;
-    private bool _started;
 
-    private StandbyCluster(PrivateCluster primary, string root, ILogger logger)
-    {
-        _primary = primary;
-        _root = root;
-        _logger = logger;
-    }
-
-    public string DataDirectory => Path.Combine(_root, "pgdata");
-
-    public string SocketDirectory => Path.Combine(_root, "socket");
-
-    public string SocketPath => Path.Combine(SocketDirectory, $".s.PGSQL.{SocketPortNumber}");
-
-    private string LogFile => Path.Combine(_root, "postgres.log");
-
-    /// <summary>An Npgsql connection string for the superuser, straight to the standby (tests only).</summary>
-    public string AdminConnectionString(string database) =>
-        $"Host={SocketDirectory};Port={SocketPortNumber};Username={PrivateCluster.Superuser};Database={database};Pooling=false";
+    private StandbyCluster(PrivateCluster primary, ILogger logger)
+        : base(primary.Installation, "lakebase-replica-", logger) => _primary = primary;
 
     /// <summary>Lays out the private directories; <see cref="StartAsync"/> copies the primary and starts the standby.</summary>
-    public static StandbyCluster Create(PrivateCluster primary, ILogger logger)
-    {
-        var root = PrivateCluster.CreatePrivateTempDirectory("lakebase-replica-");
-        PrivateCluster.CreatePrivateDirectory(Path.Combine(root, "socket"));
-        return new StandbyCluster(primary, root, logger);
-    }
+    public static StandbyCluster Create(PrivateCluster primary, ILogger logger) => new(primary, logger);
 
     /// <summary>Copies the running primary and starts the copy as a hot standby; the primary must be up.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
-        var installation = _primary.Installation;
-
-        // As root the server runs as postgres: it gets the directories (still 0700), so no one else can reach the socket.
-        await _runner.GiveToServerUserAsync(_root, recursive: true, cancellationToken).ConfigureAwait(false);
 
         // A slot left by a run that did not stop cleanly would keep WAL for a standby that no longer exists.
         await using (var primary = await ConnectPrimaryAsync(cancellationToken).ConfigureAwait(false))
@@ -70,11 +39,8 @@ internal sealed class StandbyCluster : IAsyncDisposable
         }
 
         // -R writes standby.signal and primary_conninfo (the primary's socket); -C -S creates the slot it streams from.
-        await ClusterCopy.BackupAsync(_runner, installation, _primary.SocketDirectory, DataDirectory, ["-R", "-C", "-S", SlotName], cancellationToken).ConfigureAwait(false);
-        await ClusterCopy.StartAsync(_runner, installation, DataDirectory, SocketDirectory, LogFile, ["-c hot_standby=on"], cancellationToken).ConfigureAwait(false);
-        _started = true;
-        AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
-        Log.StandbyStarted(_logger, SocketDirectory, stopwatch.ElapsedMilliseconds);
+        await CopyAndStartAsync(_primary.SocketDirectory, ["-R", "-C", "-S", SlotName], ["-c hot_standby=on"], cancellationToken).ConfigureAwait(false);
+        Log.StandbyStarted(Logger, SocketDirectory, stopwatch.ElapsedMilliseconds);
     }
 
     /// <summary>
@@ -140,46 +106,13 @@ internal sealed class StandbyCluster : IAsyncDisposable
         }
     }
 
-    // Safety net for a host that exits without disposing: never orphan a server.
-    private void OnProcessExit(object? sender, EventArgs e)
+    // The slot would keep the primary's WAL for a standby that no longer exists; the primary must still be up.
+    protected override async Task OnStoppedAsync(bool wasStarted)
     {
-        if (_started)
+        if (wasStarted)
         {
-            _started = false;
-            try
-            {
-                StopAsync().Wait(TimeSpan.FromSeconds(5));
-            }
-            catch (AggregateException)
-            {
-            }
-
-            BestEffortDirectory.TryDelete(_root);
+            await using var primary = await ConnectPrimaryAsync(CancellationToken.None).ConfigureAwait(false);
+            await primary.ExecuteAsync($"SELECT pg_catalog.pg_drop_replication_slot('{SlotName}')", CancellationToken.None).ConfigureAwait(false);
         }
-    }
-
-    private Task StopAsync() =>
-        _runner.RunAsServerUserAsync(_primary.Installation.PgCtl, ["stop", "-w", "-s", "-D", DataDirectory, "-m", "immediate"], CancellationToken.None);
-
-    /// <summary>Stops the standby (the primary must still be up, to drop the slot) and deletes its copy.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
-        if (_started)
-        {
-            _started = false;
-            try
-            {
-                await StopAsync().ConfigureAwait(false);
-                await using var primary = await ConnectPrimaryAsync(CancellationToken.None).ConfigureAwait(false);
-                await primary.ExecuteAsync($"SELECT pg_catalog.pg_drop_replication_slot('{SlotName}')", CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is InvalidOperationException or IOException or System.Net.Sockets.SocketException or PostgresServerException)
-            {
-                Log.ClusterStopFailed(_logger, ex);
-            }
-        }
-
-        BestEffortDirectory.TryDelete(_root);
     }
 }
