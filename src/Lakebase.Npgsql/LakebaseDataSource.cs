@@ -246,33 +246,21 @@ public sealed class LakebaseDataSource : DbDataSource
         await _parts.DisposeAsync().ConfigureAwait(false);
     }
 
-    internal NpgsqlDataSource GetNpgsqlDataSource()
-    {
-        ObjectDisposedException.ThrowIf(IsDisposed, this);
-        NoteUse();
-        return _pool.Get();
-    }
+    internal NpgsqlDataSource GetNpgsqlDataSource() => Use().Get();
 
-    internal ValueTask<NpgsqlDataSource> GetNpgsqlDataSourceAsync(CancellationToken cancellationToken)
-    {
-        ObjectDisposedException.ThrowIf(IsDisposed, this);
-        NoteUse();
-        return _pool.GetAsync(cancellationToken);
-    }
+    internal ValueTask<NpgsqlDataSource> GetNpgsqlDataSourceAsync(CancellationToken cancellationToken) => Use().GetAsync(cancellationToken);
 
     /// <summary>The pool <c>WithTargetSession</c> views draw from (multi-host with read routing, else the primary's).</summary>
-    internal NpgsqlDataSource GetRoutingDataSource()
-    {
-        ObjectDisposedException.ThrowIf(IsDisposed, this);
-        NoteUse();
-        return _pool.GetRouting();
-    }
+    internal NpgsqlDataSource GetRoutingDataSource() => Use().GetRouting();
 
-    internal ValueTask<NpgsqlDataSource> GetRoutingDataSourceAsync(CancellationToken cancellationToken)
+    internal ValueTask<NpgsqlDataSource> GetRoutingDataSourceAsync(CancellationToken cancellationToken) => Use().GetRoutingAsync(cancellationToken);
+
+    // Every way to a pool: refused once disposed, and counted as a use (idle eviction and refresh pausing read it).
+    private LazyNpgsqlPool Use()
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
         NoteUse();
-        return _pool.GetRoutingAsync(cancellationToken);
+        return _pool;
     }
 
     private void NoteUse()

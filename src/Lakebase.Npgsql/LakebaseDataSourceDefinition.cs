@@ -125,6 +125,16 @@ public sealed class LakebaseDataSourceDefinition : IEquatable<LakebaseDataSource
     internal static string Fingerprint(string secret) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(secret)), 0, 12);
 
+    /// <summary>
+    /// The problems a configuration error lists (its " - " lines), or its whole message: one line per problem, so that
+    /// validation can show each under the configuration key it concerns.
+    /// </summary>
+    internal static IReadOnlyList<string> ProblemLines(LakebaseConfigurationException error)
+    {
+        var lines = error.Message.Split(Environment.NewLine).Where(l => l.StartsWith(" - ", StringComparison.Ordinal)).Select(l => l[3..]).ToList();
+        return lines.Count > 0 ? lines : [error.Message];
+    }
+
     private static void Collect(List<string> problems, Action resolve)
     {
         try
@@ -133,9 +143,7 @@ public sealed class LakebaseDataSourceDefinition : IEquatable<LakebaseDataSource
         }
         catch (LakebaseConfigurationException e)
         {
-            // One line per problem, so that validation can show each under the configuration key it concerns.
-            var lines = e.Message.Split(Environment.NewLine).Where(l => l.StartsWith(" - ", StringComparison.Ordinal)).Select(l => l[3..]).ToList();
-            problems.AddRange(lines.Count > 0 ? lines : [e.Message]);
+            problems.AddRange(ProblemLines(e));
         }
     }
 

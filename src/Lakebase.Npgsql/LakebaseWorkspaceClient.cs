@@ -176,31 +176,28 @@ public sealed class LakebaseWorkspaceClient : IDisposable
             return null;
         }
 
-        var status = Child(element, "status");
-        var spec = Child(element, "spec");
-        var expire = OperationPoller.Text(status, "expire_time") ?? OperationPoller.Text(spec, "expire_time");
+        var status = JsonFields.Child(element, "status");
+        var spec = JsonFields.Child(element, "spec");
+        var expire = JsonFields.Text(status, "expire_time") ?? JsonFields.Text(spec, "expire_time");
         return new LakebaseBranch(
-            OperationPoller.Text(element, "name") ?? fallbackName,
-            OperationPoller.Text(status, "current_state"),
-            OperationPoller.Text(status, "source_branch") ?? OperationPoller.Text(spec, "source_branch"),
+            JsonFields.Text(element, "name") ?? fallbackName,
+            JsonFields.Text(status, "current_state"),
+            JsonFields.Text(status, "source_branch") ?? JsonFields.Text(spec, "source_branch"),
             DateTimeOffset.TryParse(expire, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at) ? at : null);
     }
 
     private static LakebaseEndpointInfo? ReadEndpoint(JsonElement element)
     {
-        if (OperationPoller.Text(element, "name") is not { } name)
+        if (JsonFields.Text(element, "name") is not { } name)
         {
             return null;
         }
 
-        var status = Child(element, "status");
+        var status = JsonFields.Child(element, "status");
         return new LakebaseEndpointInfo(
             name,
-            OperationPoller.Text(Child(status, "hosts"), "host"),
-            OperationPoller.Text(status, "endpoint_type") ?? OperationPoller.Text(Child(element, "spec"), "endpoint_type"),
-            OperationPoller.Text(status, "current_state"));
+            JsonFields.Text(JsonFields.Child(status, "hosts"), "host"),
+            JsonFields.Text(status, "endpoint_type") ?? JsonFields.Text(JsonFields.Child(element, "spec"), "endpoint_type"),
+            JsonFields.Text(status, "current_state"));
     }
-
-    private static JsonElement Child(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var child) && child.ValueKind == JsonValueKind.Object ? child : default;
 }

@@ -40,7 +40,7 @@ internal static class CurrentUserClient
                 }
 
                 using var document = await ResponseBody.ReadJsonAsync(response, Operation, tokens.Description, workspace, timeout.Token).ConfigureAwait(false);
-                return OAuthHttp.Text(document.RootElement, "userName") is { Length: > 0 } user
+                return JsonFields.Text(document.RootElement, "userName") is { Length: > 0 } user
                     ? user
                     : throw DatabricksApiErrors.InvalidResponse(Operation, tokens.Description, workspace, "no userName; set Username(...) or PGUSER");
             }

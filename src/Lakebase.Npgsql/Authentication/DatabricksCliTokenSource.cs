@@ -1,3 +1,4 @@
+using Lakebase.Npgsql.Http;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -88,13 +89,13 @@ internal sealed class DatabricksCliTokenSource(AuthServices services, string cli
         try
         {
             using var document = JsonDocument.Parse(output);
-            var token = OAuthHttp.Text(document.RootElement, "access_token");
+            var token = JsonFields.Text(document.RootElement, "access_token");
             if (string.IsNullOrEmpty(token))
             {
                 throw Failed(command, "its output has no access_token");
             }
 
-            DateTimeOffset? expiresAt = OAuthHttp.Text(document.RootElement, "expiry") is { } expiry
+            DateTimeOffset? expiresAt = JsonFields.Text(document.RootElement, "expiry") is { } expiry
                 && DateTimeOffset.TryParse(expiry, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed) ? parsed : null;
             LakebaseLog.WorkspaceTokenIssued(services.Logger, command, expiresAt ?? DateTimeOffset.MinValue);
             return (token, expiresAt);

@@ -82,7 +82,7 @@ internal static class OAuthHttp
         var server = request.RequestUri!.GetLeftPart(UriPartial.Authority);
         using var document = await SendAsync(http, request, operation, target, server, cancellationToken).ConfigureAwait(false);
         var root = document.RootElement;
-        var token = Text(root, "access_token");
+        var token = JsonFields.Text(root, "access_token");
         if (string.IsNullOrEmpty(token))
         {
             throw DatabricksApiErrors.InvalidResponse(operation, target, server, "no access_token");
@@ -129,9 +129,6 @@ internal static class OAuthHttp
             throw DatabricksApiErrors.Unreachable(operation, target, server, e);
         }
     }
-
-    public static string? Text(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     /// <summary>A number of seconds given as a JSON number or a numeric string.</summary>
     private static long? Seconds(JsonElement element, string name) =>

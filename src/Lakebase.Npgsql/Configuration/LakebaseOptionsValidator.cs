@@ -23,8 +23,7 @@ internal sealed class LakebaseOptionsValidator(string optionsName, string sectio
         }
         catch (LakebaseConfigurationException e)
         {
-            var lines = e.Message.Split(Environment.NewLine).Where(l => l.StartsWith(" - ", StringComparison.Ordinal)).Select(l => l[3..]).ToList();
-            return ValidateOptionsResult.Fail((lines.Count > 0 ? lines : [e.Message]).Select(line => $"{sectionPath}:{line}"));
+            return ValidateOptionsResult.Fail(LakebaseDataSourceDefinition.ProblemLines(e).Select(line => $"{sectionPath}:{line}"));
         }
     }
 }

@@ -97,24 +97,21 @@ internal sealed class DatabaseCredentialClient(Func<HttpClient> httpClient, Uri 
         var url = name.Name == endpoint.Name ? _endpointUrl : new Uri(workspaceUrl, "api/2.0/postgres/" + name.Name);
         using var document = (await SendAsync(HttpMethod.Get, url, null, operation, cancellationToken).ConfigureAwait(false)).Document;
         var root = document.RootElement;
-        var status = Child(root, "status");
-        var hosts = Child(status, "hosts");
+        var status = JsonFields.Child(root, "status");
+        var hosts = JsonFields.Child(status, "hosts");
         var details = new EndpointDetails(
             Text(hosts, "host"),
             Text(hosts, "read_only_host"),
-            Text(status, "endpoint_type") ?? Text(Child(root, "spec"), "endpoint_type") ?? Text(root, "endpoint_type"),
+            Text(status, "endpoint_type") ?? Text(JsonFields.Child(root, "spec"), "endpoint_type") ?? Text(root, "endpoint_type"),
             Text(status, "current_state"));
         return details.Host is null
             ? throw DatabricksApiErrors.InvalidResponse(operation, _target, _workspace, "no status.hosts.host; set the host explicitly with Host(...) or PGHOST")
             : details;
     }
 
-    private static JsonElement Child(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var child) && child.ValueKind == JsonValueKind.Object ? child : default;
-
+    // A blank host or state is as good as none.
     private static string? Text(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
-        && !string.IsNullOrWhiteSpace(value.GetString()) ? value.GetString() : null;
+        JsonFields.Text(element, name) is { } text && !string.IsNullOrWhiteSpace(text) ? text : null;
 
     /// <summary>
     /// The workspace's clock minus this machine's, from the answer's Date header: zero within the header's precision,

@@ -96,8 +96,8 @@ internal static class DatabricksApiErrors
             // REST APIs answer {error_code, message}; the OAuth token endpoint answers {error, error_description}.
             // The text is the server's, and may quote what was sent (a token, a secret): it is redacted here, where it
             // is read, so the exception message, the log line and LastError built from it never carry it.
-            var code = Text(root, "error_code") ?? Text(root, "error");
-            var message = SecretRedaction.ServerText(Text(root, "message") ?? Text(root, "error_description"));
+            var code = JsonFields.Text(root, "error_code") ?? JsonFields.Text(root, "error");
+            var message = SecretRedaction.ServerText(JsonFields.Text(root, "message") ?? JsonFields.Text(root, "error_description"));
             return (code, message);
         }
         catch (Exception e) when (e is JsonException or HttpRequestException or IOException)
@@ -105,7 +105,4 @@ internal static class DatabricksApiErrors
             return (null, null);
         }
     }
-
-    private static string? Text(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }

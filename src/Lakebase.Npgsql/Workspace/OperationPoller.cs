@@ -16,7 +16,7 @@ internal sealed class OperationPoller(WorkspaceApi api, TimeProvider time, TimeS
     /// <summary>The operation's <c>response</c> once done (a clone the caller owns), or an empty object.</summary>
     public async Task<JsonElement> WaitAsync(JsonElement operation, string what, string target, Action<TimeSpan> progress, CancellationToken cancellationToken)
     {
-        var name = Text(operation, "name");
+        var name = JsonFields.Text(operation, "name");
         var started = time.GetTimestamp();
         var interval = FirstInterval;
         while (!(operation.TryGetProperty("done", out var done) && done.ValueKind == JsonValueKind.True))
@@ -43,8 +43,8 @@ internal sealed class OperationPoller(WorkspaceApi api, TimeProvider time, TimeS
 
         if (operation.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object)
         {
-            var code = Text(error, "error_code") ?? Text(error, "code") ?? "UNKNOWN";
-            var message = Diagnostics.SecretRedaction.ServerText(Text(error, "message")) ?? "no message";
+            var code = JsonFields.Text(error, "error_code") ?? JsonFields.Text(error, "code") ?? "UNKNOWN";
+            var message = Diagnostics.SecretRedaction.ServerText(JsonFields.Text(error, "message")) ?? "no message";
             throw new LakebaseCredentialException(
                 LakebaseCredentialError.InvalidRequest,
                 $"Could not {what} for {target}: the operation {name} failed ({code}): {message}.",
@@ -53,7 +53,4 @@ internal sealed class OperationPoller(WorkspaceApi api, TimeProvider time, TimeS
 
         return operation.TryGetProperty("response", out var response) ? response.Clone() : default;
     }
-
-    public static string? Text(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }

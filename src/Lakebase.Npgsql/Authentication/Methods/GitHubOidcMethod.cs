@@ -52,7 +52,7 @@ internal sealed class GitHubOidcMethod : AuthenticationMethod
             }
 
             using var document = await Http.ResponseBody.ReadJsonAsync(response, operation, "github-oidc", server, cancellationToken).ConfigureAwait(false);
-            return OAuthHttp.Text(document.RootElement, "value") is { Length: > 0 } token
+            return JsonFields.Text(document.RootElement, "value") is { Length: > 0 } token
                 ? token
                 : throw Http.DatabricksApiErrors.InvalidResponse(operation, "github-oidc", server, "no value");
         }
