@@ -119,9 +119,11 @@ public sealed class ReadOnlyContextTests(ReadReplicaFixture fixture) : IDisposab
             await fixture.Emulator.Faults.ReadReplica.StartAsync();
         }
 
-        // The read-write context on the same pool is not left read-only.
+        // The read-write context on the same pool is not left read-only. A temporary table, because a read-only
+        // session refuses every CREATE, and a permanent one would make EnsureCreated in another test of this
+        // database skip creating its model (it only creates tables in a database that has none).
         var db = scope.ServiceProvider.GetRequiredService<ProbeDb>();
-        await db.Database.ExecuteSqlRawAsync("create table if not exists written_by_the_primary (id int)", Ct);
+        await db.Database.ExecuteSqlRawAsync("create temporary table written_by_the_primary (id int)", Ct);
     }
 
     [Fact]
