@@ -160,20 +160,25 @@ public static class LakebaseDbContextOptionsBuilderExtensions
     private static DbContextOptionsBuilder Apply(DbContextOptionsBuilder optionsBuilder, LakebaseDataSource dataSource, LakebaseEfSettings settings)
     {
         // Runs for every DbContext options build (AddDbContext builds options per scope), so it allocates only what
-        // EF Core itself must: no closure unless Npgsql options were given, a cached execution-strategy factory.
-        optionsBuilder.UseNpgsql(settings.TargetSession is { } target ? dataSource.WithTargetSession(target) : dataSource, LakebaseNpgsqlOptions.For(settings));
-
-        // The authentication retry interceptor is registered in EF Core's internal service provider by the options
-        // extension (LakebaseOptionsExtension.ApplyServices): AddInterceptors would clone CoreOptionsExtension, which
-        // costs about 3 KB per build (its field initializers rebuild the default warnings configuration). A context
-        // given its own internal service provider never runs ApplyServices, so it gets the interceptor in its options.
+        // EF Core itself must: no closure unless Npgsql options were given, and no execution strategy in the Npgsql
+        // options (LakebaseOptionsExtension.ApplyServices registers it once per internal service provider).
+        //
+        // The interceptors, likewise, are registered in EF Core's internal service provider by the options extension:
+        // AddInterceptors would clone CoreOptionsExtension, about 3 KB per build (its field initializers rebuild the
+        // default warnings configuration). A context given its own internal service provider never runs
+        // ApplyServices, so it gets the interceptors and the strategy in its options.
         var core = optionsBuilder.Options.FindExtension<CoreOptionsExtension>();
-        if (core?.InternalServiceProvider is not null && !LakebaseOptionsExtension.HasInterceptor(core.Interceptors))
+        var ownServiceProvider = core?.InternalServiceProvider is not null;
+        var retry = settings.RetryPolicy;
+        optionsBuilder.UseNpgsql(
+            settings.TargetSession is { } target ? dataSource.WithTargetSession(target) : dataSource,
+            LakebaseNpgsqlOptions.For(settings.NpgsqlOptions, ownServiceProvider ? retry : null));
+        if (ownServiceProvider && !LakebaseOptionsExtension.HasInterceptor(core!.Interceptors))
         {
             optionsBuilder.AddInterceptors(LakebaseOptionsExtension.Interceptors);
         }
 
-        ((IDbContextOptionsBuilderInfrastructure)optionsBuilder).AddOrUpdateExtension(dataSource.OptionsExtension(settings.TargetSession));
+        ((IDbContextOptionsBuilderInfrastructure)optionsBuilder).AddOrUpdateExtension(dataSource.OptionsExtension(settings.TargetSession, retry));
         return optionsBuilder;
     }
 }

@@ -20,6 +20,9 @@ internal sealed class LakebaseEfSettings
 
     public Action<NpgsqlDbContextOptionsBuilder>? NpgsqlOptions { get; set; }
 
+    /// <summary>The execution strategy these settings choose, with the defaults filled in.</summary>
+    public LakebaseRetryPolicy RetryPolicy => new(Retry, MaxRetryCount ?? LakebaseRetryDefaults.MaxRetryCount, MaxRetryDelay ?? LakebaseRetryDefaults.MaxRetryDelay);
+
     /// <summary>The hosts the context's connections may use; null for the data source's own (the primary).</summary>
     public global::Npgsql.TargetSessionAttributes? TargetSession { get; set; }
 
@@ -35,6 +38,12 @@ internal sealed class LakebaseEfSettings
         configure(new LakebaseDbContextOptionsBuilder(settings, ownsDataSource));
         return settings;
     }
+}
+
+/// <summary>Which execution strategy UseLakebase installs, and its limits.</summary>
+internal readonly record struct LakebaseRetryPolicy(LakebaseRetryMode Mode, int MaxRetryCount, TimeSpan MaxRetryDelay)
+{
+    public static LakebaseRetryPolicy Default { get; } = new(LakebaseRetryMode.Safe, LakebaseRetryDefaults.MaxRetryCount, LakebaseRetryDefaults.MaxRetryDelay);
 }
 
 /// <summary>Which execution strategy UseLakebase installs.</summary>

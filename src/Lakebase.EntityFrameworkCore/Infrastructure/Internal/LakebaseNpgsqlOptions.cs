@@ -1,14 +1,14 @@
 using System.Collections.Concurrent;
-using Lakebase.EntityFrameworkCore.Connection;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Infrastructure;
 
 namespace Lakebase.EntityFrameworkCore.Infrastructure.Internal;
 
 /// <summary>
-/// The Npgsql provider options UseLakebase applies: the execution strategy, then the application's own
-/// <c>Npgsql(...)</c> options. The strategy's options callback and factory are cached per (mode, retry count, delay), so
-/// that the per-request options build allocates neither unless the application passed Npgsql options.
+/// The Npgsql provider options UseLakebase applies: the application's own <c>Npgsql(...)</c> options and, only for a
+/// context given its own internal service provider, the execution strategy (other contexts get it from
+/// <see cref="LakebaseExecutionStrategyFactory"/>). The strategy callbacks are cached per policy, so that even that
+/// case allocates none unless the application passed Npgsql options.
 /// </summary>
 internal static class LakebaseNpgsqlOptions
 {
@@ -16,50 +16,35 @@ internal static class LakebaseNpgsqlOptions
     // computing them per request.
     private const int MaxCachedStrategies = 32;
 
-    private static readonly Action<NpgsqlDbContextOptionsBuilder> DefaultStrategy =
-        CreateStrategy((LakebaseRetryMode.Safe, LakebaseRetryDefaults.MaxRetryCount, LakebaseRetryDefaults.MaxRetryDelay));
-
-    private static readonly ConcurrentDictionary<(LakebaseRetryMode Mode, int MaxRetryCount, TimeSpan MaxRetryDelay), Action<NpgsqlDbContextOptionsBuilder>> Strategies = new();
+    private static readonly ConcurrentDictionary<LakebaseRetryPolicy, Action<NpgsqlDbContextOptionsBuilder>> Strategies = new();
 
     /// <summary>The callback for <c>UseNpgsql(dataSource, callback)</c>; null when there is nothing to set.</summary>
-    public static Action<NpgsqlDbContextOptionsBuilder>? For(LakebaseEfSettings settings)
+    /// <param name="npgsqlOptions">The application's Npgsql options.</param>
+    /// <param name="strategy">The execution strategy to put in the options; null to leave it to the internal service provider.</param>
+    public static Action<NpgsqlDbContextOptionsBuilder>? For(Action<NpgsqlDbContextOptionsBuilder>? npgsqlOptions, LakebaseRetryPolicy? strategy)
     {
-        var strategy = settings.Retry == LakebaseRetryMode.None
-            ? null
-            : Strategy((settings.Retry, settings.MaxRetryCount ?? LakebaseRetryDefaults.MaxRetryCount, settings.MaxRetryDelay ?? LakebaseRetryDefaults.MaxRetryDelay));
-        if (settings.NpgsqlOptions is not { } npgsqlOptions)
+        var setStrategy = strategy is { Mode: not LakebaseRetryMode.None } policy ? Strategy(policy) : null;
+        if (npgsqlOptions is null || setStrategy is null)
         {
-            return strategy;
+            return npgsqlOptions ?? setStrategy;
         }
 
         // The application's options run last, so they can still replace the strategy.
-        return strategy is null ? npgsqlOptions : npgsql =>
+        return npgsql =>
         {
-            strategy(npgsql);
+            setStrategy(npgsql);
             npgsqlOptions(npgsql);
         };
     }
 
-    private static Action<NpgsqlDbContextOptionsBuilder> Strategy((LakebaseRetryMode Mode, int MaxRetryCount, TimeSpan MaxRetryDelay) retry)
+    private static Action<NpgsqlDbContextOptionsBuilder> Strategy(LakebaseRetryPolicy policy) =>
+        Strategies.TryGetValue(policy, out var cached) ? cached
+        : Strategies.Count < MaxCachedStrategies ? Strategies.GetOrAdd(policy, Create)
+        : Create(policy);
+
+    private static Action<NpgsqlDbContextOptionsBuilder> Create(LakebaseRetryPolicy policy)
     {
-        if (retry == (LakebaseRetryMode.Safe, LakebaseRetryDefaults.MaxRetryCount, LakebaseRetryDefaults.MaxRetryDelay))
-        {
-            return DefaultStrategy;
-        }
-
-        if (Strategies.TryGetValue(retry, out var cached))
-        {
-            return cached;
-        }
-
-        return Strategies.Count < MaxCachedStrategies ? Strategies.GetOrAdd(retry, CreateStrategy) : CreateStrategy(retry);
-    }
-
-    private static Action<NpgsqlDbContextOptionsBuilder> CreateStrategy((LakebaseRetryMode Mode, int MaxRetryCount, TimeSpan MaxRetryDelay) retry)
-    {
-        Func<ExecutionStrategyDependencies, IExecutionStrategy> factory = retry.Mode == LakebaseRetryMode.Full
-            ? dependencies => new LakebaseRetryingExecutionStrategy(dependencies, retry.MaxRetryCount, retry.MaxRetryDelay)
-            : dependencies => new LakebaseExecutionStrategy(dependencies, retry.MaxRetryCount, retry.MaxRetryDelay);
+        Func<ExecutionStrategyDependencies, IExecutionStrategy> factory = dependencies => LakebaseExecutionStrategyFactory.Create(dependencies, policy);
         return npgsql => npgsql.ExecutionStrategy(factory);
     }
 }

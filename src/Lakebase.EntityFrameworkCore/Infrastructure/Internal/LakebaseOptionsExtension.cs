@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 
 namespace Lakebase.EntityFrameworkCore.Infrastructure.Internal;
@@ -14,7 +15,7 @@ namespace Lakebase.EntityFrameworkCore.Infrastructure.Internal;
 /// with that context's own credential, and diagnostics (<c>Database.GetLakebaseCredentialStatus()</c>) and EF Core's
 /// logs can find and describe it.
 /// </summary>
-internal sealed class LakebaseOptionsExtension(LakebaseDataSource dataSource, TargetSessionAttributes? targetSession = null) : IDbContextOptionsExtension
+internal sealed class LakebaseOptionsExtension(LakebaseDataSource dataSource, TargetSessionAttributes? targetSession, LakebaseRetryPolicy retry) : IDbContextOptionsExtension
 {
     private ExtensionInfo? _info;
 
@@ -25,6 +26,9 @@ internal sealed class LakebaseOptionsExtension(LakebaseDataSource dataSource, Ta
 
     /// <summary>Whether the context may land on a read-only host, so that writes and migrations through it are refused.</summary>
     public bool IsReadOnly => targetSession is TargetSessionAttributes.ReadOnly or TargetSessionAttributes.Standby or TargetSessionAttributes.PreferStandby;
+
+    /// <summary>The execution strategy the context gets, unless the application's <c>Npgsql(...)</c> options set one.</summary>
+    public LakebaseRetryPolicy Retry => retry;
 
     public DbContextOptionsExtensionInfo Info => _info ??= new ExtensionInfo(this);
 
@@ -58,6 +62,13 @@ internal sealed class LakebaseOptionsExtension(LakebaseDataSource dataSource, Ta
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IInterceptor>(LakebaseAuthenticationRetryInterceptor.Instance));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IInterceptor>(LakebaseReadOnlyContextInterceptor.Instance));
 
+        // The execution strategy comes from EF Core's internal service provider, built once per set of options that
+        // differ in services, rather than from the Npgsql options extension, which every options build would clone.
+        if (retry.Mode != LakebaseRetryMode.None)
+        {
+            services.Replace(ServiceDescriptor.Scoped<IExecutionStrategyFactory, LakebaseExecutionStrategyFactory>());
+        }
+
         // Migrations always run on the primary: a context that may land on a read-only host refuses them.
         if (IsReadOnly)
         {
@@ -89,15 +100,18 @@ internal sealed class LakebaseOptionsExtension(LakebaseDataSource dataSource, Ta
         public override string LogFragment => Extension.TargetSession is { } target ? $"using Lakebase {Extension.DataSource} target session {target} " : $"using Lakebase {Extension.DataSource} ";
 
         // The Npgsql extension already keys EF's internal service provider on the data source instance; a read-only
-        // context gets its own because its migrator differs.
-        public override int GetServiceProviderHashCode() => Extension.IsReadOnly ? 1 : 0;
+        // context gets its own because its migrator differs, and a context without retries because its execution
+        // strategy factory does. The retry limits are read per context, so they need no provider of their own.
+        public override int GetServiceProviderHashCode() => (Extension.IsReadOnly ? 1 : 0) | (Extension.Retry.Mode == LakebaseRetryMode.None ? 2 : 0);
 
-        public override bool ShouldUseSameServiceProvider(DbContextOptionsExtensionInfo other) => other is ExtensionInfo info && info.Extension.IsReadOnly == Extension.IsReadOnly;
+        public override bool ShouldUseSameServiceProvider(DbContextOptionsExtensionInfo other) =>
+            other is ExtensionInfo info && info.GetServiceProviderHashCode() == GetServiceProviderHashCode();
 
         public override void PopulateDebugInfo(IDictionary<string, string> debugInfo)
         {
             debugInfo["Lakebase:DataSource"] = Extension.DataSource.ToString();
             debugInfo["Lakebase:ReadOnly"] = Extension.IsReadOnly ? "1" : "0";
+            debugInfo["Lakebase:Retry"] = Extension.Retry.Mode.ToString();
         }
     }
 }

@@ -1,0 +1,67 @@
+using Lakebase.EntityFrameworkCore.Connection;
+using Lakebase.EntityFrameworkCore.Infrastructure;
+using Lakebase.Npgsql;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql.EntityFrameworkCore.PostgreSQL;
+
+namespace Lakebase.EntityFrameworkCore.Tests.Infrastructure;
+
+/// <summary>
+/// Which execution strategy a context gets: the streaming default, EF Core's buffering one on request, none when turned
+/// off, the application's own when its Npgsql options name one; and the same with an internal service provider of
+/// the application's. Building options and contexts contacts nothing, so no server is needed.
+/// </summary>
+public sealed class ExecutionStrategySelectionTests : IAsyncLifetime
+{
+    private readonly LakebaseDataSource _dataSource = new LakebaseDataSourceBuilder(
+            "projects/p/branches/b/endpoints/ep-strategy",
+            new LakebaseOAuthOptions { WorkspaceHost = "https://example.cloud.databricks.com", ClientId = "id", ClientSecret = "never-sent" })
+        .Host("127.0.0.1")
+        .ReadEnvironment(false)
+        .Build();
+
+    public static TheoryData<bool> InternalServiceProvider => [false, true];
+
+    [Theory]
+    [MemberData(nameof(InternalServiceProvider))]
+    public void The_default_streams_and_EF_Cores_buffering_strategy_is_one_call_away(bool ownServiceProvider)
+    {
+        var streaming = StrategyOf(ownServiceProvider, null);
+        Assert.IsType<LakebaseExecutionStrategy>(streaming);
+        Assert.False(streaming.RetriesOnFailure); // EF Core buffers query results only when this is true
+
+        var buffering = StrategyOf(ownServiceProvider, lb => lb.EnableRetryOnFailure(3));
+        Assert.IsType<LakebaseRetryingExecutionStrategy>(buffering);
+        Assert.True(buffering.RetriesOnFailure);
+
+        var none = StrategyOf(ownServiceProvider, lb => lb.DisableRetryOnFailure());
+        Assert.IsNotAssignableFrom<LakebaseRetryingExecutionStrategy>(none);
+        Assert.False(none.RetriesOnFailure);
+    }
+
+    [Theory]
+    [MemberData(nameof(InternalServiceProvider))]
+    public void A_strategy_in_the_applications_Npgsql_options_takes_precedence(bool ownServiceProvider)
+    {
+        var strategy = StrategyOf(ownServiceProvider, lb => lb.Npgsql(n => n.EnableRetryOnFailure()));
+        Assert.IsType<NpgsqlRetryingExecutionStrategy>(strategy);
+    }
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+    private IExecutionStrategy StrategyOf(bool ownServiceProvider, Action<LakebaseDbContextOptionsBuilder>? configure)
+    {
+        var options = new DbContextOptionsBuilder<DbContext>();
+        if (ownServiceProvider)
+        {
+            options.UseInternalServiceProvider(new ServiceCollection().AddEntityFrameworkNpgsql().BuildServiceProvider());
+        }
+
+        using var context = new DbContext(options.UseLakebase(_dataSource, configure).Options);
+        return context.Database.CreateExecutionStrategy();
+    }
+}
