@@ -43,6 +43,7 @@ internal static class CrudScenario
                     var variant = VariantFactory.Create(kind, context.Environment, VariantOptions.Pooled);
                     variants.Add(variant);
                     await VariantWarmup.RunAsync(variant, crud: true, ct).ConfigureAwait(false);
+                    context.RecordSettings(2, variant);
                     _ = await LoadRunner.RunAsync(workers, settings.WarmupDuration, OperationFor(variant), ct).ConfigureAwait(false);
                 }
 

@@ -21,10 +21,14 @@ internal sealed class StaticPasswordVariant : ConnectionVariant
 
     // The strategy exactly as UseLakebase's default configures it; static, so no per-context allocation beyond
     // UseNpgsql's own (UseLakebase caches its callback too).
+    /// <summary>The strategy class UseLakebase installs by default, for the report.</summary>
+    public const string StrategyName = nameof(LakebaseRetryingExecutionStrategy);
+
     private static readonly Func<ExecutionStrategyDependencies, IExecutionStrategy> StrategyFactory =
         dependencies => new LakebaseRetryingExecutionStrategy(dependencies, LakebaseRetryDefaults.MaxRetryCount, LakebaseRetryDefaults.MaxRetryDelay);
 
-    private static readonly Action<NpgsqlDbContextOptionsBuilder> RetryingStrategy = npgsql => npgsql.ExecutionStrategy(StrategyFactory);
+    /// <summary>UseNpgsql's options callback that installs UseLakebase's default strategy (scenario 7's (a) uses it too).</summary>
+    public static readonly Action<NpgsqlDbContextOptionsBuilder> RetryingStrategy = npgsql => npgsql.ExecutionStrategy(StrategyFactory);
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly Action<NpgsqlDbContextOptionsBuilder>? _npgsqlOptions;
@@ -33,15 +37,24 @@ internal sealed class StaticPasswordVariant : ConnectionVariant
     {
         Kind = retryingStrategy ? VariantKind.StaticPassword : VariantKind.BareStaticPassword;
         _npgsqlOptions = retryingStrategy ? RetryingStrategy : null;
-        var builder = PoolSettings.Apply(environment.FrontConnectionString(), options, tag);
-        builder.Password = environment.Emulator.MintDatabaseToken(lifetime: TokenLifetime).Token;
-        _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+        _dataSource = CreateDataSource(environment, options, tag);
     }
 
     public override VariantKind Kind { get; }
 
+    /// <summary>A data source over the emulator's front with a one-day token as its fixed password and UseLakebase's settings.</summary>
+    public static NpgsqlDataSource CreateDataSource(BenchEnvironment environment, VariantOptions options, string tag)
+    {
+        var builder = PoolSettings.Apply(environment.FrontConnectionString(), options, tag);
+        builder.Password = environment.Emulator.MintDatabaseToken(lifetime: TokenLifetime).Token;
+        return NpgsqlDataSource.Create(builder.ConnectionString);
+    }
+
     public override DbContextOptions<BenchContext> CreateOptions() =>
         new DbContextOptionsBuilder<BenchContext>().UseNpgsql(_dataSource, _npgsqlOptions).Options;
+
+    // Npgsql keeps the password out of a data source's ConnectionString unless Persist Security Info is set.
+    public override string EffectiveConnectionString => _dataSource.ConnectionString;
 
     public override ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 }
