@@ -7,7 +7,10 @@ using Npgsql.EntityFrameworkCore.PostgreSQL;
 namespace Lakebase.EntityFrameworkCore.Connection;
 
 /// <summary>
-/// Npgsql's retrying strategy plus what Lakebase adds: sessions terminated by a compute that suspended or restarted
+/// EF Core's buffering retrying strategy for Lakebase, chosen with <c>EnableRetryOnFailure()</c>: EF Core reads every
+/// query's results whole inside the strategy, so a failure while the rows are read is retried too. The default,
+/// <see cref="LakebaseExecutionStrategy"/>, retries the same failures without buffering. Npgsql's retrying strategy
+/// plus what Lakebase adds: sessions terminated by a compute that suspended or restarted
 /// (57P01 admin_shutdown, 57P02, 57P03 cannot_connect_now while it starts). A credential request that failed is
 /// not retried here: the credential cache already retried it within the open, and the user should see its error.
 /// Inside a transaction the application began itself (<c>BeginTransaction()</c>, <c>TransactionScope</c>) an
@@ -22,6 +25,7 @@ public class LakebaseRetryingExecutionStrategy : NpgsqlRetryingExecutionStrategy
         PostgresErrorCodes.CrashShutdown,
         PostgresErrorCodes.CannotConnectNow,
     ];
+
 
     /// <summary>Creates the strategy.</summary>
     /// <param name="dependencies">EF Core's execution strategy dependencies.</param>
@@ -63,7 +67,7 @@ public class LakebaseRetryingExecutionStrategy : NpgsqlRetryingExecutionStrategy
         exception is ObjectDisposedException { InnerException: NpgsqlException { IsTransient: true } };
 
     // A transaction EF Core did not begin for this operation: the application's own, or an ambient one.
-    private bool InUserTransaction()
+    private protected bool InUserTransaction()
     {
         var database = Dependencies.CurrentContext.Context?.Database;
         return database is not null

@@ -1,3 +1,4 @@
+using Lakebase.EntityFrameworkCore.Connection;
 using Lakebase.EntityFrameworkCore.Infrastructure.Internal;
 using Lakebase.Npgsql;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Infrastructure;
@@ -5,7 +6,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Infrastructure;
 namespace Lakebase.EntityFrameworkCore.Infrastructure;
 
 /// <summary>
-/// Lakebase-specific configuration for <c>UseLakebase</c>: the EF Core options (retrying execution strategy, Npgsql
+/// Lakebase-specific configuration for <c>UseLakebase</c>: the EF Core options (execution strategy, Npgsql
 /// provider options) and, when <c>UseLakebase</c> builds the data source itself (<c>UseLakebase(endpoint, oauth)</c>),
 /// the connection settings. With a data source from the container (<c>UseLakebase()</c>) connection settings belong
 /// to <c>AddLakebaseDataSource</c>, and setting one here is an error.
@@ -24,9 +25,13 @@ public class LakebaseDbContextOptionsBuilder : LakebaseConnectionOptionsBuilder<
     internal LakebaseEfSettings EfSettings { get; }
 
     /// <summary>
-    /// Retries operations that fail on a transient error, such as a connection dropped by a compute that suspended or
-    /// restarted (on by default). Inside a transaction you begin yourself the operation runs once, without retry, so
-    /// <c>BeginTransaction()</c> and <c>TransactionScope</c> work unchanged.
+    /// Chooses EF Core's full retrying strategy (<see cref="LakebaseRetryingExecutionStrategy"/>), as
+    /// <c>UseNpgsql(o =&gt; o.EnableRetryOnFailure())</c> does: every operation that fails on a transient error is
+    /// retried, including a write cut off after it was sent (which may then be applied twice), and EF Core buffers every
+    /// query's results so that a retry can replay them, at a cost in CPU and memory per query. Without this call
+    /// <c>UseLakebase</c> installs <see cref="LakebaseExecutionStrategy"/>, which retries only what is safe without
+    /// buffering: failed opens, sessions the compute ended, and queries that failed before their first row. Inside a
+    /// transaction you begin yourself either strategy runs an operation once, without retry.
     /// </summary>
     /// <param name="maxRetryCount">How many times an operation is retried.</param>
     /// <param name="maxRetryDelay">The longest wait between retries (default 10 seconds).</param>
@@ -34,17 +39,20 @@ public class LakebaseDbContextOptionsBuilder : LakebaseConnectionOptionsBuilder<
     public virtual LakebaseDbContextOptionsBuilder EnableRetryOnFailure(int maxRetryCount = LakebaseRetryDefaults.MaxRetryCount, TimeSpan? maxRetryDelay = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxRetryCount);
-        EfSettings.RetryOnFailure = true;
+        EfSettings.Retry = LakebaseRetryMode.Full;
         EfSettings.MaxRetryCount = maxRetryCount;
         EfSettings.MaxRetryDelay = maxRetryDelay;
         return this;
     }
 
-    /// <summary>Turns off the retrying execution strategy <c>UseLakebase</c> installs by default.</summary>
+    /// <summary>
+    /// Turns retries off: Npgsql's own execution strategy, as bare <c>UseNpgsql</c> has. A connection the compute closed
+    /// while it sat in the pool then fails the operation that finds it.
+    /// </summary>
     /// <returns>This builder.</returns>
     public virtual LakebaseDbContextOptionsBuilder DisableRetryOnFailure()
     {
-        EfSettings.RetryOnFailure = false;
+        EfSettings.Retry = LakebaseRetryMode.None;
         return this;
     }
 

@@ -1,3 +1,4 @@
+using Lakebase.EntityFrameworkCore.Connection;
 using Lakebase.TestUtilities;
 using System.Transactions;
 using Lakebase.EntityFrameworkCore.Infrastructure.Internal;
@@ -170,7 +171,7 @@ public sealed class ContainerDataSourceTests(EmulatorFixture fixture) : IDisposa
         await using (var db = fixture.CreateContext(principal, lb => lb.Database(database)))
         {
             Assert.Equal(["committed", "scoped"], await db.Notes.OrderBy(n => n.Id).Select(n => n.Text).ToListAsync(Ct));
-            Assert.True(db.Database.CreateExecutionStrategy().RetriesOnFailure); // outside a transaction, retries stay on
+            Assert.IsType<LakebaseExecutionStrategy>(db.Database.CreateExecutionStrategy()); // outside a transaction, the retrying default
         }
     }
 

@@ -12,7 +12,7 @@ internal sealed class LakebaseEfSettings
 
     public LakebaseConnectionOptions DataSource { get; } = new();
 
-    public bool RetryOnFailure { get; set; } = true;
+    public LakebaseRetryMode Retry { get; set; } = LakebaseRetryMode.Safe;
 
     public int? MaxRetryCount { get; set; }
 
@@ -35,4 +35,17 @@ internal sealed class LakebaseEfSettings
         configure(new LakebaseDbContextOptionsBuilder(settings, ownsDataSource));
         return settings;
     }
+}
+
+/// <summary>Which execution strategy UseLakebase installs.</summary>
+internal enum LakebaseRetryMode
+{
+    /// <summary>The default: <see cref="Connection.LakebaseExecutionStrategy"/>, retries that need no buffering.</summary>
+    Safe,
+
+    /// <summary><c>EnableRetryOnFailure()</c>: EF Core's buffering strategy, <see cref="Connection.LakebaseRetryingExecutionStrategy"/>.</summary>
+    Full,
+
+    /// <summary><c>DisableRetryOnFailure()</c>: Npgsql's own non-retrying strategy.</summary>
+    None,
 }

@@ -1,16 +1,14 @@
-using Lakebase.EntityFrameworkCore.Infrastructure;
 using System.Collections.Concurrent;
 using Lakebase.EntityFrameworkCore.Connection;
-using Lakebase.Npgsql;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Infrastructure;
 
 namespace Lakebase.EntityFrameworkCore.Infrastructure.Internal;
 
 /// <summary>
-/// The Npgsql provider options UseLakebase applies: the retrying execution strategy, then the application's own
-/// <c>Npgsql(...)</c> options. The strategy's options callback and factory are cached per (retry count, delay), so that
-/// the per-request options build allocates neither unless the application passed Npgsql options.
+/// The Npgsql provider options UseLakebase applies: the execution strategy, then the application's own
+/// <c>Npgsql(...)</c> options. The strategy's options callback and factory are cached per (mode, retry count, delay), so
+/// that the per-request options build allocates neither unless the application passed Npgsql options.
 /// </summary>
 internal static class LakebaseNpgsqlOptions
 {
@@ -19,16 +17,16 @@ internal static class LakebaseNpgsqlOptions
     private const int MaxCachedStrategies = 32;
 
     private static readonly Action<NpgsqlDbContextOptionsBuilder> DefaultStrategy =
-        CreateStrategy((LakebaseRetryDefaults.MaxRetryCount, LakebaseRetryDefaults.MaxRetryDelay));
+        CreateStrategy((LakebaseRetryMode.Safe, LakebaseRetryDefaults.MaxRetryCount, LakebaseRetryDefaults.MaxRetryDelay));
 
-    private static readonly ConcurrentDictionary<(int MaxRetryCount, TimeSpan MaxRetryDelay), Action<NpgsqlDbContextOptionsBuilder>> Strategies = new();
+    private static readonly ConcurrentDictionary<(LakebaseRetryMode Mode, int MaxRetryCount, TimeSpan MaxRetryDelay), Action<NpgsqlDbContextOptionsBuilder>> Strategies = new();
 
     /// <summary>The callback for <c>UseNpgsql(dataSource, callback)</c>; null when there is nothing to set.</summary>
     public static Action<NpgsqlDbContextOptionsBuilder>? For(LakebaseEfSettings settings)
     {
-        var strategy = settings.RetryOnFailure
-            ? Strategy((settings.MaxRetryCount ?? LakebaseRetryDefaults.MaxRetryCount, settings.MaxRetryDelay ?? LakebaseRetryDefaults.MaxRetryDelay))
-            : null;
+        var strategy = settings.Retry == LakebaseRetryMode.None
+            ? null
+            : Strategy((settings.Retry, settings.MaxRetryCount ?? LakebaseRetryDefaults.MaxRetryCount, settings.MaxRetryDelay ?? LakebaseRetryDefaults.MaxRetryDelay));
         if (settings.NpgsqlOptions is not { } npgsqlOptions)
         {
             return strategy;
@@ -42,9 +40,9 @@ internal static class LakebaseNpgsqlOptions
         };
     }
 
-    private static Action<NpgsqlDbContextOptionsBuilder> Strategy((int MaxRetryCount, TimeSpan MaxRetryDelay) retry)
+    private static Action<NpgsqlDbContextOptionsBuilder> Strategy((LakebaseRetryMode Mode, int MaxRetryCount, TimeSpan MaxRetryDelay) retry)
     {
-        if (retry == (LakebaseRetryDefaults.MaxRetryCount, LakebaseRetryDefaults.MaxRetryDelay))
+        if (retry == (LakebaseRetryMode.Safe, LakebaseRetryDefaults.MaxRetryCount, LakebaseRetryDefaults.MaxRetryDelay))
         {
             return DefaultStrategy;
         }
@@ -57,10 +55,11 @@ internal static class LakebaseNpgsqlOptions
         return Strategies.Count < MaxCachedStrategies ? Strategies.GetOrAdd(retry, CreateStrategy) : CreateStrategy(retry);
     }
 
-    private static Action<NpgsqlDbContextOptionsBuilder> CreateStrategy((int MaxRetryCount, TimeSpan MaxRetryDelay) retry)
+    private static Action<NpgsqlDbContextOptionsBuilder> CreateStrategy((LakebaseRetryMode Mode, int MaxRetryCount, TimeSpan MaxRetryDelay) retry)
     {
-        Func<ExecutionStrategyDependencies, IExecutionStrategy> factory =
-            dependencies => new LakebaseRetryingExecutionStrategy(dependencies, retry.MaxRetryCount, retry.MaxRetryDelay);
+        Func<ExecutionStrategyDependencies, IExecutionStrategy> factory = retry.Mode == LakebaseRetryMode.Full
+            ? dependencies => new LakebaseRetryingExecutionStrategy(dependencies, retry.MaxRetryCount, retry.MaxRetryDelay)
+            : dependencies => new LakebaseExecutionStrategy(dependencies, retry.MaxRetryCount, retry.MaxRetryDelay);
         return npgsql => npgsql.ExecutionStrategy(factory);
     }
 }

@@ -1,0 +1,175 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace Lakebase.EntityFrameworkCore.Connection;
+
+/// <summary>
+/// The execution strategy <c>UseLakebase</c> installs by default: the failures <see cref="LakebaseRetryingExecutionStrategy"/>
+/// retries, without making EF Core buffer query results, so queries stream as under bare <c>UseNpgsql</c> and an
+/// operation that succeeds costs what it costs there.
+/// <para>
+/// Retried, on a transient error (a dropped or refused connection, a timeout, a session ended by a compute that
+/// suspended, restarted or is starting: SQLSTATE 57P01, 57P02, 57P03), outside a transaction the application began:
+/// opening a connection; a query, up to the moment its first row is read; <c>SaveChanges</c>, <c>ExecuteSql</c>,
+/// <c>ExecuteUpdate</c>/<c>ExecuteDelete</c>, migrations; and whatever the application runs through
+/// <c>Database.CreateExecutionStrategy()</c> (<c>ExecuteInTransaction</c> checks its <c>verifySucceeded</c> first).
+/// As with every EF Core retrying strategy, a write whose connection broke after it was sent is retried and so may
+/// be applied twice: use <c>ExecuteInTransaction</c> with a check where that matters.
+/// </para>
+/// <para>
+/// Not retried: a query that fails while its rows are being read (EF Core has already handed some out). That is
+/// what <c>EnableRetryOnFailure()</c> adds, by reading every query whole before returning its first row. Inside a
+/// transaction the application began itself, nothing is retried and nothing throws for it.
+/// </para>
+/// </summary>
+public class LakebaseExecutionStrategy : LakebaseRetryingExecutionStrategy
+{
+    /// <summary>Creates the strategy.</summary>
+    /// <param name="dependencies">EF Core's execution strategy dependencies.</param>
+    /// <param name="maxRetryCount">How many times an operation is retried.</param>
+    /// <param name="maxRetryDelay">The longest wait between retries.</param>
+    public LakebaseExecutionStrategy(ExecutionStrategyDependencies dependencies, int maxRetryCount, TimeSpan maxRetryDelay)
+        : base(dependencies, maxRetryCount, maxRetryDelay)
+    {
+    }
+
+    /// <summary>
+    /// Always <see langword="false"/>: EF Core reads it to decide whether to buffer every query's results so that a
+    /// retry can replay them, and this strategy never replays a query that has handed out rows.
+    /// </summary>
+    public override bool RetriesOnFailure => false;
+
+    /// <inheritdoc />
+    public override TResult Execute<TState, TResult>(
+        TState state,
+        Func<DbContext, TState, TResult> operation,
+        Func<DbContext, TState, ExecutionResult<TResult>>? verifySucceeded)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        if (Current is not null) // nested in a unit of work the outer strategy retries whole
+        {
+            return operation(Dependencies.CurrentContext.Context, state);
+        }
+
+        if (verifySucceeded is not null || IsApplicationUnitOfWork<TState>.Value)
+        {
+            return base.Execute(state, operation, verifySucceeded);
+        }
+
+        // The hot path: one call, no allocation, exactly what bare UseNpgsql does for an operation that succeeds.
+        try
+        {
+            return operation(Dependencies.CurrentContext.Context, state);
+        }
+        catch (Exception failure) when (CanRetry(failure))
+        {
+            return Retry(failure, state, operation);
+        }
+    }
+
+    /// <inheritdoc />
+    public override Task<TResult> ExecuteAsync<TState, TResult>(
+        TState state,
+        Func<DbContext, TState, CancellationToken, Task<TResult>> operation,
+        Func<DbContext, TState, CancellationToken, Task<ExecutionResult<TResult>>>? verifySucceeded,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        if (Current is not null) // nested in a unit of work the outer strategy retries whole
+        {
+            return operation(Dependencies.CurrentContext.Context, state, cancellationToken);
+        }
+
+        if (verifySucceeded is not null || IsApplicationUnitOfWork<TState>.Value)
+        {
+            return base.ExecuteAsync(state, operation, verifySucceeded, cancellationToken);
+        }
+
+        Task<TResult> attempt;
+        try
+        {
+            attempt = operation(Dependencies.CurrentContext.Context, state, cancellationToken);
+        }
+        catch (Exception failure) when (CanRetry(failure))
+        {
+            return RetryAsync(failure, state, operation, cancellationToken);
+        }
+
+        return attempt.IsCompletedSuccessfully ? attempt : AwaitFirstAttemptAsync(attempt, state, operation, cancellationToken);
+    }
+
+    private async Task<TResult> AwaitFirstAttemptAsync<TState, TResult>(
+        Task<TResult> attempt, TState state, Func<DbContext, TState, CancellationToken, Task<TResult>> operation, CancellationToken cancellationToken)
+    {
+        Exception failure;
+        try
+        {
+            return await attempt.ConfigureAwait(false);
+        }
+        catch (Exception e) when (CanRetry(e))
+        {
+            failure = e;
+        }
+
+        return await RetryAsync(failure, state, operation, cancellationToken).ConfigureAwait(false);
+    }
+
+    private TResult Retry<TState, TResult>(Exception failure, TState state, Func<DbContext, TState, TResult> operation)
+    {
+        ExceptionsEncountered.Clear();
+        while (true)
+        {
+            Thread.Sleep(NextDelay(failure, async: false));
+            try
+            {
+                return operation(Dependencies.CurrentContext.Context, state);
+            }
+            catch (Exception e) when (CanRetry(e))
+            {
+                failure = e;
+            }
+        }
+    }
+
+    private async Task<TResult> RetryAsync<TState, TResult>(
+        Exception failure, TState state, Func<DbContext, TState, CancellationToken, Task<TResult>> operation, CancellationToken cancellationToken)
+    {
+        ExceptionsEncountered.Clear();
+        while (true)
+        {
+            await Task.Delay(NextDelay(failure, async: true), cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await operation(Dependencies.CurrentContext.Context, state, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (CanRetry(e))
+            {
+                failure = e;
+            }
+        }
+    }
+
+    // EF Core's own bookkeeping, so the retry count, delays and the ExecutionStrategyRetrying event match its strategies.
+    private TimeSpan NextDelay(Exception failure, bool async)
+    {
+        ExceptionsEncountered.Add(failure);
+        var delay = GetNextDelay(failure) ?? throw new RetryLimitExceededException(
+            $"The operation failed on a transient error {ExceptionsEncountered.Count} times in a row (the last is the inner exception); " +
+            $"{GetType().Name} stopped after {MaxRetryCount} retries. A compute that is starting or restarting answers within " +
+            "seconds, so check the endpoint's state in the Lakebase UI and the network path to its host.", failure);
+        Dependencies.Logger.ExecutionStrategyRetrying(ExceptionsEncountered, delay, async);
+        OnRetry();
+        return delay;
+    }
+
+    private bool CanRetry(Exception failure) => !InUserTransaction() && CallOnWrappedException(failure, ShouldRetryOn);
+
+    // ExecutionStrategyExtensions.Execute(Async)(() => ...) pass the application's delegate as the state. Such a unit
+    // of work takes EF Core's own path, which marks itself current so the operations nested in it are not retried
+    // on their own while the whole is. Told from the state's type once per type.
+    private static class IsApplicationUnitOfWork<TState>
+    {
+        public static readonly bool Value = typeof(Delegate).IsAssignableFrom(typeof(TState));
+    }
+}
