@@ -23,7 +23,7 @@ internal static class Arguments
           --cadence-lifetimes N  short token lifetimes (b) runs uninterrupted in scenario 4 to count its requests (at least 3)
           --first-request-runs N host starts per case in scenario 7 (median reported)
           --lakebase-options-once  diagnostic: (b) shares one DbContextOptions instead of calling UseLakebase per context
-          --lakebase-no-retry      diagnostic: (b) with DisableRetryOnFailure (the retrying strategy's share of the cost)
+          --lakebase-no-retry      diagnostic: (b) with DisableRetryOnFailure (the default strategy's share of the cost)
           --help                 this text
 
         Exit code 0 when every scenario ran and the table was written; 1 when a scenario failed to run; 2 on bad arguments.

@@ -64,14 +64,15 @@ internal static class FirstRequestReport
         if (a is not null && cold is not null)
         {
             var extra = cold.FirstMs - a.FirstMs;
-            md.AppendLine(CultureInfo.InvariantCulture,
-                $"Without warm-up, (b)'s first request takes {Format.Number(extra, "+0;-0")} ms more than (a)'s, {Format.Number(extra / s.ApiLatency.TotalMilliseconds, "0.0")}× the injected API latency: the workspace token, the credential and a TLS login in line.");
+            var text = string.Create(CultureInfo.InvariantCulture,
+                $"Without warm-up, (b)'s first request took {Format.Number(extra, "0")} ms longer than (a)'s, {Format.Number(extra / s.ApiLatency.TotalMilliseconds, "0.0")}× the injected API latency: what it waited for in line (workspace token, credential, a TLS login).");
             if (warm is not null)
             {
-                md.AppendLine(CultureInfo.InvariantCulture,
-                    $" With warm-up that work happens before readiness ({Format.Number(warm.ReadyMs, "0")} ms from start to ready, of which {Format.Number(warm.StartMs, "0")} ms inside `StartAsync`), and the first request takes {Format.Number(warm.FirstMs - a.FirstMs, "+0.0;-0.0")} ms against (a).");
+                text += string.Create(CultureInfo.InvariantCulture,
+                    $" With warm-up, readiness reported healthy {Format.Number(warm.ReadyMs, "0")} ms after the start began ({Format.Number(warm.StartMs, "0")} ms of it inside `StartAsync`), and the first request then took {Format.Number(warm.FirstMs - a.FirstMs, "+0.0;-0.0")} ms against (a).");
             }
 
+            md.AppendLine(text);
             md.AppendLine();
         }
 

@@ -41,7 +41,7 @@ internal static class MarkdownReport
 
         if (s.LakebaseNoRetry)
         {
-            md.AppendLine("  **Diagnostic run (`--lakebase-no-retry`):** (b) runs with `DisableRetryOnFailure()`, without the retrying execution strategy UseLakebase installs by default.");
+            md.AppendLine("  **Diagnostic run (`--lakebase-no-retry`):** (b) runs with `DisableRetryOnFailure()`, without the execution strategy UseLakebase installs by default.");
         }
 
         md.AppendLine("- **(c) guide: credential per open** — the Databricks guide's pattern, as the guide writes it (bare `UseNpgsql`, no execution strategy): Npgsql's `UsePasswordProvider` calls `POST /api/2.0/postgres/credentials` (workspace OAuth token cached, as the SDK does) on every physical open.");
@@ -62,7 +62,7 @@ internal static class MarkdownReport
         FirstRequestReport.Append(md, report);
         ReadRoutingReport.Append(md, report);
         AppendAnalysis(md, report);
-        AppendReproduce(md);
+        AppendReproduce(md, report);
         return md.ToString();
     }
 
@@ -200,7 +200,7 @@ internal static class MarkdownReport
         md.AppendLine("Each operation is a new DbContext doing one of insert, point read, stub update, 20-row page query (in rotation) over a 10,000-row table. " +
             "Pooling on (the steady state of an application): the warm-up fills the pool, so (c)'s credential calls happen only when the pool grows.");
         md.AppendLine();
-        md.AppendLine("(a) runs under the same retrying execution strategy as (b), so \"vs (a)\" for (b) is what Lakebase adds; (a₀) is bare `UseNpgsql`, measured in the same rounds, so (a)'s figures against (a₀)'s are the strategy's own cost. \"rounds' middle half\" is the interquartile range of the per-round ratios to (a): the noise floor of the comparison on this machine at the time.");
+        md.AppendLine("(a) runs under the same default execution strategy as (b), so \"vs (a)\" for (b) is what Lakebase adds; (a₀) is bare `UseNpgsql`, measured in the same rounds, so (a)'s figures against (a₀)'s are the strategy's own cost. \"rounds' middle half\" is the interquartile range of the per-round ratios to (a): the noise floor of the comparison on this machine at the time.");
         md.AppendLine();
         md.AppendLine("\"CPU µs/op\" and \"KB/op\" are this process's CPU time and allocations per operation (client plus the emulator's front, which is the same for every variant; PostgreSQL runs in its own process): far less sensitive to other load than ops/s.");
         md.AppendLine();
@@ -410,18 +410,18 @@ internal static class MarkdownReport
         md.AppendLine("  Both comparisons are judged: (b) against (a), the same strategy, is what the credential handling adds; (b) against (a₀) is what a user comparing `UseLakebase` with `UseNpgsql` sees.");
     }
 
-    private static void AppendReproduce(StringBuilder md)
+    private static void AppendReproduce(StringBuilder md, BenchmarkReport report)
     {
         md.AppendLine("## Reproduce");
         md.AppendLine();
         md.AppendLine("Needs the .NET 10 SDK and PostgreSQL server binaries (`initdb`, `pg_ctl`; Debian: `apt-get install postgresql`); no Docker, loopback only.");
         md.AppendLine();
         md.AppendLine("```sh");
-        md.AppendLine($"{FullCommand}   # this file (about 12 minutes)");
-        md.AppendLine($"{QuickCommand}  # CI smoke, under 2 minutes; table printed and written to a temp file (or --output PATH)");
+        md.AppendLine($"{FullCommand}   # this file" + (report.Settings.IsQuick ? "" : $" ({Format.Duration(report.Elapsed)} this time)"));
+        md.AppendLine($"{QuickCommand}  # CI smoke; table printed and written to a temp file (or --output PATH)" + (report.Settings.IsQuick ? $" ({Format.Duration(report.Elapsed)} this time)" : ""));
         md.AppendLine("```");
         md.AppendLine();
-        md.AppendLine("Flags: `--api-latency-ms N` (default 100), `--runs N`, `--soak-seconds N`, `--scenarios 1,2,...`, `--output PATH`. " +
+        md.AppendLine("Flags: `--api-latency-ms N` (default 100), `--runs N`, `--soak-seconds N`, `--cadence-lifetimes N`, `--first-request-runs N`, `--scenarios 1,2,...`, `--output PATH`. " +
             "Exit code 0 when every scenario ran and the table was written, 1 when a scenario failed to run, 2 on bad arguments. Missed targets do not change the exit code: these are benchmarks, not timed tests.");
     }
 

@@ -50,7 +50,7 @@ internal static class TargetEvaluation
 
     private static TargetResult CrudThroughput(BenchmarkReport report)
     {
-        const string target = "2: (b) ops/s within 2% of (a), both under the retrying execution strategy, at every concurrency";
+        const string target = "2: (b) ops/s within 2% of (a), both under UseLakebase's default execution strategy, at every concurrency";
         if (report.Crud is not { Count: > 0 } crud)
         {
             return new(target, "", null);

@@ -11,9 +11,9 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Infrastructure;
 namespace Lakebase.Benchmarks.Variants;
 
 /// <summary>
-/// UseNpgsql over a data source with a fixed password: a token minted once, valid for a day. (a) adds the retrying
-/// execution strategy UseLakebase installs by default, so that comparing it with (b) isolates what Lakebase's
-/// credential handling adds; (a₀) is bare UseNpgsql, EF Core's non-retrying default.
+/// UseNpgsql over a data source with a fixed password: a token minted once, valid for a day. (a) adds the execution
+/// strategy UseLakebase installs by default (<see cref="LakebaseExecutionStrategy"/>), so that comparing it with (b)
+/// isolates what Lakebase's credential handling adds; (a₀) is bare UseNpgsql, EF Core's non-retrying default.
 /// </summary>
 internal sealed class StaticPasswordVariant : ConnectionVariant
 {
@@ -22,10 +22,10 @@ internal sealed class StaticPasswordVariant : ConnectionVariant
     // The strategy exactly as UseLakebase's default configures it; static, so no per-context allocation beyond
     // UseNpgsql's own (UseLakebase caches its callback too).
     /// <summary>The strategy class UseLakebase installs by default, for the report.</summary>
-    public const string StrategyName = nameof(LakebaseRetryingExecutionStrategy);
+    public const string StrategyName = nameof(LakebaseExecutionStrategy);
 
     private static readonly Func<ExecutionStrategyDependencies, IExecutionStrategy> StrategyFactory =
-        dependencies => new LakebaseRetryingExecutionStrategy(dependencies, LakebaseRetryDefaults.MaxRetryCount, LakebaseRetryDefaults.MaxRetryDelay);
+        dependencies => new LakebaseExecutionStrategy(dependencies, LakebaseRetryDefaults.MaxRetryCount, LakebaseRetryDefaults.MaxRetryDelay);
 
     /// <summary>UseNpgsql's options callback that installs UseLakebase's default strategy (scenario 7's (a) uses it too).</summary>
     public static readonly Action<NpgsqlDbContextOptionsBuilder> RetryingStrategy = npgsql => npgsql.ExecutionStrategy(StrategyFactory);
