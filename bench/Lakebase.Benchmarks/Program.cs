@@ -1,12 +1,15 @@
 using System.Diagnostics;
+using System.Globalization;
 using Lakebase.Benchmarks.Configuration;
 using Lakebase.Benchmarks.Environment;
 using Lakebase.Benchmarks.Micro;
 using Lakebase.Benchmarks.Reporting;
 using Lakebase.Benchmarks.Scenarios;
 
-// Benchmarks for issue 5: UseLakebase against a static password (a) and the guide's per-connection credential call (c).
+// Benchmarks for issues 5 and 19: UseLakebase against a static password ((a), (a₀)) and the guide's per-connection credential call (c).
 // Exit codes: 0 all scenarios ran and the table was written; 1 a scenario failed to run; 2 bad arguments.
+// The report's sentences concatenate interpolated parts: one culture for all of them.
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 BenchmarkSettings? settings;
 try
 {
@@ -43,10 +46,11 @@ Console.CancelKeyPress += (_, e) =>
 var report = new BenchmarkReport { Settings = settings, Machine = MachineInfo.Current() };
 Console.Error.WriteLine($"Lakebase benchmarks, {settings.Mode} mode, API latency {settings.ApiLatency.TotalMilliseconds:0} ms, on {report.Machine}");
 
+ScenarioContext context;
 await using (var environment = await BenchEnvironment.StartAsync(settings.ApiLatency, cancel.Token))
 {
     report.EmulatorStartup = environment.Emulator.StartupTime;
-    var context = new ScenarioContext(environment, settings);
+    context = new ScenarioContext(environment, settings);
     await RunAsync(1, async () => report.Opens = await PhysicalOpensScenario.RunAsync(context, cancel.Token));
     await RunAsync(2, async () => report.Crud = await CrudScenario.RunAsync(context, cancel.Token));
     await RunAsync(3, async () => report.Storm = await RefreshStormScenario.RunAsync(context, cancel.Token));
@@ -58,6 +62,7 @@ await using (var environment = await BenchEnvironment.StartAsync(settings.ApiLat
         report.OptionsCost = OptionsCostMeasurement.Run(settings.OptionsCostRounds);
         return Task.CompletedTask;
     });
+    await RunAsync(7, async () => report.FirstRequest = await FirstRequestScenario.RunAsync(context, cancel.Token));
     await RunAsync(6, async () => report.ReadRouting = await ReadRoutingScenario.RunAsync(context, cancel.Token));
 
     async Task RunAsync(int scenario, Func<Task> run)
@@ -81,6 +86,7 @@ await using (var environment = await BenchEnvironment.StartAsync(settings.ApiLat
 }
 
 report.Elapsed = total.Elapsed;
+report.EffectiveSettings = context.EffectiveSettings;
 report.LoadAverageAtEnd = MachineInfo.LoadAverage();
 var markdown = MarkdownReport.Render(report);
 var output = Path.GetFullPath(settings.OutputPath);

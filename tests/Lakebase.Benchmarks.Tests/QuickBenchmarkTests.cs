@@ -48,6 +48,15 @@ public sealed class QuickBenchmarkTests(ITestOutputHelper output)
             Assert.Contains("| scenario | metric | (a) static | (b) UseLakebase | (c) guide |", markdown, StringComparison.Ordinal);
             Assert.DoesNotContain("lbdb_", markdown, StringComparison.Ordinal); // no database token in the report
 
+            // Every variant connects with the same settings: the report reads them back from the data sources (GSS
+            // encryption negotiation included, which UseLakebase disables and Npgsql's default does not).
+            Assert.Contains("Scenario 2: the effective Npgsql connection strings of (a), (b), (c), (a₀)", markdown, StringComparison.Ordinal);
+            Assert.DoesNotContain("these differ:", markdown, StringComparison.Ordinal);
+
+            // Scenario 7 ran: a first request after each kind of host start, judged.
+            Assert.Contains("## 7. First request after a host starts", markdown, StringComparison.Ordinal);
+            Assert.Single(markdown.Split('\n'), l => l.StartsWith("| 7: first request after start", StringComparison.Ordinal) && !l.Contains("not measured", StringComparison.Ordinal));
+
             // Scenario 6 ran, and its reads through PreferStandby reached the hot standby (routing is not a timing).
             Assert.Contains("## 6. Read routing", markdown, StringComparison.Ordinal);
             var routing = markdown.Split('\n').Single(l => l.StartsWith("| 6: PreferStandby reads served by the standby", StringComparison.Ordinal));

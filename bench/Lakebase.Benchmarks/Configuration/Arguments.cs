@@ -4,7 +4,8 @@ namespace Lakebase.Benchmarks.Configuration;
 
 /// <summary>
 /// Parses <c>--quick | --full</c>, <c>--output PATH</c>, <c>--api-latency-ms N</c>, <c>--runs N</c>,
-/// <c>--soak-seconds N</c>, <c>--scenarios 1,2,...</c>. Hand-rolled: six flags do not justify a dependency.
+/// <c>--soak-seconds N</c>, <c>--cadence-lifetimes N</c>, <c>--first-request-runs N</c>, <c>--scenarios 1,2,...</c>.
+/// Hand-rolled: a handful of flags does not justify a dependency.
 /// </summary>
 internal static class Arguments
 {
@@ -15,11 +16,14 @@ internal static class Arguments
           --quick                CI smoke, under two minutes; writes to a temp path unless --output is given
           --output PATH          where to write the markdown table
           --api-latency-ms N     latency injected into every workspace API call (default 100)
-          --runs N               rounds of interleaved slices in scenarios 1, 2 and 6 (median of paired ratios reported)
+          --runs N               rounds of interleaved slices in scenarios 1, 2, 4 and 6 (median of paired ratios reported)
           --soak-seconds N       duration of each rotation soak run
-          --scenarios LIST       subset of scenarios to run, e.g. 1,3,5 (6: read routing, PreferStandby vs the primary)
+          --scenarios LIST       subset of scenarios to run, e.g. 1,3,5 (6: read routing, PreferStandby vs the primary;
+                                 7: first request after a host starts)
+          --cadence-lifetimes N  short token lifetimes (b) runs uninterrupted in scenario 4 to count its requests (at least 3)
+          --first-request-runs N host starts per case in scenario 7 (median reported)
           --lakebase-options-once  diagnostic: (b) shares one DbContextOptions instead of calling UseLakebase per context
-          --lakebase-no-retry      diagnostic: (b) with DisableRetryOnFailure (the retrying strategy's share of the cost)
+          --lakebase-no-retry      diagnostic: (b) with DisableRetryOnFailure (the default strategy's share of the cost)
           --help                 this text
 
         Exit code 0 when every scenario ran and the table was written; 1 when a scenario failed to run; 2 on bad arguments.
@@ -31,7 +35,7 @@ internal static class Arguments
     {
         var quick = false;
         string? output = null;
-        int? latencyMs = null, runs = null, soakSeconds = null;
+        int? latencyMs = null, runs = null, soakSeconds = null, cadenceLifetimes = null, firstRequestRuns = null;
         HashSet<int>? scenarios = null;
         var optionsOnce = false;
         var noRetry = false;
@@ -47,9 +51,11 @@ internal static class Arguments
                 case "--api-latency-ms": latencyMs = NonNegative(Value(), "--api-latency-ms"); break;
                 case "--runs": runs = Math.Max(1, NonNegative(Value(), "--runs")); break;
                 case "--soak-seconds": soakSeconds = Math.Max(1, NonNegative(Value(), "--soak-seconds")); break;
+                case "--cadence-lifetimes": cadenceLifetimes = Math.Max(3, NonNegative(Value(), "--cadence-lifetimes")); break;
+                case "--first-request-runs": firstRequestRuns = Math.Max(1, NonNegative(Value(), "--first-request-runs")); break;
                 case "--scenarios":
                     scenarios = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                        .Select(s => int.TryParse(s, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 6 ? n : throw new ArgumentException($"Unknown scenario '{s}' (1-6)."))];
+                        .Select(s => int.TryParse(s, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 7 ? n : throw new ArgumentException($"Unknown scenario '{s}' (1-7)."))];
                     break;
                 case "--lakebase-options-once": optionsOnce = true; break;
                 case "--lakebase-no-retry": noRetry = true; break;
@@ -67,6 +73,8 @@ internal static class Arguments
             Runs = runs ?? settings.Runs,
             SoakDuration = soakSeconds is { } s ? TimeSpan.FromSeconds(s) : settings.SoakDuration,
             Scenarios = scenarios ?? settings.Scenarios,
+            CadenceLifetimes = cadenceLifetimes ?? settings.CadenceLifetimes,
+            FirstRequestRuns = firstRequestRuns ?? settings.FirstRequestRuns,
             LakebaseOptionsOnce = optionsOnce,
             LakebaseNoRetry = noRetry,
         };

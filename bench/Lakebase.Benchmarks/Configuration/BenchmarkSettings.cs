@@ -47,8 +47,14 @@ internal sealed record BenchmarkSettings
 
     public TimeSpan SoakLongTtl { get; init; } = TimeSpan.FromMinutes(60);
 
-    /// <summary>Which scenarios (1-6) to run.</summary>
-    public IReadOnlySet<int> Scenarios { get; init; } = new HashSet<int> { 1, 2, 3, 4, 5, 6 };
+    /// <summary>How many short token lifetimes (b) runs uninterrupted in scenario 4 to measure its rotation cadence (at least 3).</summary>
+    public int CadenceLifetimes { get; init; } = 10;
+
+    /// <summary>Host starts per variant in scenario 7 (first request after start), interleaved.</summary>
+    public int FirstRequestRuns { get; init; } = 10;
+
+    /// <summary>Which scenarios (1-7) to run.</summary>
+    public IReadOnlySet<int> Scenarios { get; init; } = new HashSet<int> { 1, 2, 3, 4, 5, 6, 7 };
 
     /// <summary>Diagnostic: (b) builds its DbContext options once instead of per context.</summary>
     public bool LakebaseOptionsOnce { get; init; }
@@ -71,6 +77,8 @@ internal sealed record BenchmarkSettings
         StormTokenLifetime = TimeSpan.FromSeconds(4),
         StormRefreshBeforeExpiry = TimeSpan.FromSeconds(1),
         SoakDuration = TimeSpan.FromSeconds(5),
+        CadenceLifetimes = 3,
+        FirstRequestRuns = 3,
         OptionsCostRounds = 100,
     };
 

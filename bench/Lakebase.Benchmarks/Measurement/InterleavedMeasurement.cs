@@ -39,10 +39,11 @@ internal static class InterleavedMeasurement
     public static async Task<IReadOnlyList<InterleavedFigures>> RunAsync(
         IReadOnlyList<ConnectionVariant> variants, int rounds, TimeSpan slice, int workers,
         Func<ConnectionVariant, Func<int, long, CancellationToken, Task<TimeSpan>>> operationFor,
-        Action<string> progress, CancellationToken ct)
+        Action<string> progress, CancellationToken ct, Func<ConnectionVariant, CancellationToken, Task>? beforeSlice = null)
     {
         var slices = await RunSlicesAsync(
-            [.. variants.Select(v => v.Kind)], rounds, slice, workers, kind => operationFor(variants.First(v => v.Kind == kind)), progress, ct).ConfigureAwait(false);
+            [.. variants.Select(v => v.Kind)], rounds, slice, workers, kind => operationFor(variants.First(v => v.Kind == kind)), progress, ct,
+            beforeSlice is null ? null : (kind, c) => beforeSlice(variants.First(v => v.Kind == kind), c)).ConfigureAwait(false);
         var baseline = slices[VariantKind.StaticPassword];
         return [.. variants.OrderBy(v => v.Kind).Select(v =>
         {
@@ -66,11 +67,15 @@ internal static class InterleavedMeasurement
         })];
     }
 
-    /// <summary>The interleaving itself, for any set of variants: one slice per variant per round, order rotated.</summary>
+    /// <summary>
+    /// The interleaving itself, for any set of variants: one slice per variant per round, order rotated.
+    /// <paramref name="beforeSlice"/> runs untimed and uncounted before each slice (e.g. an open that brings an idle
+    /// variant's credential up to date, so the slice measures the steady state, not the return from a pause).
+    /// </summary>
     public static async Task<IReadOnlyDictionary<TVariant, SliceSeries>> RunSlicesAsync<TVariant>(
         IReadOnlyList<TVariant> variants, int rounds, TimeSpan slice, int workers,
         Func<TVariant, Func<int, long, CancellationToken, Task<TimeSpan>>> operationFor,
-        Action<string> progress, CancellationToken ct)
+        Action<string> progress, CancellationToken ct, Func<TVariant, CancellationToken, Task>? beforeSlice = null)
         where TVariant : notnull
     {
         var series = variants.ToDictionary(v => v, _ => new SliceSeries());
@@ -83,6 +88,11 @@ internal static class InterleavedMeasurement
                 // This process's CPU time and allocations per operation barely move with other processes' load, unlike
                 // throughput: they attribute client-side cost (emulator front included, identical for all variants).
                 var mine = series[variant];
+                if (beforeSlice is not null)
+                {
+                    await beforeSlice(variant, ct).ConfigureAwait(false);
+                }
+
                 process.Refresh();
                 var cpuBefore = process.TotalProcessorTime;
                 var bytesBefore = GC.GetTotalAllocatedBytes(precise: false);

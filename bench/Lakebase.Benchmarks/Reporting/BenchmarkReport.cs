@@ -27,7 +27,7 @@ internal sealed class BenchmarkReport
 
     public IReadOnlyList<StormFigures>? Storm { get; set; }
 
-    public IReadOnlyList<SoakFigures>? Soak { get; set; }
+    public SoakResult? Soak { get; set; }
 
     public IReadOnlyList<HotPathFigures>? HotPath { get; set; }
 
@@ -36,6 +36,13 @@ internal sealed class BenchmarkReport
 
     /// <summary>Scenario 6: reads through PreferStandby against the primary alone (its own emulator, with a read replica).</summary>
     public ReadRoutingResult? ReadRouting { get; set; }
+
+    /// <summary>Scenario 7: the first request after a host starts, (b) with and without warm-up against (a) with a warm pool.</summary>
+    public IReadOnlyList<FirstRequestFigures>? FirstRequest { get; set; }
+
+    /// <summary>Scenario → variant → its effective connection string (no password), for the settings comparison.</summary>
+    public IReadOnlyDictionary<int, System.Collections.Concurrent.ConcurrentDictionary<Variants.VariantKind, string>> EffectiveSettings { get; set; } =
+        new Dictionary<int, System.Collections.Concurrent.ConcurrentDictionary<Variants.VariantKind, string>>();
 
     /// <summary>Scenario number → why it could not run. Any entry makes the exit code non-zero.</summary>
     public SortedDictionary<int, string> Failures { get; } = [];

@@ -18,7 +18,7 @@ internal sealed record CrudFigures(VariantKind Variant, int Workers, double OpsP
 /// <summary>
 /// Scenario 2: EF Core CRUD through a pool (the steady state of a web app) at 1, 8 and 32 concurrent workers, the
 /// variants in interleaved slices. The warm-up fills each pool, so the slices show the per-operation cost. (a) runs
-/// under the same retrying execution strategy as (b), so (b)/(a) is what Lakebase adds; (a₀), bare UseNpgsql, joins
+/// under the same default execution strategy as (b), so (b)/(a) is what Lakebase adds; (a₀), bare UseNpgsql, joins
 /// so that the strategy's own cost, and (b) against bare UseNpgsql, are measured in the same rounds.
 /// </summary>
 internal static class CrudScenario
@@ -43,6 +43,7 @@ internal static class CrudScenario
                     var variant = VariantFactory.Create(kind, context.Environment, VariantOptions.Pooled);
                     variants.Add(variant);
                     await VariantWarmup.RunAsync(variant, crud: true, ct).ConfigureAwait(false);
+                    context.RecordSettings(2, variant);
                     _ = await LoadRunner.RunAsync(workers, settings.WarmupDuration, OperationFor(variant), ct).ConfigureAwait(false);
                 }
 

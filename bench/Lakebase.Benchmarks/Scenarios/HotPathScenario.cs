@@ -31,8 +31,9 @@ internal static class HotPathScenario
             .AddColumnProvider(DefaultColumnProviders.Instance)
             .WithArtifactsPath(Path.Combine(Path.GetTempPath(), "lakebase-benchmarks", "BenchmarkDotNet.Artifacts"));
 
-        context.Progress("scenario 5: BenchmarkDotNet, DatabaseCredentialCache cache hit (+ per-context options build)");
-        var summaries = BenchmarkRunner.Run([typeof(PasswordLookupBenchmarks), typeof(OptionsBuildBenchmarks)], config);
+        context.Progress("scenario 5: BenchmarkDotNet, pooled opens through LakebaseDataSource vs NpgsqlDataSource (+ per-context options build)");
+        PooledOpenBenchmarks.Environment = context.Environment;
+        var summaries = BenchmarkRunner.Run([typeof(PooledOpenBenchmarks), typeof(OptionsBuildBenchmarks)], config);
         if (summaries.FirstOrDefault(s => s.HasCriticalValidationErrors) is { } refused)
         {
             throw new InvalidOperationException("BenchmarkDotNet refused to run: " +

@@ -13,5 +13,11 @@ internal abstract class ConnectionVariant : IAsyncDisposable
 
     public abstract DbContextOptions<BenchContext> CreateOptions();
 
+    /// <summary>
+    /// The Npgsql connection string this variant's opens use, without the password: the report compares these across
+    /// variants and names any setting that differs (<see cref="Reporting.SettingsComparison"/>).
+    /// </summary>
+    public abstract string EffectiveConnectionString { get; }
+
     public abstract ValueTask DisposeAsync();
 }

@@ -31,6 +31,8 @@ internal sealed class GuidePerConnectionVariant : ConnectionVariant
     public override DbContextOptions<BenchContext> CreateOptions() =>
         new DbContextOptionsBuilder<BenchContext>().UseNpgsql(_dataSource).Options;
 
+    public override string EffectiveConnectionString => _dataSource.ConnectionString;
+
     public override async ValueTask DisposeAsync()
     {
         await _dataSource.DisposeAsync().ConfigureAwait(false);

@@ -10,7 +10,7 @@ internal static class VariantFactory
     /// <summary>Set from --lakebase-options-once: (b) shares one options instance instead of calling UseLakebase per context.</summary>
     public static bool LakebaseOptionsOnce { get; set; }
 
-    /// <summary>Set from --lakebase-no-retry: (b) without the retrying execution strategy UseLakebase installs by default.</summary>
+    /// <summary>Set from --lakebase-no-retry: (b) without the execution strategy UseLakebase installs by default.</summary>
     public static bool LakebaseNoRetry { get; set; }
 
     public static ConnectionVariant Create(VariantKind kind, BenchEnvironment environment, VariantOptions options)
