@@ -12,6 +12,8 @@ namespace Lakebase.Npgsql.Connection;
 /// </summary>
 internal static class AuthenticationRetry
 {
+    // An async method even for the synchronous path: the runtime restores the caller's execution context when it
+    // returns, so the CredentialUse it begins needs no ending (setting it back would cost an allocation per open).
     public static async Task OpenAsync(LakebaseDataSource dataSource, NpgsqlConnection connection, bool async, CancellationToken cancellationToken)
     {
         var credentials = dataSource.Credentials;
@@ -48,10 +50,6 @@ internal static class AuthenticationRetry
         {
             throw await ExplainTlsFailureAsync(dataSource, connection, e, cancellationToken).ConfigureAwait(false);
         }
-        finally
-        {
-            CredentialUse.End();
-        }
 
         var retryUse = CredentialUse.Begin();
         try
@@ -67,10 +65,6 @@ internal static class AuthenticationRetry
         catch (NpgsqlException e) when (e.InnerException is LakebaseException inner)
         {
             ExceptionDispatchInfo.Throw(inner);
-        }
-        finally
-        {
-            CredentialUse.End();
         }
     }
 

@@ -20,9 +20,6 @@ internal sealed class CredentialUse
         return use;
     }
 
-    /// <summary>Stops watching (needed on synchronous paths, where the flow outlives the call).</summary>
-    public static void End() => Current.Value = null;
-
     /// <summary>Called by the password provider.</summary>
     public static void Record(DatabaseCredential credential)
     {

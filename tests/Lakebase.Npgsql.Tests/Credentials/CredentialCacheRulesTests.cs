@@ -58,7 +58,6 @@ public sealed class CredentialCacheRulesTests : CacheTestBase
             {
                 var use = CredentialUse.Begin();
                 await cache.GetPasswordAsync(Ct);
-                CredentialUse.End();
                 if (!await cache.ForceRefreshAsync(use.Generation, Ct))
                 {
                     refused++;
