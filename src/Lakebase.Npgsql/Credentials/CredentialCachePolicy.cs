@@ -15,7 +15,8 @@ internal sealed record CredentialCachePolicy
     /// Refresh at a random fraction of the lifetime between <see cref="EarliestRefreshFraction"/> and
     /// <see cref="LatestRefreshFraction"/>, so that instances started together (a rollout) spread their refreshes;
     /// without jitter, always at the latest fraction (kept for the fleet simulation's comparison). The same switch makes
-    /// the backoff after a failure its cap rather than a random draw below it (<see cref="Resilience.Backoff"/>).
+    /// the backoff after a failure its cap rather than a random draw below it, or the <c>Retry-After</c> floor itself when
+    /// the workspace sent one (<see cref="Resilience.Backoff"/>).
     /// </summary>
     public bool Jitter { get; init; } = true;
 

@@ -7,7 +7,8 @@ namespace Lakebase.Npgsql.Credentials;
 
 /// <summary>
 /// The credential requests of one refresh. A foreground refresh (an open waits on it) tries a few times on transient
-/// errors, within the connect timeout; a background one makes a single attempt (its timer retries). Each request is
+/// errors (a 429 only twice), each retry after <c>Retry-After</c> plus full jitter, within the connect timeout; a
+/// background one makes a single attempt (its timer retries). Each request is
 /// counted, timed and traced.
 /// </summary>
 internal sealed class CredentialRequests(
@@ -59,11 +60,21 @@ internal sealed class CredentialRequests(
                     throw;
                 }
 
-                // Retry-After is waited exactly here: the open's own budget, not the jitter, decides whether it fits.
-                // One longer than the open can still wait is honoured by not retrying now.
-                var delay = Backoff.RetryAfter(transient.RetryAfter)
-                    ?? Backoff.Delay(attempt, transient: true, retryAfter: null, policy.Jitter ? policy.Random : null, max: policy.ConnectTimeout);
-                if (delay >= policy.ConnectTimeout - time.GetElapsedTime(budgetStart))
+                // Retry-After is a floor, with full jitter above it: instances refused together (a rollout against
+                // the workspace's rate limit) must not all come back at the instant it names. A 429 is retried once,
+                // spread over (most of) what is left of the open's budget; a second one means the whole fleet asks faster than
+                // the limit serves, and the refresh's backoff (Backoff.RateLimited) takes over.
+                var left = policy.ConnectTimeout - time.GetElapsedTime(budgetStart);
+                var rateLimited = transient.Reason == LakebaseCredentialError.RateLimited;
+                if (rateLimited && attempt > 1)
+                {
+                    throw;
+                }
+
+                var floor = Backoff.RetryAfter(transient.RetryAfter);
+                var spread = rateLimited ? (left - (floor ?? TimeSpan.Zero)) * 0.9 : Backoff.Cap(attempt, policy.ConnectTimeout);
+                var delay = Backoff.Above(floor, spread > TimeSpan.Zero ? spread : TimeSpan.Zero, policy.Jitter ? policy.Random : null);
+                if (delay >= left)
                 {
                     throw;
                 }

@@ -85,7 +85,11 @@ internal sealed class RefreshSchedule : IAsyncDisposable
     {
         var error = failure.Error as LakebaseCredentialException;
         var transient = failure.TimedOut || error?.IsTransient == true;
-        var retryIn = Backoff.Delay(failure.ConsecutiveFailures, transient, error?.RetryAfter, jitter);
+        // Rate limiting grows its own, longer backoff: the limit is the fleet's, and what it refused it can serve
+        // only spread over minutes. Other failures keep the general formula.
+        var retryIn = error?.Reason == LakebaseCredentialError.RateLimited
+            ? Backoff.RateLimited(failure.ConsecutiveFailures, error.RetryAfter, jitter)
+            : Backoff.Delay(failure.ConsecutiveFailures, transient, error?.RetryAfter, jitter);
         DatabaseCredential? current;
         lock (_state.Gate)
         {

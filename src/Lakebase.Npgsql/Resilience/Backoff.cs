@@ -15,6 +15,16 @@ internal static class Backoff
     /// <summary>The largest cap after transient failures (rate limiting, 5xx, network).</summary>
     public static readonly TimeSpan MaxTransient = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The cap after the first refresh refused for rate limiting (429) even after its retry: the workspace's limit is
+    /// shared by every instance, so a refusal means the fleet as a whole asks faster than the limit serves. Long enough
+    /// for a fleet of a thousand starting together to spread its next tries over the minutes the limit needs for them.
+    /// </summary>
+    public static readonly TimeSpan FirstRateLimited = TimeSpan.FromMinutes(3);
+
+    /// <summary>The largest cap after repeated rate limiting.</summary>
+    public static readonly TimeSpan MaxRateLimited = TimeSpan.FromMinutes(5);
+
     /// <summary>The largest cap after any other failure (401, 403, 404, <c>invalid_client</c>, a bad answer).</summary>
     public static readonly TimeSpan MaxPermanent = TimeSpan.FromMinutes(5);
 
@@ -38,6 +48,34 @@ internal static class Backoff
         }
 
         return RetryAfter(retryAfter) is { } floor ? floor + jittered : jittered;
+    }
+
+    /// <summary>
+    /// The wait after the <paramref name="failures"/>-th consecutive refusal for rate limiting: <c>Retry-After</c> as a
+    /// floor plus a uniform draw below a cap that starts at <see cref="FirstRateLimited"/> and doubles up to
+    /// <see cref="MaxRateLimited"/>. <paramref name="random"/> null means no jitter (the cap itself).
+    /// </summary>
+    public static TimeSpan RateLimited(int failures, TimeSpan? retryAfter, Random? random)
+    {
+        var exponential = FirstRateLimited * Math.Pow(2, Math.Clamp(failures - 1, 0, 20));
+        var cap = exponential < MaxRateLimited ? exponential : MaxRateLimited;
+        return Above(RetryAfter(retryAfter), cap, random);
+    }
+
+    /// <summary>
+    /// <paramref name="floor"/> (a <c>Retry-After</c>, or nothing) plus a uniform draw below <paramref name="spread"/>:
+    /// instances refused together come back spread over the spread, none before the floor. Without
+    /// <paramref name="random"/>, the floor itself when there is one, else the spread.
+    /// </summary>
+    public static TimeSpan Above(TimeSpan? floor, TimeSpan spread, Random? random)
+    {
+        if (random is null)
+        {
+            return floor ?? (spread < Floor ? Floor : spread);
+        }
+
+        var jittered = spread * random.NextDouble();
+        return (floor ?? TimeSpan.Zero) + (jittered < Floor ? Floor : jittered);
     }
 
     /// <summary>The exponential cap: <see cref="First"/> doubled per further failure, at most <paramref name="max"/>.</summary>

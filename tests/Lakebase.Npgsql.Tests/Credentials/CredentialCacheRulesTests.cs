@@ -228,16 +228,17 @@ public sealed class CredentialCacheRulesTests : CacheTestBase
     [Fact]
     public async Task Transient_failures_are_retried_only_while_the_connect_timeout_allows()
     {
-        var cache = NewCache(new CredentialCachePolicy { ConnectTimeout = TimeSpan.FromSeconds(6) });
+        var cache = NewCache(new CredentialCachePolicy { ConnectTimeout = TimeSpan.FromSeconds(6), Random = new FixedRandom(0.5) });
         _api.Failure = () => FakeCredentialApi.RateLimited(TimeSpan.FromSeconds(4));
 
+        // 4 s asked, 6 s budget: the retry comes after the 4 s plus jitter over most of the 2 s left (half of 1.8 s here).
         var open = cache.GetPasswordAsync(Ct).AsTask();
         await WaitUntil(() => _api.Requests == 1);
-        await WaitUntil(() => _clock.HasTimerDueIn(TimeSpan.FromSeconds(4))); // the cache now waits the 4 s asked
-        _clock.Advance(TimeSpan.FromSeconds(4)); // 4 s asked, 6 s budget: waited and retried
+        await WaitUntil(() => _clock.HasTimerDueIn(TimeSpan.FromSeconds(4.9)));
+        _clock.Advance(TimeSpan.FromSeconds(4.9));
         await WaitUntil(() => _api.Requests == 2);
 
-        // 2 s of budget left, 4 s asked again: the open fails now instead of overrunning its connect timeout.
+        // Refused again: the open fails now instead of overrunning its connect timeout or asking a third time.
         var error = await Assert.ThrowsAsync<LakebaseCredentialException>(() => open.WaitAsync(TimeSpan.FromSeconds(5), Ct));
         Assert.Equal(LakebaseCredentialError.RateLimited, error.Reason);
         Assert.Equal(2, _api.Requests);

@@ -21,6 +21,9 @@ internal sealed class TimerRecordingTimeProvider(DateTimeOffset start) : FakeTim
     /// <summary>Whether a timer due <paramref name="dueTime"/> after its creation has been created.</summary>
     public bool HasTimerDueIn(TimeSpan dueTime) => _timers.Any(t => t.DueTime == dueTime);
 
+    /// <summary>The due times of every timer created so far, in creation order.</summary>
+    public IReadOnlyList<TimeSpan> DueTimes => _timers.Select(t => t.DueTime).ToList();
+
     /// <summary>
     /// Whether a timer due <paramref name="dueTime"/> after its creation has been created on thread
     /// <paramref name="threadId"/>: a blocking caller's own wait (its deadline), not a timer some other thread made.

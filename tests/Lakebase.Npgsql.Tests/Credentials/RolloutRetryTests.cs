@@ -1,0 +1,88 @@
+using Lakebase.Npgsql.Credentials;
+
+namespace Lakebase.Npgsql.Tests.Credentials;
+
+/// <summary>
+/// Issue 19, target 4: instances refused together by the workspace's rate limit (429 with Retry-After) must not come
+/// back together. Retry-After is a floor with full jitter above it, and repeated refusals back off for minutes, while a
+/// credential still valid keeps being served. On a fake clock; the jitter is a seeded or fixed draw.
+/// </summary>
+public sealed class RolloutRetryTests : CacheTestBase
+{
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(1);
+
+    [Fact]
+    public async Task Instances_refused_together_retry_spread_over_the_connect_timeout_not_at_the_instant_retry_after_names()
+    {
+        // Ten instances (each its own cache and jitter seed) open at once and are all refused with "Retry-After: 1".
+        var opens = new List<Task<string>>();
+        for (var seed = 0; seed < 10; seed++)
+        {
+            var refused = 0;
+            var cache = NewCache(new CredentialCachePolicy { ConnectTimeout = ConnectTimeout, Random = new Random(seed) }, ct =>
+                Interlocked.Increment(ref refused) == 1 ? throw FakeCredentialApi.RateLimited(RetryAfter) : _api.FetchAsync(ct));
+            opens.Add(cache.GetPasswordAsync(Ct).AsTask());
+        }
+
+        // Each schedules its retry: the deadlines are the 30 s connect timeout, the refresh timers start disarmed, the retries are the rest.
+        await WaitUntil(() => Retries().Count == 10);
+        var retries = Retries();
+        Assert.All(retries, r => Assert.InRange(r, RetryAfter, ConnectTimeout)); // never before the floor, always within the open
+        Assert.True(retries.Distinct().Count() >= 9, $"retries not spread: {string.Join(", ", retries)}");
+        Assert.True(retries.Max() - retries.Min() >= TimeSpan.FromSeconds(10), $"retries bunched: {string.Join(", ", retries)}");
+
+        _clock.Advance(ConnectTimeout - TimeSpan.FromSeconds(1));
+        Assert.All(await Task.WhenAll(opens), p => Assert.StartsWith("token-", p, StringComparison.Ordinal)); // every open got one, in time
+        Assert.Equal(10, _api.Requests);
+
+        List<TimeSpan> Retries() => _clock.DueTimes.Where(d => d > TimeSpan.Zero && d < ConnectTimeout).ToList();
+    }
+
+    [Fact]
+    public async Task A_second_refusal_ends_the_open_and_the_next_request_waits_minutes_not_seconds()
+    {
+        var cache = NewCache(new CredentialCachePolicy { ConnectTimeout = ConnectTimeout, Random = new FixedRandom(0.5) });
+        _api.Failure = () => FakeCredentialApi.RateLimited(RetryAfter);
+
+        // Refused, retried once after 1 s + half of 90 % of the 29 s left (14.05 s), refused again: the open fails.
+        var open = cache.GetPasswordAsync(Ct).AsTask();
+        await WaitUntil(() => _clock.HasTimerDueIn(TimeSpan.FromSeconds(14.05)));
+        _clock.Advance(TimeSpan.FromSeconds(14.05));
+        var error = await Assert.ThrowsAsync<LakebaseCredentialException>(() => open.WaitAsync(TimeSpan.FromSeconds(10), Ct));
+        Assert.Equal(LakebaseCredentialError.RateLimited, error.Reason);
+        Assert.Equal(2, _api.Requests);
+
+        // The refresh backs off 1 s + half of 3 minutes: opens inside that window fail at once and ask nothing.
+        _clock.Advance(TimeSpan.FromSeconds(90));
+        await Assert.ThrowsAsync<LakebaseCredentialException>(() => cache.GetPasswordAsync(Ct).AsTask());
+        AssertNothingRequested(cache, 2);
+
+        _api.Failure = null;
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal("token-3", await cache.GetPasswordAsync(Ct));
+    }
+
+    [Fact]
+    public async Task A_valid_credential_keeps_being_served_while_a_rate_limited_refresh_backs_off()
+    {
+        var cache = NewCache(new CredentialCachePolicy { ConnectTimeout = ConnectTimeout, Jitter = false, Random = new FixedRandom(0.5) });
+        Assert.Equal("token-1", await cache.GetPasswordAsync(Ct)); // refreshed at 48:00 (no jitter), usable until 59:30
+        var jittered = NewCache(new CredentialCachePolicy { ConnectTimeout = ConnectTimeout, Random = new FixedRandom(0.5) });
+        Assert.Equal("token-2", await jittered.GetPasswordAsync(Ct)); // refreshed at 39:00 (half-way between 50 and 80 %)
+        _api.Failure = () => FakeCredentialApi.RateLimited(RetryAfter);
+
+        _clock.Advance(TimeSpan.FromMinutes(39));
+        await WaitUntil(() => _api.Requests == 3 && jittered.NextRefreshAt is not null && !IsRefreshing(jittered));
+
+        // The background refresh is refused: its retry comes 1 s + half of 3 minutes later, not after the 1 s asked.
+        Assert.Equal(TimeSpan.FromSeconds(91), jittered.NextRefreshAt!.Value - _clock.GetUtcNow());
+        Assert.Equal("token-2", await jittered.GetPasswordAsync(Ct));
+        Assert.Equal("token-1", await cache.GetPasswordAsync(Ct));
+
+        _api.Failure = null;
+        _clock.Advance(TimeSpan.FromSeconds(91));
+        await WaitUntil(() => jittered.Generation == 2);
+        Assert.Equal(4, _api.Requests);
+    }
+}
