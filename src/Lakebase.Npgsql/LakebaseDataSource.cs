@@ -141,7 +141,8 @@ public sealed class LakebaseDataSource : DbDataSource
     /// <returns>A task that completes when the connections are open.</returns>
     public async Task WarmUpAsync(CancellationToken cancellationToken = default)
     {
-        await _parts.Credentials.GetPasswordAsync(cancellationToken).ConfigureAwait(false);
+        // Nobody waits on a warm-up: one credential request, a refusal remembered for its backoff (not retried in line).
+        await _parts.Credentials.PrefetchAsync(cancellationToken).ConfigureAwait(false);
         var count = Math.Max(1, _parts.Settings.MinPoolSize ?? 0);
 
         // Each connection goes back to the pool whatever happens to the others (a failed or cancelled open among them).

@@ -12,7 +12,7 @@ namespace Lakebase.Npgsql.Credentials;
 /// server rejected forces a replacement (<see cref="ForceRefreshAsync"/>), rate-limited unless the rejected credential
 /// had already logged in. Every wait of an open is bounded by the connect timeout.
 /// </summary>
-internal sealed class DatabaseCredentialCache : IAsyncDisposable, ICredentialGaugeSource
+internal sealed partial class DatabaseCredentialCache : IAsyncDisposable, ICredentialGaugeSource
 {
     private const string Initial = "initial";
     private const string Forced = "forced";
@@ -65,11 +65,15 @@ internal sealed class DatabaseCredentialCache : IAsyncDisposable, ICredentialGau
 
     /// <summary>The password for a new physical connection (synchronous opens); waits at most the connect timeout.</summary>
     public string GetPassword() =>
-        TryServeCached() ?? GetPasswordSlowAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        TryServeCached() ?? Serve(GetSlowAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult());
 
     /// <summary>The password for a new physical connection: a field read unless no usable credential is cached.</summary>
     public ValueTask<string> GetPasswordAsync(CancellationToken cancellationToken) =>
-        TryServeCached() is { } password ? new ValueTask<string>(password) : GetPasswordSlowAsync(cancellationToken);
+        TryServeCached() is { } password ? new ValueTask<string>(password) : ServeAsync(GetSlowAsync(cancellationToken));
+
+    /// <summary>The credential for a caller that waits on it as an open does (cached, else fetched within the connect timeout).</summary>
+    public ValueTask<DatabaseCredential> GetCredentialAsync(CancellationToken cancellationToken) =>
+        TryServeCached() is not null && _state.Serving is { } served ? new ValueTask<DatabaseCredential>(served) : GetSlowAsync(cancellationToken);
 
     /// <summary>
     /// Records that a login with credential <paramref name="generation"/> succeeded: from now on a rejection of it means
@@ -167,7 +171,7 @@ internal sealed class DatabaseCredentialCache : IAsyncDisposable, ICredentialGau
         return Serve(credential);
     }
 
-    private async ValueTask<string> GetPasswordSlowAsync(CancellationToken cancellationToken)
+    private async ValueTask<DatabaseCredential> GetSlowAsync(CancellationToken cancellationToken)
     {
         Task<DatabaseCredential> refresh;
         lock (_state.Gate)
@@ -176,7 +180,7 @@ internal sealed class DatabaseCredentialCache : IAsyncDisposable, ICredentialGau
             if (_state.Serving is { } stored && _time.GetUtcNow() < stored.UsableUntil)
             {
                 _state.MarkUsed();
-                return Serve(stored);
+                return stored;
             }
 
             refresh = Start(Initial);
@@ -186,14 +190,16 @@ internal sealed class DatabaseCredentialCache : IAsyncDisposable, ICredentialGau
         {
             var credential = await WaitAsync(refresh, cancellationToken).ConfigureAwait(false);
             _state.MarkUsed();
-            return Serve(credential);
+            return credential;
         }
         catch (LakebaseCredentialException) when (!cancellationToken.IsCancellationRequested && _state.TryGetStillValid(out var stale))
         {
             // Past "usable until" but not yet expired, and the API is failing: better than no connection at all.
-            return Serve(stale);
+            return stale;
         }
     }
+
+    private static async ValueTask<string> ServeAsync(ValueTask<DatabaseCredential> credential) => Serve(await credential.ConfigureAwait(false));
 
     private static string Serve(DatabaseCredential credential)
     {
@@ -231,7 +237,8 @@ internal sealed class DatabaseCredentialCache : IAsyncDisposable, ICredentialGau
 
         // Someone waits on a refresh when there is no usable credential, whatever started it (a timer that fired late
         // after a suspend, say): then it gets the foreground's retries and deadline.
-        var foreground = trigger is Initial or Forced || !_state.IsUsable(_state.Current);
+        // An unattended fetch (warm-up, readiness) has nobody waiting by definition: one request, no retry in line.
+        var foreground = trigger is Initial or Forced || (trigger is not Unattended && !_state.IsUsable(_state.Current));
         var deadline = foreground ? _policy.ConnectTimeout : Max(_policy.ConnectTimeout, MinBackgroundDeadline);
         var wasRunning = _refresh.IsRunning;
         var refresh = _refresh.RunAsync(ct => _requests.RequestAsync(trigger, foreground, ct), deadline, _disposed.Token);
@@ -271,7 +278,7 @@ internal sealed class DatabaseCredentialCache : IAsyncDisposable, ICredentialGau
     // A timed-out refresh already took its deadline: the next open starts a new one (issue 16, item 9).
     private TimeSpan OnRefreshFailed(FlightFailure failure)
     {
-        var retryIn = _schedule.AfterFailure(failure, _policy.Jitter ? _policy.Random : null);
+        var retryIn = _schedule.AfterFailure(failure, _policy.Jitter ? _policy.Random : null, unattended: _trigger == Unattended);
         return failure.TimedOut ? TimeSpan.Zero : retryIn;
     }
 

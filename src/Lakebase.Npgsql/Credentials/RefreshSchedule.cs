@@ -79,16 +79,17 @@ internal sealed class RefreshSchedule : IAsyncDisposable
 
     /// <summary>
     /// After a failed refresh: how long until the next try (<see cref="Backoff"/>), recorded in the state and logged, and
-    /// for a transient failure the timer armed for it.
+    /// for a transient failure the timer armed for it. <paramref name="unattended"/>: nobody waited on the failed fetch
+    /// and it made a single request (warm-up, readiness), so a rate limit backs it off over the longer window.
     /// </summary>
-    public TimeSpan AfterFailure(FlightFailure failure, Random? jitter)
+    public TimeSpan AfterFailure(FlightFailure failure, Random? jitter, bool unattended = false)
     {
         var error = failure.Error as LakebaseCredentialException;
         var transient = failure.TimedOut || error?.IsTransient == true;
         // Rate limiting grows its own, longer backoff: the limit is the fleet's, and what it refused it can serve
         // only spread over minutes. Other failures keep the general formula.
         var retryIn = error?.Reason == LakebaseCredentialError.RateLimited
-            ? Backoff.RateLimited(failure.ConsecutiveFailures, error.RetryAfter, jitter)
+            ? Backoff.RateLimited(failure.ConsecutiveFailures, error.RetryAfter, jitter, unattended)
             : Backoff.Delay(failure.ConsecutiveFailures, transient, error?.RetryAfter, jitter);
         DatabaseCredential? current;
         lock (_state.Gate)

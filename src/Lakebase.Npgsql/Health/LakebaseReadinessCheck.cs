@@ -15,10 +15,12 @@ internal sealed class LakebaseReadinessCheck(Func<LakebaseDataSource> dataSource
         var status = source.GetCredentialStatus();
 
         // Not ready, and nothing may ever open a connection while the load balancer holds traffic off: ask for the
-        // credential in the background (single flight; a remembered failure answers at once until its backoff ends).
+        // credential in the background. Nobody waits on it, so it makes one request and a refusal is remembered for
+        // its backoff (minutes when rate-limited): a fleet rolling out does not retry in step, and probes inside the
+        // window ask nothing.
         if (status.State is LakebaseCredentialState.NotRequested or LakebaseCredentialState.Unavailable)
         {
-            _ = source.Credentials.GetPasswordAsync(CancellationToken.None).AsTask().ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+            _ = source.Credentials.PrefetchAsync(CancellationToken.None).ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
         }
 
         var data = new Dictionary<string, object> { ["endpoint"] = status.Target, ["state"] = status.State.ToString() };

@@ -25,6 +25,20 @@ internal static class Backoff
     /// <summary>The largest cap after repeated rate limiting.</summary>
     public static readonly TimeSpan MaxRateLimited = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// The cap after a fetch nobody waits on (the host's warm-up, the readiness probe's) was refused for rate limiting.
+    /// It made one request and will not retry in line, so its next one can be spread as far as the limit needs:
+    /// 1,000 instances starting together against a burst of 100 and 300 a minute get 900 refusals; spread uniformly over
+    /// W, they come back at 900 / W, and the rollout minute stays at or below 1.2 requests per instance only when
+    /// 900 * 60 s / W &lt;= 200, that is W &gt;= 4.5 minutes. Five minutes leaves a margin, and the limit serves the
+    /// 180 a minute that come back (it refills 300). The cost: an instance refused alone stays not-ready for up to
+    /// Retry-After plus five minutes (2.5 on average).
+    /// </summary>
+    public static readonly TimeSpan FirstRateLimitedUnattended = TimeSpan.FromMinutes(5);
+
+    /// <summary>The largest cap after repeated rate limiting of fetches nobody waits on.</summary>
+    public static readonly TimeSpan MaxRateLimitedUnattended = TimeSpan.FromMinutes(10);
+
     /// <summary>The largest cap after any other failure (401, 403, 404, <c>invalid_client</c>, a bad answer).</summary>
     public static readonly TimeSpan MaxPermanent = TimeSpan.FromMinutes(5);
 
@@ -53,12 +67,14 @@ internal static class Backoff
     /// <summary>
     /// The wait after the <paramref name="failures"/>-th consecutive refusal for rate limiting: <c>Retry-After</c> as a
     /// floor plus a uniform draw below a cap that starts at <see cref="FirstRateLimited"/> and doubles up to
-    /// <see cref="MaxRateLimited"/>. <paramref name="random"/> null means no jitter (the cap itself).
+    /// <see cref="MaxRateLimited"/> (<see cref="FirstRateLimitedUnattended"/> up to <see cref="MaxRateLimitedUnattended"/>
+    /// when nobody waits on the fetch). <paramref name="random"/> null means no jitter (the cap itself).
     /// </summary>
-    public static TimeSpan RateLimited(int failures, TimeSpan? retryAfter, Random? random)
+    public static TimeSpan RateLimited(int failures, TimeSpan? retryAfter, Random? random, bool unattended = false)
     {
-        var exponential = FirstRateLimited * Math.Pow(2, Math.Clamp(failures - 1, 0, 20));
-        var cap = exponential < MaxRateLimited ? exponential : MaxRateLimited;
+        var (first, max) = unattended ? (FirstRateLimitedUnattended, MaxRateLimitedUnattended) : (FirstRateLimited, MaxRateLimited);
+        var exponential = first * Math.Pow(2, Math.Clamp(failures - 1, 0, 20));
+        var cap = exponential < max ? exponential : max;
         return Above(RetryAfter(retryAfter), cap, random);
     }
 

@@ -85,4 +85,25 @@ public sealed class RolloutRetryTests : CacheTestBase
         await WaitUntil(() => jittered.Generation == 2);
         Assert.Equal(4, _api.Requests);
     }
+
+    [Fact]
+    public async Task A_fetch_nobody_waits_on_makes_one_request_and_a_429_backs_it_off_over_five_minutes_not_the_connect_timeout()
+    {
+        var cache = NewCache(new CredentialCachePolicy { ConnectTimeout = ConnectTimeout, Random = new FixedRandom(0.5) });
+        _api.Failure = () => FakeCredentialApi.RateLimited(RetryAfter);
+
+        // Warm-up or readiness: one request, refused, and no retry in line (an open would retry within its 30 s).
+        var error = await Assert.ThrowsAsync<LakebaseCredentialException>(() => cache.PrefetchAsync(Ct));
+        Assert.Equal(LakebaseCredentialError.RateLimited, error.Reason);
+        AssertNothingRequested(cache, 1);
+
+        // Remembered for 1 s + half of five minutes (151 s): fetches inside the window, and the timer, ask nothing.
+        _clock.Advance(TimeSpan.FromSeconds(150));
+        await Assert.ThrowsAsync<LakebaseCredentialException>(() => cache.PrefetchAsync(Ct));
+        AssertNothingRequested(cache, 1);
+
+        _api.Failure = null;
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal("token-2", (await cache.PrefetchAsync(Ct)).Token);
+    }
 }

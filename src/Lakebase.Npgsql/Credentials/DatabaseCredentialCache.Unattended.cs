@@ -1,0 +1,32 @@
+using Lakebase.Npgsql.Resilience;
+
+namespace Lakebase.Npgsql.Credentials;
+
+/// <summary>Fetches nobody waits on: "who waits decides how eagerly to retry".</summary>
+internal sealed partial class DatabaseCredentialCache
+{
+    // The trigger of a fetch with nobody waiting on it (warm-up, readiness): one request, and a refusal for rate limiting
+    // is remembered over Backoff's unattended window instead of being retried within a connect timeout.
+    private const string Unattended = "unattended";
+
+    /// <summary>
+    /// The credential for a fetch nobody waits on (the host's warm-up, the readiness probe): the cached one, else a single
+    /// request, never retried in line. A refusal is remembered (a rate limit over <see cref="Backoff.RateLimited"/>'s
+    /// unattended window, minutes long) and calls inside it fail at once without asking the workspace.
+    /// </summary>
+    public async Task<DatabaseCredential> PrefetchAsync(CancellationToken cancellationToken)
+    {
+        Task<DatabaseCredential> refresh;
+        lock (_state.Gate)
+        {
+            if (_state.Serving is { } stored && _time.GetUtcNow() < stored.UsableUntil)
+            {
+                return stored;
+            }
+
+            refresh = Start(Unattended);
+        }
+
+        return await WaitAsync(refresh, cancellationToken).ConfigureAwait(false);
+    }
+}

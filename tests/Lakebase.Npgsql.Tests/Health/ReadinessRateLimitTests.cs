@@ -1,0 +1,87 @@
+using System.Net;
+using System.Text;
+using Lakebase.Npgsql.Health;
+using Lakebase.Npgsql.Tests.Credentials;
+using Lakebase.TestUtilities;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Lakebase.Npgsql.Tests.Health;
+
+/// <summary>
+/// Issue 19, target 4: who waits decides how eagerly to retry. The readiness probe's fetch has nobody waiting on it, so a
+/// 429 is not retried within a connect timeout (that retry is what doubles a rollout's load): it is remembered for the
+/// rate-limited backoff, the instance stays not-ready, and probes inside the window ask the workspace nothing. On a fake clock.
+/// </summary>
+public sealed class ReadinessRateLimitTests
+{
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(30);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_probe_refused_with_429_makes_one_request_stays_not_ready_and_asks_nothing_until_its_backoff_ends()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
+        var api = new RateLimitingApi(clock);
+        using var http = new HttpClient(api);
+        await using var dataSource = new LakebaseDataSourceBuilder("projects/p/branches/b/endpoints/e", new LakebaseOAuthOptions { WorkspaceHost = "https://workspace.example", Token = "dapi0123456789abcdef0123456789abcdef" })
+            .Host("db.example").Username("app").ConnectTimeout(ConnectTimeout).UseHttpClient(http).UseTimeProvider(clock).ReadEnvironment(false)
+            .WithVariables(_ => null)
+            .Build();
+        var readiness = new LakebaseReadinessCheck(() => dataSource);
+
+        Assert.Equal(HealthStatus.Unhealthy, (await ProbeAsync(readiness)).Status);
+        await Poll.UntilAsync(() => api.Requests == 1 && dataSource.GetCredentialStatus() is { LastError: not null, IsRefreshing: false }, cancellationToken: Ct);
+        var retryAt = dataSource.GetCredentialStatus().NextRefreshAt!.Value;
+        Assert.True(retryAt - clock.GetUtcNow() >= RateLimitingApi.RetryAfter, "Retry-After is a floor");
+
+        // A probe every 10 s for a connect timeout and more: no in-line retry, no request, still not ready.
+        for (var probe = 0; probe < 4 && clock.GetUtcNow() + TimeSpan.FromSeconds(10) < retryAt; probe++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(10));
+            Assert.Equal(HealthStatus.Unhealthy, (await ProbeAsync(readiness)).Status);
+            Assert.False(dataSource.GetCredentialStatus().IsRefreshing);
+            Assert.Equal(1, api.Requests);
+        }
+
+        // Once the backoff ends the next probe asks again, and the instance becomes ready.
+        api.Refuse = false;
+        clock.Advance(retryAt - clock.GetUtcNow());
+        await ProbeAsync(readiness);
+        await Poll.UntilAsync(() => dataSource.GetCredentialStatus().State == LakebaseCredentialState.Valid, cancellationToken: Ct);
+        Assert.Equal(HealthStatus.Healthy, (await ProbeAsync(readiness)).Status);
+        Assert.Equal(2, api.Requests);
+    }
+
+    private static Task<HealthCheckResult> ProbeAsync(LakebaseReadinessCheck check) =>
+        check.CheckHealthAsync(new HealthCheckContext { Registration = new HealthCheckRegistration("ready", check, HealthStatus.Unhealthy, ["ready"]) }, Ct);
+
+    /// <summary>The credential API: 429 with Retry-After while <see cref="Refuse"/>, else an hour-long credential.</summary>
+    private sealed class RateLimitingApi(TimeProvider clock) : HttpMessageHandler
+    {
+        public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(1);
+        private int _requests;
+
+        public volatile bool Refuse = true;
+
+        public int Requests => Volatile.Read(ref _requests);
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _requests);
+            if (Refuse)
+            {
+                var refused = FailureBackoffTests.Json(HttpStatusCode.TooManyRequests, """{"error_code":"REQUEST_LIMIT_EXCEEDED","message":"rate limited"}""");
+                refused.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(RetryAfter);
+                return Task.FromResult(refused);
+            }
+
+            var now = clock.GetUtcNow();
+            var body = $$"""{"token":"lbdb_test","expire_time":"{{now.AddHours(1).UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}}"}""";
+            var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+            response.Headers.Date = now;
+            return Task.FromResult(response);
+        }
+    }
+}
