@@ -152,6 +152,20 @@ public sealed class LakebaseDataSource : DbDataSource
         })).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The database credential connections log in with, for another client (<c>psql</c>, <c>pg_dump</c>, another driver):
+    /// the cached one, with no request, while it is usable; else fetched as an open fetches it, within the connect timeout.
+    /// </summary>
+    /// <param name="cancellationToken">Abandons the wait (not a fetch other callers share).</param>
+    /// <returns>The user, the token and its expiry.</returns>
+    /// <exception cref="LakebaseCredentialException">No credential could be obtained.</exception>
+    public async ValueTask<LakebaseDatabaseCredential> GetDatabaseCredentialAsync(CancellationToken cancellationToken = default)
+    {
+        var username = await Use().UsernameAsync(cancellationToken).ConfigureAwait(false);
+        var credential = await _parts.Credentials.GetCredentialAsync(cancellationToken).ConfigureAwait(false);
+        return new LakebaseDatabaseCredential(username, credential.Token, credential.ExpiresAt);
+    }
+
     /// <summary>Creates an unopened connection. Open it with <see cref="OpenAsync(NpgsqlConnection, CancellationToken)"/> to get the retry after a rejected login.</summary>
     /// <returns>A new connection.</returns>
     public new NpgsqlConnection CreateConnection() => GetNpgsqlDataSource().CreateConnection();

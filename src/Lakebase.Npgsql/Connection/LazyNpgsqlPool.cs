@@ -108,7 +108,7 @@ internal sealed class LazyNpgsqlPool(LakebaseDataSourceParts parts)
         }
     }
 
-    private Task<string> UsernameAsync(CancellationToken cancellationToken) =>
+    public Task<string> UsernameAsync(CancellationToken cancellationToken) =>
         parts.Connection.Username is { } configuredUser ? Task.FromResult(configuredUser) : _user.GetAsync(cancellationToken);
 
     // Synchronous callers (EF Core creates its DbConnection synchronously) wait for the lookups, bounded by the connect

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Text;
 using Lakebase.Npgsql.Health;
 using Lakebase.Npgsql.Tests.Credentials;
 using Lakebase.TestUtilities;
@@ -23,7 +21,7 @@ public sealed class ReadinessRateLimitTests
     public async Task A_probe_refused_with_429_makes_one_request_stays_not_ready_and_asks_nothing_until_its_backoff_ends()
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
-        var api = new RateLimitingApi(clock);
+        var api = new CredentialApiHandler(clock) { Refuse = true };
         using var http = new HttpClient(api);
         await using var dataSource = new LakebaseDataSourceBuilder("projects/p/branches/b/endpoints/e", new LakebaseOAuthOptions { WorkspaceHost = "https://workspace.example", Token = "dapi0123456789abcdef0123456789abcdef" })
             .Host("db.example").Username("app").ConnectTimeout(ConnectTimeout).UseHttpClient(http).UseTimeProvider(clock).ReadEnvironment(false)
@@ -34,7 +32,7 @@ public sealed class ReadinessRateLimitTests
         Assert.Equal(HealthStatus.Unhealthy, (await ProbeAsync(readiness)).Status);
         await Poll.UntilAsync(() => api.Requests == 1 && dataSource.GetCredentialStatus() is { LastError: not null, IsRefreshing: false }, cancellationToken: Ct);
         var retryAt = dataSource.GetCredentialStatus().NextRefreshAt!.Value;
-        Assert.True(retryAt - clock.GetUtcNow() >= RateLimitingApi.RetryAfter, "Retry-After is a floor");
+        Assert.True(retryAt - clock.GetUtcNow() >= CredentialApiHandler.RetryAfter, "Retry-After is a floor");
 
         // A probe every 10 s for a connect timeout and more: no in-line retry, no request, still not ready.
         for (var probe = 0; probe < 4 && clock.GetUtcNow() + TimeSpan.FromSeconds(10) < retryAt; probe++)
@@ -56,32 +54,4 @@ public sealed class ReadinessRateLimitTests
 
     private static Task<HealthCheckResult> ProbeAsync(LakebaseReadinessCheck check) =>
         check.CheckHealthAsync(new HealthCheckContext { Registration = new HealthCheckRegistration("ready", check, HealthStatus.Unhealthy, ["ready"]) }, Ct);
-
-    /// <summary>The credential API: 429 with Retry-After while <see cref="Refuse"/>, else an hour-long credential.</summary>
-    private sealed class RateLimitingApi(TimeProvider clock) : HttpMessageHandler
-    {
-        public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(1);
-        private int _requests;
-
-        public volatile bool Refuse = true;
-
-        public int Requests => Volatile.Read(ref _requests);
-
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            Interlocked.Increment(ref _requests);
-            if (Refuse)
-            {
-                var refused = FailureBackoffTests.Json(HttpStatusCode.TooManyRequests, """{"error_code":"REQUEST_LIMIT_EXCEEDED","message":"rate limited"}""");
-                refused.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(RetryAfter);
-                return Task.FromResult(refused);
-            }
-
-            var now = clock.GetUtcNow();
-            var body = $$"""{"token":"lbdb_test","expire_time":"{{now.AddHours(1).UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}}"}""";
-            var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-            response.Headers.Date = now;
-            return Task.FromResult(response);
-        }
-    }
 }
