@@ -12,9 +12,9 @@ namespace Lakebase.Reliability.Tests;
 /// at most one request in any minute, and (2) the chance that a given instance's k-th refresh lands in a given minute is
 /// at most 1/18: the density of a sum of independent delays is at most the largest density of one of them,
 /// 1/(48 - 30) per minute. The count in a minute is therefore dominated by Binomial(50, 1/18) (mean 2.8):
-/// P(X >= 15) = 5.2e-8 per minute, 9.3e-6 over 180 minutes by the union bound. The test asserts at most 14, against
-/// exactly 50 without jitter (all at 80 %), and 50 in the rollout minute either way. (Seeds are fixed, so a run is
-/// repeatable too; the bound says any seed passes.)
+/// P(X >= 15) = 5.2e-8 per minute, 9.3e-6 over 180 minutes by the union bound. The test asserts at most 14, and
+/// exactly 50 in the rollout minute. (The instances are built with the public builder, so their jitter is not seeded;
+/// the bound says any draw passes.)
 /// </remarks>
 public sealed class FleetSimulationTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -29,15 +29,11 @@ public sealed class FleetSimulationTests(ITestOutputHelper output) : IAsyncLifet
     public async Task With_jitter_refreshes_spread_out_and_no_open_fails()
     {
         var withJitter = await RunAsync(FleetVariant.UseLakebase);
-        var withoutJitter = await RunAsync(FleetVariant.UseLakebaseWithoutJitter);
 
         Assert.Equal(Instances, withJitter.RequestsPerMinute[0]); // the rollout: one request per instance
         Assert.InRange(withJitter.SteadyPeakPerMinute, 1, SteadyPeakBound);
         Assert.Equal(0, withJitter.FailedOpens);
         Assert.Equal(0, withJitter.TooManyRequests);
-
-        Assert.Equal(Instances, withoutJitter.SteadyPeakPerMinute); // in step: the whole fleet in one minute, every 48 minutes
-        Assert.Equal(0, withoutJitter.FailedOpens);
     }
 
     [Fact]

@@ -6,8 +6,12 @@ public enum FleetVariant
     /// <summary>The plugin's cache: refresh at a jittered 50-80 % of the lifetime.</summary>
     UseLakebase,
 
-    /// <summary>The plugin's cache with jitter off: every instance at 80 %.</summary>
-    UseLakebaseWithoutJitter,
+    /// <summary>
+    /// A host with the readiness check: each instance is its own service collection (<c>AddLakebaseDataSource</c> +
+    /// <c>AddHealthChecks().AddLakebaseReadiness()</c>), probed every 10 simulated seconds; the load balancer sends it
+    /// user opens only once a probe said ready. The credential is fetched by the probe (nobody waits on it).
+    /// </summary>
+    Readiness,
 
     /// <summary>The Databricks guide's samples: a credential request per new physical connection, connections recycled after 45 minutes.</summary>
     GuidePerConnection,
@@ -22,6 +26,8 @@ public enum FleetVariant
 /// <param name="Opens">Connection opens the instances made.</param>
 /// <param name="FailedOpens">Opens that got no password.</param>
 /// <param name="WallClock">How long the simulation took for real.</param>
+/// <param name="HeldOffOpens">Opens the load balancer did not send because the instance was not ready (readiness variant).</param>
+/// <param name="AllReadyAfter">When every instance had been probed ready (readiness variant); null if some never were.</param>
 public sealed record FleetResult(
     FleetVariant Variant,
     int Instances,
@@ -30,7 +36,9 @@ public sealed record FleetResult(
     long TooManyRequests,
     long Opens,
     long FailedOpens,
-    TimeSpan WallClock)
+    TimeSpan WallClock,
+    long HeldOffOpens = 0,
+    TimeSpan? AllReadyAfter = null)
 {
     /// <summary>The rollout: the first minutes, when every instance starts together.</summary>
     public const int RolloutMinutes = 5;

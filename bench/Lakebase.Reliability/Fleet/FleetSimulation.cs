@@ -1,10 +1,6 @@
 using System.Diagnostics;
 using Lakebase.Emulator;
 using Lakebase.Npgsql;
-using Lakebase.Npgsql.Authentication;
-using Lakebase.Npgsql.Configuration;
-using Lakebase.Npgsql.Credentials;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Lakebase.Reliability.Fleet;
@@ -31,22 +27,28 @@ public sealed record FleetOptions(
     public static readonly TimeSpan GuideConnectionLifetime = TimeSpan.FromMinutes(45);
 
     public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often the load balancer asks an instance's readiness endpoint (readiness variant).</summary>
+    public static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>
 /// N application instances started together (a rollout) against one emulator whose credential API is rate-limited,
-/// on a fake clock shared with the emulator: hours pass in seconds. Each instance drives the real credential client
-/// (real HTTP on loopback) through its own <see cref="DatabaseCredentialCache"/>, or, for the guide's pattern, asks
-/// for a credential per physical connection. The clock moves only when no request is in flight, so a slow machine
-/// changes the wall-clock time, not the figures.
+/// on a fake clock shared with the emulator: hours pass in seconds. Each instance is what a user builds, on the public
+/// API only: a <see cref="LakebaseDataSource"/> from <see cref="LakebaseDataSourceBuilder"/> (or, for the readiness
+/// variant, from <c>AddLakebaseDataSource</c> in its own service collection) with the fleet's clock and HTTP client, the
+/// host and user set so no lookup happens; or, for the guide's pattern, a credential request per physical connection.
+/// The clock moves only when no request is in flight, so a slow machine changes the wall-clock time, not the figures.
 /// </summary>
 public sealed class FleetSimulation : IAsyncDisposable
 {
+    private const string User = "fleet@example.com";
+    private static readonly TimeSpan SettleTimeout = TimeSpan.FromMinutes(2);
     private readonly FakeTimeProvider _clock;
     private readonly LakebaseEmulator _emulator;
     private readonly HttpClient _http;
     private readonly string _bearer;
-    private int _busy;
+    private readonly InFlight _inFlight;
 
     private FleetSimulation(FakeTimeProvider clock, LakebaseEmulator emulator, string bearer)
     {
@@ -54,15 +56,17 @@ public sealed class FleetSimulation : IAsyncDisposable
         _emulator = emulator;
         _bearer = bearer;
 
-        // Loopback, but a thousand instances must not open a thousand sockets at once on a 2-core box.
-        _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 32 });
+        // Loopback, but a thousand instances must not open a thousand sockets at once on a 2-core box. Every request
+        // of every instance goes through this client, so it also counts what is in flight.
+        _inFlight = new InFlight(new SocketsHttpHandler { MaxConnectionsPerServer = 32 });
+        _http = new HttpClient(_inFlight);
     }
 
     public static async Task<FleetSimulation> StartAsync(CancellationToken cancellationToken)
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var options = new LakebaseEmulatorOptions { TimeProvider = clock };
-        var user = EmulatedPrincipal.CreateUser("fleet@example.com");
+        var user = EmulatedPrincipal.CreateUser(User);
         options.Principals.Add(user);
         var emulator = await LakebaseEmulator.StartAsync(options, cancellationToken).ConfigureAwait(false);
         return new FleetSimulation(clock, emulator, user.PersonalAccessToken!);
@@ -73,16 +77,13 @@ public sealed class FleetSimulation : IAsyncDisposable
         var wall = Stopwatch.StartNew();
         _emulator.Faults.RateLimitCredentials(options.RateLimitPerMinute, options.RateLimitBurst);
         _emulator.Counters.Reset();
-        var client = new DatabaseCredentialClient(() => _http, _emulator.WorkspaceUrl, new BearerTokenSource(_bearer), LakebaseEndpointName.Parse(_emulator.EndpointName), _clock);
-        var instances = Enumerable.Range(0, options.Instances)
-            .Select(i => variant == FleetVariant.GuidePerConnection
-                ? (IFleetInstance)new GuideInstance(this, client, options.ConnectionsPerInstance)
-                : new CachedInstance(this, client, i, jitter: variant == FleetVariant.UseLakebase))
-            .ToArray();
+        var instances = Enumerable.Range(0, options.Instances).Select(_ => NewInstance(variant, options)).ToArray();
 
         var step = options.Step ?? TimeSpan.FromSeconds(1);
         var perMinute = new List<long>();
         long countedRequests = 0;
+        long heldOff = 0;
+        TimeSpan? allReady = null;
         var pending = new List<Task>();
 
         try
@@ -90,16 +91,32 @@ public sealed class FleetSimulation : IAsyncDisposable
             for (var elapsed = TimeSpan.Zero; elapsed < options.Duration; elapsed += step)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-
-                // Opens due in this step; at zero every instance opens together (the rollout).
                 var stepEnd = elapsed + step;
+
+                // The load balancer's probes, all in phase from the start (the harshest case): every instance starts at once.
+                if (variant == FleetVariant.Readiness && elapsed.Ticks % FleetOptions.ProbeInterval.Ticks < step.Ticks)
+                {
+                    await Task.WhenAll(instances.Select(i => i.ProbeAsync())).ConfigureAwait(false);
+                    if (allReady is null && instances.All(i => i.IsReady))
+                    {
+                        allReady = elapsed;
+                    }
+                }
+
+                // Opens due in this step; at zero every instance opens together (the rollout). A not-ready instance gets none.
                 for (var i = 0; i < instances.Length; i++)
                 {
                     var offset = FleetOptions.OpenInterval * i / instances.Length;
-                    var due = elapsed == TimeSpan.Zero || (elapsed > TimeSpan.Zero && OpensIn(offset, elapsed, stepEnd));
-                    if (due)
+                    if (elapsed == TimeSpan.Zero || OpensIn(offset, elapsed, stepEnd))
                     {
-                        pending.Add(instances[i].OpenAsync());
+                        if (instances[i].IsReady)
+                        {
+                            pending.Add(instances[i].OpenAsync());
+                        }
+                        else
+                        {
+                            heldOff++;
+                        }
                     }
                 }
 
@@ -139,7 +156,9 @@ public sealed class FleetSimulation : IAsyncDisposable
             _emulator.Counters.TooManyRequests,
             instances.Sum(i => i.Opens),
             instances.Sum(i => i.FailedOpens),
-            wall.Elapsed);
+            wall.Elapsed,
+            heldOff,
+            allReady);
     }
 
     public async ValueTask DisposeAsync()
@@ -148,9 +167,41 @@ public sealed class FleetSimulation : IAsyncDisposable
         await _emulator.DisposeAsync().ConfigureAwait(false);
     }
 
+    private IFleetInstance NewInstance(FleetVariant variant, FleetOptions options)
+    {
+        if (variant == FleetVariant.GuidePerConnection)
+        {
+            return new GuideInstance(_http, _emulator.WorkspaceUrl, _emulator.EndpointName, _bearer, _clock, options.ConnectionsPerInstance);
+        }
+
+        var clock = new InstanceClock(_clock);
+        var oauth = new LakebaseOAuthOptions { WorkspaceHost = _emulator.WorkspaceUrl.ToString(), Token = _bearer };
+
+        // What a user's data source is, minus what would reach beyond the credential API: the host and user are set
+        // (no lookups), the environment is not read, and the fleet's clock and HTTP client are used.
+        void Configure(LakebaseDataSourceBuilder builder) => builder
+            .Host(_emulator.Host).Port(_emulator.Port).Username(User)
+            .ConnectTimeout(FleetOptions.ConnectTimeout)
+            .UseTimeProvider(clock).UseHttpClient(_http).ReadEnvironment(false);
+
+        if (variant == FleetVariant.Readiness)
+        {
+            return new ReadinessInstance(Configure, _emulator.EndpointName, oauth, clock);
+        }
+
+        var builder = new LakebaseDataSourceBuilder(_emulator.EndpointName, oauth);
+        Configure(builder);
+        return new CachedInstance(builder.Build(), clock);
+    }
+
     // Whether offset + k * interval falls in [from, to) for some k >= 1.
     private static bool OpensIn(TimeSpan offset, TimeSpan from, TimeSpan to)
     {
+        if (from == TimeSpan.Zero)
+        {
+            return false;
+        }
+
         var interval = FleetOptions.OpenInterval.Ticks;
         var k = (from.Ticks - offset.Ticks + interval - 1) / interval;
         var at = offset.Ticks + (Math.Max(1, k) * interval);
@@ -163,7 +214,7 @@ public sealed class FleetSimulation : IAsyncDisposable
     private async Task SettleAsync(IFleetInstance[] instances)
     {
         var waited = Stopwatch.StartNew();
-        while (Volatile.Read(ref _busy) != 0 || !instances.All(i => i.IsSettled))
+        while (_inFlight.Count != 0 || !instances.All(i => i.IsSettled))
         {
             if (waited.Elapsed > SettleTimeout)
             {
@@ -174,153 +225,23 @@ public sealed class FleetSimulation : IAsyncDisposable
         }
     }
 
-    private static readonly TimeSpan SettleTimeout = TimeSpan.FromMinutes(2);
-
-    // The status says whether a refresh is under way, as health output and diagnostics see it.
-    private static bool IsRefreshing(DatabaseCredentialCache cache) =>
-        cache.GetStatus(string.Empty, string.Empty).IsRefreshing;
-
-    private async Task<T> Tracked<T>(Func<Task<T>> request)
+    /// <summary>Counts the requests in flight through the fleet's HTTP client.</summary>
+    private sealed class InFlight(HttpMessageHandler inner) : DelegatingHandler(inner)
     {
-        Interlocked.Increment(ref _busy);
-        try
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
-            return await request().ConfigureAwait(false);
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _busy);
-        }
-    }
-
-    private interface IFleetInstance : IAsyncDisposable
-    {
-        long Opens { get; }
-
-        long FailedOpens { get; }
-
-        /// <summary>Whether nothing of this instance can reach the API until the clock moves (idle, or every wait asleep on the clock).</summary>
-        bool IsSettled { get; }
-
-        Task OpenAsync();
-    }
-
-    /// <summary>An instance using the plugin's cache: an open is a password lookup.</summary>
-    private sealed class CachedInstance : IFleetInstance
-    {
-        private readonly DatabaseCredentialCache _cache;
-        private readonly InstanceClock _clock;
-        private long _opens;
-        private long _failed;
-
-        public CachedInstance(FleetSimulation fleet, DatabaseCredentialClient client, int seed, bool jitter)
-        {
-            _clock = new InstanceClock(fleet._clock);
-            _cache = new DatabaseCredentialCache(
-                ct => fleet.Tracked(() => client.GenerateAsync(ct)),
-                $"instance {seed}",
-                new CredentialCachePolicy { Jitter = jitter, Random = new Random(seed), ConnectTimeout = FleetOptions.ConnectTimeout },
-                _clock,
-                NullLogger.Instance);
-        }
-
-        public long Opens => Interlocked.Read(ref _opens);
-
-        public long FailedOpens => Interlocked.Read(ref _failed);
-
-        // A refresh is marked running the moment it starts (in an open, or in the timer callback the clock runs inside
-        // Advance), before its request reaches the API on the thread pool; a running one is settled only while it
-        // waits out a Retry-After or backoff on the clock. Only an open waits on a refresh, so open tasks need no count.
-        public bool IsSettled => !IsRefreshing(_cache) || _clock.Sleeping > 0;
-
-        public async Task OpenAsync()
-        {
-            Interlocked.Increment(ref _opens);
+            Interlocked.Increment(ref _count);
             try
             {
-                await _cache.GetPasswordAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is LakebaseCredentialException or TimeoutException)
-            {
-                Interlocked.Increment(ref _failed);
-            }
-        }
-
-        public ValueTask DisposeAsync() => _cache.DisposeAsync();
-    }
-
-    /// <summary>
-    /// The guide's pattern: every new physical connection asks for a credential (retrying 429/503 as the Databricks SDKs
-    /// do, within the connect timeout); each of the instance's connections is recycled after 45 minutes.
-    /// </summary>
-    private sealed class GuideInstance(FleetSimulation fleet, DatabaseCredentialClient client, int connections) : IFleetInstance
-    {
-        private readonly DateTimeOffset?[] _openedAt = new DateTimeOffset?[connections];
-        private readonly InstanceClock _clock = new(fleet._clock);
-        private long _opens;
-        private long _failed;
-        private int _waiting;
-
-        public long Opens => Interlocked.Read(ref _opens);
-
-        public long FailedOpens => Interlocked.Read(ref _failed);
-
-        // Every open still under way is asleep between attempts (its request count is the fleet's busy count).
-        public bool IsSettled => Volatile.Read(ref _waiting) == _clock.Sleeping;
-
-        public async Task OpenAsync()
-        {
-            // Each pool check: connections that are missing or past their lifetime are opened anew.
-            var now = fleet._clock.GetUtcNow();
-            var opens = new List<Task>();
-            for (var c = 0; c < _openedAt.Length; c++)
-            {
-                if (_openedAt[c] is not { } opened || now - opened >= FleetOptions.GuideConnectionLifetime)
-                {
-                    _openedAt[c] = now; // the slot is being filled; a failure clears it
-                    opens.Add(OpenConnectionAsync(c));
-                }
-            }
-
-            await Task.WhenAll(opens).ConfigureAwait(false);
-        }
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-
-        private async Task OpenConnectionAsync(int slot)
-        {
-            Interlocked.Increment(ref _opens);
-            Interlocked.Increment(ref _waiting);
-            var started = fleet._clock.GetUtcNow();
-            try
-            {
-                for (var attempt = 1; ; attempt++)
-                {
-                    try
-                    {
-                        await fleet.Tracked(() => client.GenerateAsync(CancellationToken.None)).ConfigureAwait(false);
-                        return;
-                    }
-                    catch (LakebaseCredentialException e) when (e.IsTransient)
-                    {
-                        var delay = e.RetryAfter ?? TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, attempt)));
-                        if (fleet._clock.GetUtcNow() + delay - started >= FleetOptions.ConnectTimeout)
-                        {
-                            throw;
-                        }
-
-                        await Task.Delay(delay, _clock).ConfigureAwait(false);
-                    }
-                }
-            }
-            catch (LakebaseCredentialException)
-            {
-                Interlocked.Increment(ref _failed);
-                _openedAt[slot] = null;
+                return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
-                Interlocked.Decrement(ref _waiting);
+                Interlocked.Decrement(ref _count);
             }
         }
     }

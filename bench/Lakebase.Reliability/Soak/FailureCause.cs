@@ -1,5 +1,4 @@
 using Lakebase.Npgsql;
-using Lakebase.Npgsql.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
