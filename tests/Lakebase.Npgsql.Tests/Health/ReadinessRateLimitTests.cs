@@ -52,6 +52,24 @@ public sealed class ReadinessRateLimitTests
         Assert.Equal(2, api.Requests);
     }
 
+    [Fact]
+    public async Task A_warm_up_refused_with_429_makes_one_request_and_returns_at_once_instead_of_retrying_in_line()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
+        var api = new CredentialApiHandler(clock) { Refuse = true };
+        using var http = new HttpClient(api);
+        await using var dataSource = new LakebaseDataSourceBuilder("projects/p/branches/b/endpoints/e", new LakebaseOAuthOptions { WorkspaceHost = "https://workspace.example", Token = "dapi0123456789abcdef0123456789abcdef" })
+            .Host("db.example").Username("app").ConnectTimeout(ConnectTimeout).UseHttpClient(http).UseTimeProvider(clock).ReadEnvironment(false)
+            .WithVariables(_ => null)
+            .Build();
+
+        // The fake clock does not move: a warm-up that waited for an in-line retry would never return.
+        var error = await Assert.ThrowsAsync<LakebaseCredentialException>(() => dataSource.WarmUpAsync(Ct).WaitAsync(TimeSpan.FromSeconds(10), Ct));
+        Assert.Equal(LakebaseCredentialError.RateLimited, error.Reason);
+        Assert.Equal(1, api.Requests);
+        Assert.Equal(LakebaseCredentialState.Unavailable, dataSource.GetCredentialStatus().State); // readiness stays not-ready
+    }
+
     private static Task<HealthCheckResult> ProbeAsync(LakebaseReadinessCheck check) =>
         check.CheckHealthAsync(new HealthCheckContext { Registration = new HealthCheckRegistration("ready", check, HealthStatus.Unhealthy, ["ready"]) }, Ct);
 }
