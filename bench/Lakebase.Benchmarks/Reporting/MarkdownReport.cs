@@ -374,8 +374,8 @@ internal static class MarkdownReport
         var costs = string.Join("; ", measured.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Form} {Format.Number(m.ExtraUs, "+0.00;-0.00")} µs and {Format.Number(m.ExtraBytes, "+#,0;-#,0;0")} bytes")));
         md.AppendLine(
             $"- **Per-context configuration.** Against `UseNpgsql(dataSource)` doing the same surrounding work, per DbContext: {costs}" +
-            " (scenario 5, paired). What each form still adds beyond `UseNpgsql(dataSource)`: a second `NpgsqlOptionsExtension` copy for the execution strategy (`ExecutionStrategy(...)` clones the provider's options extension; the callback and its factory are cached), " +
-            "and the Lakebase options extension (one per data source, cached) added to the options; `UseLakebase()` also resolves the data source from the scope, and `UseLakebase(endpoint, oauth, configure)` runs the configure callback into fresh settings (`LakebaseEfSettings` with its `LakebaseConnectionOptions`, the builder, and a closure per setting call in Lakebase.Npgsql's shared `LakebaseConnectionOptionsBuilder`; the measured bytes are in the table), then hashes and compares those settings to find the call in the registry's table of calls it has seen.");
+            " (scenario 5, paired). What each form still adds beyond `UseNpgsql(dataSource)`: " +
+            "the Lakebase options extension (one per data source, cached) added to the options (the execution strategy and interceptors are registered once per EF Core internal service provider by that extension, not per build); `UseLakebase()` also resolves the data source from the scope, and `UseLakebase(endpoint, oauth, configure)` runs the configure callback into fresh settings (`LakebaseEfSettings` with its `LakebaseConnectionOptions`, the builder, and a closure per setting call in Lakebase.Npgsql's shared `LakebaseConnectionOptionsBuilder`; the measured bytes are in the table), then hashes and compares those settings to find the call in the registry's table of calls it has seen.");
         if (report.Crud is { } crud)
         {
             var worst = measured.Max(m => m.ExtraUs);

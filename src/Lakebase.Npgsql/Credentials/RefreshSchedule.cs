@@ -86,16 +86,22 @@ internal sealed class RefreshSchedule : IAsyncDisposable
     {
         var error = failure.Error as LakebaseCredentialException;
         var transient = failure.TimedOut || error?.IsTransient == true;
-        // Rate limiting grows its own, longer backoff: the limit is the fleet's, and what it refused it can serve
-        // only spread over minutes. Other failures keep the general formula.
-        var retryIn = error?.Reason == LakebaseCredentialError.RateLimited
-            ? Backoff.RateLimited(failure.ConsecutiveFailures, error.RetryAfter, jitter, unattended)
-            : Backoff.Delay(failure.ConsecutiveFailures, transient, error?.RetryAfter, jitter);
         DatabaseCredential? current;
+        TimeSpan retryIn;
         lock (_state.Gate)
         {
             var now = _time.GetUtcNow();
             current = _state.Current;
+
+            // Rate limiting grows its own, longer backoff: the limit is the fleet's, and what it refused it can serve
+            // only spread over minutes. That suits a refresh while a usable credential is served, and a fetch nobody
+            // waits on (the instance stays not-ready meanwhile). It does not suit opens that fail for want of any
+            // credential (a revocation during a 429 storm): they come back after Retry-After plus the transient
+            // formula's jitter, so the application is down for as long as the storm, not for minutes after it.
+            var starved = !unattended && !_state.IsUsable(current);
+            retryIn = error?.Reason == LakebaseCredentialError.RateLimited && !starved
+                ? Backoff.RateLimited(failure.ConsecutiveFailures, error.RetryAfter, jitter, unattended)
+                : Backoff.Delay(failure.ConsecutiveFailures, transient, error?.RetryAfter, jitter);
 
             // Honour Retry-After, but not past the point where the credential in hand stops being usable: half the
             // time left each round, so the last tries still land before it runs out.

@@ -40,7 +40,7 @@ public sealed class RolloutRetryTests : CacheTestBase
     }
 
     [Fact]
-    public async Task A_second_refusal_ends_the_open_and_the_next_request_waits_minutes_not_seconds()
+    public async Task A_second_refusal_ends_the_open_and_with_no_credential_to_serve_the_next_try_comes_seconds_after_retry_after()
     {
         var cache = NewCache(new CredentialCachePolicy { ConnectTimeout = ConnectTimeout, Random = new FixedRandom(0.5) });
         _api.Failure = () => FakeCredentialApi.RateLimited(RetryAfter);
@@ -53,14 +53,16 @@ public sealed class RolloutRetryTests : CacheTestBase
         Assert.Equal(LakebaseCredentialError.RateLimited, error.Reason);
         Assert.Equal(2, _api.Requests);
 
-        // The refresh backs off 1 s + half of 3 minutes: opens inside that window fail at once and ask nothing.
-        _clock.Advance(TimeSpan.FromSeconds(90));
+        // Every open fails until a credential arrives (a revocation during a 429 storm), so the backoff is not the
+        // minutes a refresh behind a valid credential waits: Retry-After plus the transient formula's jitter, 1.5 s
+        // here. Inside it an open fails at once and asks nothing; the storm over, the first open after it succeeds.
+        _clock.Advance(TimeSpan.FromSeconds(1.4));
         await Assert.ThrowsAsync<LakebaseCredentialException>(() => cache.GetPasswordAsync(Ct).AsTask());
         AssertNothingRequested(cache, 2);
-
         _api.Failure = null;
-        _clock.Advance(TimeSpan.FromSeconds(1));
+        _clock.Advance(TimeSpan.FromSeconds(0.1));
         Assert.Equal("token-3", await cache.GetPasswordAsync(Ct));
+        Assert.Equal(3, _api.Requests);
     }
 
     [Fact]
