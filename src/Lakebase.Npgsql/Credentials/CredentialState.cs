@@ -31,6 +31,9 @@ internal sealed class CredentialState(TimeProvider time)
 
     public long Generation => Interlocked.Read(ref _generation);
 
+    /// <summary>The error of the last failed refresh, kept for fetches that fail fast inside its backoff.</summary>
+    public Exception? LastFailure { get; private set; }
+
     public long ConfirmedGeneration => Interlocked.Read(ref _confirmedGeneration);
 
     public long Requests => Interlocked.Read(ref _requests);
@@ -84,6 +87,7 @@ internal sealed class CredentialState(TimeProvider time)
     public void RecordFailure(Exception error, DateTimeOffset retryAt)
     {
         _lastError = error.Message;
+        LastFailure = error;
         Interlocked.Exchange(ref _retryNotBeforeTicks, retryAt.UtcTicks);
     }
 

@@ -24,7 +24,11 @@ internal sealed partial class DatabaseCredentialCache
                 return stored;
             }
 
-            refresh = Start(Unattended);
+            // The whole window binds fetches nobody waits on; an open a user waits on is held only for the shorter
+            // window the single flight remembers (see OnRefreshFailed).
+            refresh = !_refresh.IsRunning && _state.InBackoff(_time.GetUtcNow()) && _state.LastFailure is { } failure
+                ? Task.FromException<DatabaseCredential>(failure)
+                : Start(Unattended);
         }
 
         return await WaitAsync(refresh, cancellationToken).ConfigureAwait(false);

@@ -278,7 +278,19 @@ internal sealed partial class DatabaseCredentialCache : IAsyncDisposable, ICrede
     // A timed-out refresh already took its deadline: the next open starts a new one (issue 16, item 9).
     private TimeSpan OnRefreshFailed(FlightFailure failure)
     {
-        var retryIn = _schedule.AfterFailure(failure, _policy.Jitter ? _policy.Random : null, unattended: _trigger == Unattended);
+        var jitter = _policy.Jitter ? _policy.Random : null;
+        var unattended = _trigger == Unattended;
+        var retryIn = _schedule.AfterFailure(failure, jitter, unattended);
+
+        // An unattended fetch refused for rate limiting keeps the timer and the probes off for minutes (the state's
+        // backoff), but a user's open must not fail that long for it (a warm-up without a readiness probe in front):
+        // the single flight remembers the refusal only for the transient window, then an open may ask again.
+        if (unattended && failure.Error is LakebaseCredentialException { Reason: LakebaseCredentialError.RateLimited } refused && !_state.IsUsable(_state.Current))
+        {
+            var attended = Backoff.Delay(failure.ConsecutiveFailures, transient: true, refused.RetryAfter, jitter);
+            retryIn = attended < retryIn ? attended : retryIn;
+        }
+
         return failure.TimedOut ? TimeSpan.Zero : retryIn;
     }
 

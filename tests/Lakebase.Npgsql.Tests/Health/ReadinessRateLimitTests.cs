@@ -70,6 +70,35 @@ public sealed class ReadinessRateLimitTests
         Assert.Equal(LakebaseCredentialState.Unavailable, dataSource.GetCredentialStatus().State); // readiness stays not-ready
     }
 
+    [Fact]
+    public async Task After_a_warm_up_refused_with_429_a_users_open_may_ask_again_seconds_later_while_probes_keep_the_long_window()
+    {
+        // A warm-up without a readiness probe in front of the instance: user requests arrive anyway, and must not
+        // fail for the minutes the warm-up's own backoff lasts.
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
+        var api = new CredentialApiHandler(clock) { Refuse = true };
+        using var http = new HttpClient(api);
+        await using var dataSource = new LakebaseDataSourceBuilder("projects/p/branches/b/endpoints/e", new LakebaseOAuthOptions { WorkspaceHost = "https://workspace.example", Token = "dapi0123456789abcdef0123456789abcdef" })
+            .Host("db.example").Username("app").ConnectTimeout(ConnectTimeout).UseHttpClient(http).UseTimeProvider(clock).ReadEnvironment(false)
+            .WithVariables(_ => null)
+            .Build();
+        var readiness = new LakebaseReadinessCheck(() => dataSource);
+        await Assert.ThrowsAsync<LakebaseCredentialException>(() => dataSource.WarmUpAsync(Ct).WaitAsync(TimeSpan.FromSeconds(10), Ct));
+        Assert.Equal(1, api.Requests);
+
+        // Retry-After (1 s) plus the transient window's jitter (under 1 s) later: a probe still asks nothing...
+        api.Refuse = false;
+        clock.Advance(CredentialApiHandler.RetryAfter + TimeSpan.FromSeconds(1.1));
+        Assert.Equal(HealthStatus.Unhealthy, (await ProbeAsync(readiness)).Status);
+        Assert.Equal(1, api.Requests);
+
+        // ...but what a user's open would log in with is asked for, and the instance is ready from then on.
+        var credential = await dataSource.GetDatabaseCredentialAsync(Ct);
+        Assert.Equal("app", credential.Username);
+        Assert.Equal(2, api.Requests);
+        Assert.Equal(HealthStatus.Healthy, (await ProbeAsync(readiness)).Status);
+    }
+
     private static Task<HealthCheckResult> ProbeAsync(LakebaseReadinessCheck check) =>
         check.CheckHealthAsync(new HealthCheckContext { Registration = new HealthCheckRegistration("ready", check, HealthStatus.Unhealthy, ["ready"]) }, Ct);
 }

@@ -60,7 +60,6 @@ internal sealed class LakebaseOptionsExtension(LakebaseDataSource dataSource, Ta
         // The interceptor is stateless and acts only for contexts whose options carry this extension.
     {
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IInterceptor>(LakebaseAuthenticationRetryInterceptor.Instance));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IInterceptor>(LakebaseReadOnlyContextInterceptor.Instance));
 
         // The execution strategy comes from EF Core's internal service provider, built once per set of options that
         // differ in services, rather than from the Npgsql options extension, which every options build would clone.
@@ -69,9 +68,13 @@ internal sealed class LakebaseOptionsExtension(LakebaseDataSource dataSource, Ta
             services.Replace(ServiceDescriptor.Scoped<IExecutionStrategyFactory, LakebaseExecutionStrategyFactory>());
         }
 
-        // Migrations always run on the primary: a context that may land on a read-only host refuses them.
+        // Only a context that may land on a read-only host gets the read-only guard (its own internal service provider,
+        // see ExtensionInfo): an interceptor makes EF Core build event data for every SaveChanges, command and open of
+        // every context it is registered for, a cost a read-write context must not pay. Migrations always run on the
+        // primary: such a context refuses them.
         if (IsReadOnly)
         {
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IInterceptor>(LakebaseReadOnlyContextInterceptor.Instance));
             services.Replace(ServiceDescriptor.Scoped<IMigrator, LakebaseReadOnlyContextMigrator>());
         }
     }
