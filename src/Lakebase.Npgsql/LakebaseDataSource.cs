@@ -135,8 +135,12 @@ public sealed class LakebaseDataSource : DbDataSource
     /// <summary>
     /// Makes the first request as fast as a warm one: obtains the database credential, then opens <c>MinPoolSize</c>
     /// connections at once (at least one, which also wakes a suspended compute and proves the login) and returns them to
-    /// the pool. <c>AddLakebaseDataSource</c> calls it when the host starts if <c>WarmUp</c> is set.
+    /// the pool. <c>AddLakebaseDataSource</c> calls it when the host starts if <c>WarmUp</c> is set. Nobody waits on a
+    /// warm-up, so its credential fetch makes one request: a refusal for rate limiting (429) is not retried in line but
+    /// remembered, and a warm-up inside the backoff (Retry-After plus up to minutes while the data source never held a
+    /// credential) fails at once without asking the workspace. An open made meanwhile still asks after a short backoff.
     /// </summary>
+    /// <exception cref="LakebaseCredentialException">The credential could not be obtained (for example, rate-limited).</exception>
     /// <param name="cancellationToken">Abandons the warm-up; connections already opened stay pooled.</param>
     /// <returns>A task that completes when the connections are open.</returns>
     public async Task WarmUpAsync(CancellationToken cancellationToken = default)

@@ -13,7 +13,9 @@ namespace Lakebase.EntityFrameworkCore.Connection;
 /// suspended, restarted or is starting: SQLSTATE 57P01, 57P02, 57P03), outside a transaction the application began:
 /// opening a connection; a query, up to the moment its first row is read; <c>SaveChanges</c>, <c>ExecuteSql</c>,
 /// <c>ExecuteUpdate</c>/<c>ExecuteDelete</c>, migrations; and whatever the application runs through
-/// <c>Database.CreateExecutionStrategy()</c> (<c>ExecuteInTransaction</c> checks its <c>verifySucceeded</c> first).
+/// <c>Database.CreateExecutionStrategy()</c>, retried whole with the operations inside it not retried on their own
+/// (<c>ExecuteInTransaction</c> checks its <c>verifySucceeded</c> first). Such a unit of work is told from EF Core's own
+/// operations by the type of its state: a delegate, the application's context or a type of its own.
 /// As with every EF Core retrying strategy, a write whose connection broke after it was sent is retried and so may
 /// be applied twice: use <c>ExecuteInTransaction</c> with a check where that matters.
 /// </para>
@@ -52,18 +54,25 @@ public class LakebaseExecutionStrategy : LakebaseRetryingExecutionStrategy
             return operation(Dependencies.CurrentContext.Context, state);
         }
 
-        if (verifySucceeded is not null || IsApplicationUnitOfWork<TState>.Value)
+        if (verifySucceeded is not null || UnitOfWork<TState>.IsApplications)
         {
             return base.Execute(state, operation, verifySucceeded);
         }
 
         // The hot path: one call, no allocation, exactly what bare UseNpgsql does for an operation that succeeds.
+        // A catch, not an exception filter: a filter runs before the finally blocks below it, when EF Core's own
+        // SaveChanges transaction would still look like the application's.
         try
         {
             return operation(Dependencies.CurrentContext.Context, state);
         }
-        catch (Exception failure) when (CanRetry(failure))
+        catch (Exception failure)
         {
+            if (!CanRetry(failure))
+            {
+                throw;
+            }
+
             return Retry(failure, state, operation);
         }
     }
@@ -81,7 +90,7 @@ public class LakebaseExecutionStrategy : LakebaseRetryingExecutionStrategy
             return operation(Dependencies.CurrentContext.Context, state, cancellationToken);
         }
 
-        if (verifySucceeded is not null || IsApplicationUnitOfWork<TState>.Value)
+        if (verifySucceeded is not null || UnitOfWork<TState>.IsApplications)
         {
             return base.ExecuteAsync(state, operation, verifySucceeded, cancellationToken);
         }
@@ -91,8 +100,13 @@ public class LakebaseExecutionStrategy : LakebaseRetryingExecutionStrategy
         {
             attempt = operation(Dependencies.CurrentContext.Context, state, cancellationToken);
         }
-        catch (Exception failure) when (CanRetry(failure))
+        catch (Exception failure)
         {
+            if (!CanRetry(failure))
+            {
+                throw;
+            }
+
             return RetryAsync(failure, state, operation, cancellationToken);
         }
 
@@ -107,8 +121,13 @@ public class LakebaseExecutionStrategy : LakebaseRetryingExecutionStrategy
         {
             return await attempt.ConfigureAwait(false);
         }
-        catch (Exception e) when (CanRetry(e))
+        catch (Exception e)
         {
+            if (!CanRetry(e))
+            {
+                throw;
+            }
+
             failure = e;
         }
 
@@ -125,8 +144,13 @@ public class LakebaseExecutionStrategy : LakebaseRetryingExecutionStrategy
             {
                 return operation(Dependencies.CurrentContext.Context, state);
             }
-            catch (Exception e) when (CanRetry(e))
+            catch (Exception e)
             {
+                if (!CanRetry(e))
+                {
+                    throw;
+                }
+
                 failure = e;
             }
         }
@@ -143,8 +167,13 @@ public class LakebaseExecutionStrategy : LakebaseRetryingExecutionStrategy
             {
                 return await operation(Dependencies.CurrentContext.Context, state, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (CanRetry(e))
+            catch (Exception e)
             {
+                if (!CanRetry(e))
+                {
+                    throw;
+                }
+
                 failure = e;
             }
         }
@@ -165,11 +194,36 @@ public class LakebaseExecutionStrategy : LakebaseRetryingExecutionStrategy
 
     private bool CanRetry(Exception failure) => !InUserTransaction() && CallOnWrappedException(failure, ShouldRetryOn);
 
-    // ExecutionStrategyExtensions.Execute(Async)(() => ...) pass the application's delegate as the state. Such a unit
-    // of work takes EF Core's own path, which marks itself current so the operations nested in it are not retried
-    // on their own while the whole is. Told from the state's type once per type.
-    private static class IsApplicationUnitOfWork<TState>
+    /// <summary>
+    /// Whether EF Core's path (which marks itself current, so the operations nested in a unit of work are not retried on
+    /// their own while the whole is) should run an operation whose state is a <typeparamref name="TState"/>. EF Core's
+    /// own operations (a query's enumerator, SaveChanges' tuple of its state manager, a migration) pass states of its
+    /// own types; the application's units of work pass its delegate, an anonymous wrapper of it, its context, or a state
+    /// of its own. Told from the type once per type.
+    /// </summary>
+    private static class UnitOfWork<TState>
     {
-        public static readonly bool Value = typeof(Delegate).IsAssignableFrom(typeof(TState));
+        public static readonly bool IsApplications =
+            typeof(DbContext).IsAssignableFrom(typeof(TState)) || !IsFrameworkType(typeof(TState));
+
+        // EF Core's and Npgsql's own types (a query's enumerator, generic over the application's entity) are theirs
+        // unless they carry a delegate (the anonymous wrapper ExecutionStrategyExtensions makes of the application's
+        // operation); the runtime's (tuples, primitives) are theirs when everything they carry is.
+        private static bool IsFrameworkType(Type type)
+        {
+            if (typeof(Delegate).IsAssignableFrom(type))
+            {
+                return false;
+            }
+
+            var arguments = type.IsGenericType ? type.GetGenericArguments() : [];
+            var assembly = type.Assembly.GetName().Name ?? string.Empty;
+            if (assembly.StartsWith("Microsoft.EntityFrameworkCore", StringComparison.Ordinal) || assembly.StartsWith("Npgsql", StringComparison.Ordinal))
+            {
+                return !arguments.Any(a => typeof(Delegate).IsAssignableFrom(a));
+            }
+
+            return type.Assembly == typeof(object).Assembly && arguments.All(IsFrameworkType);
+        }
     }
 }

@@ -42,6 +42,7 @@ internal sealed class CredentialRequests(
     private async Task<DatabaseCredential> RequestWithRetriesAsync(string trigger, int attempts, CancellationToken cancellationToken)
     {
         var budgetStart = time.GetTimestamp();
+        var rateLimitedTries = 0;
         for (var attempt = 1; ; attempt++)
         {
             var started = time.GetTimestamp();
@@ -66,7 +67,7 @@ internal sealed class CredentialRequests(
                 // the limit serves, and the refresh's backoff (Backoff.RateLimited) takes over.
                 var left = policy.ConnectTimeout - time.GetElapsedTime(budgetStart);
                 var rateLimited = transient.Reason == LakebaseCredentialError.RateLimited;
-                if (rateLimited && attempt > 1)
+                if (rateLimited && ++rateLimitedTries > 1)
                 {
                     throw;
                 }

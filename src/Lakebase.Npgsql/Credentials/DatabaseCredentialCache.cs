@@ -239,7 +239,9 @@ internal sealed partial class DatabaseCredentialCache : IAsyncDisposable, ICrede
         // after a suspend, say): then it gets the foreground's retries and deadline.
         // An unattended fetch (warm-up, readiness) has nobody waiting by definition: one request, no retry in line.
         var foreground = trigger is Initial or Forced || (trigger is not Unattended && !_state.IsUsable(_state.Current));
-        var deadline = foreground ? _policy.ConnectTimeout : Max(_policy.ConnectTimeout, MinBackgroundDeadline);
+        // An unattended fetch keeps the connect timeout as its deadline: an open that arrives meanwhile joins it and
+        // must not wait longer than its own open would.
+        var deadline = foreground || trigger is Unattended ? _policy.ConnectTimeout : Max(_policy.ConnectTimeout, MinBackgroundDeadline);
         var wasRunning = _refresh.IsRunning;
         var refresh = _refresh.RunAsync(ct => _requests.RequestAsync(trigger, foreground, ct), deadline, _disposed.Token);
         if (!wasRunning && _refresh.IsRunning)

@@ -98,7 +98,9 @@ internal sealed class RefreshSchedule : IAsyncDisposable
             // waits on (the instance stays not-ready meanwhile). It does not suit opens that fail for want of any
             // credential (a revocation during a 429 storm): they come back after Retry-After plus the transient
             // formula's jitter, so the application is down for as long as the storm, not for minutes after it.
-            var starved = !unattended && !_state.IsUsable(current);
+            // An unattended fetch of an instance that never held a credential is a rollout's: the long window. One that
+            // lost its credential (revoked during the storm) is starved like any other: probes and opens come back soon.
+            var starved = !_state.IsUsable(current) && (!unattended || _state.Generation > 0);
             retryIn = error?.Reason == LakebaseCredentialError.RateLimited && !starved
                 ? Backoff.RateLimited(failure.ConsecutiveFailures, error.RetryAfter, jitter, unattended)
                 : Backoff.Delay(failure.ConsecutiveFailures, transient, error?.RetryAfter, jitter);

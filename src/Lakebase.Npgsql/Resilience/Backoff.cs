@@ -16,7 +16,8 @@ internal static class Backoff
     public static readonly TimeSpan MaxTransient = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// The cap after the first refresh refused for rate limiting (429) even after its retry: the workspace's limit is
+    /// The cap after a refresh refused for rate limiting (429) while a usable credential is still served (an open's
+    /// fetch gets there only after its one in-line retry was refused too): the workspace's limit is
     /// shared by every instance, so a refusal means the fleet as a whole asks faster than the limit serves. Long enough
     /// for a fleet of a thousand starting together to spread its next tries over the minutes the limit needs for them.
     /// </summary>
@@ -68,7 +69,8 @@ internal static class Backoff
     /// The wait after the <paramref name="failures"/>-th consecutive refusal for rate limiting: <c>Retry-After</c> as a
     /// floor plus a uniform draw below a cap that starts at <see cref="FirstRateLimited"/> and doubles up to
     /// <see cref="MaxRateLimited"/> (<see cref="FirstRateLimitedUnattended"/> up to <see cref="MaxRateLimitedUnattended"/>
-    /// when nobody waits on the fetch). <paramref name="random"/> null means no jitter (the cap itself).
+    /// when nobody waits on the fetch). <paramref name="random"/> null means no jitter: the <c>Retry-After</c> floor when
+    /// there is one, else the cap.
     /// </summary>
     public static TimeSpan RateLimited(int failures, TimeSpan? retryAfter, Random? random, bool unattended = false)
     {

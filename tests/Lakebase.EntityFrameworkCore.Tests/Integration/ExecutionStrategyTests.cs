@@ -79,6 +79,42 @@ public sealed class ExecutionStrategyTests(EmulatorFixture fixture) : IDisposabl
         int Retries() => fixture.Logs.Entries.Count(e => e.EventId.Name?.Contains("ExecutionStrategyRetrying", StringComparison.Ordinal) == true);
     }
 
+    [Fact]
+    public async Task A_synchronous_save_of_several_rows_and_a_synchronous_unit_of_work_with_its_own_transaction_are_retried_after_the_sessions_drop()
+    {
+        var principal = await fixture.NewPrincipalAsync();
+        var database = await NewDatabaseWithNotesAsync(principal, 0);
+        await using (var warm = fixture.CreateContext(principal, lb => lb.Database(database)))
+        {
+            await warm.Database.OpenConnectionAsync(Ct); // a pooled physical connection to find dead
+        }
+
+        // Several rows: EF Core wraps them in its own transaction, which must not be mistaken for the application's.
+        fixture.Emulator.DropAllSessions();
+        using (var db = fixture.CreateContext(principal, lb => lb.Database(database)))
+        {
+            db.Notes.AddRange(new Note { Text = "sync 1" }, new Note { Text = "sync 2" });
+            db.SaveChanges();
+        }
+
+        // EF Core's documented pattern: the application's transaction inside a unit of work, retried whole.
+        fixture.Emulator.DropAllSessions();
+        using (var db = fixture.CreateContext(principal, lb => lb.Database(database)))
+        {
+            db.Database.CreateExecutionStrategy().Execute(db, context =>
+            {
+                context.ChangeTracker.Clear();
+                using var transaction = context.Database.BeginTransaction();
+                context.Notes.Add(new Note { Text = "unit of work" });
+                context.SaveChanges();
+                transaction.Commit();
+            });
+        }
+
+        await using var check = fixture.CreateContext(principal, lb => lb.Database(database));
+        Assert.Equal(["sync 1", "sync 2", "unit of work"], await check.Notes.OrderBy(n => n.Text).Select(n => n.Text).ToListAsync(Ct));
+    }
+
     public void Dispose()
     {
         fixture.Emulator.Faults.Reset();

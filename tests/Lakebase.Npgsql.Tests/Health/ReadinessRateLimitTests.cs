@@ -34,14 +34,19 @@ public sealed class ReadinessRateLimitTests
         var retryAt = dataSource.GetCredentialStatus().NextRefreshAt!.Value;
         Assert.True(retryAt - clock.GetUtcNow() >= CredentialApiHandler.RetryAfter, "Retry-After is a floor");
 
-        // A probe every 10 s for a connect timeout and more: no in-line retry, no request, still not ready.
-        for (var probe = 0; probe < 4 && clock.GetUtcNow() + TimeSpan.FromSeconds(10) < retryAt; probe++)
+        // Probes inside the window (at least Retry-After plus the 100 ms floor of the jitter, so some always run): no
+        // in-line retry, no request, still not ready.
+        var step = TimeSpan.FromMilliseconds(100);
+        var probes = 0;
+        for (; probes < 40 && clock.GetUtcNow() + step < retryAt; probes++)
         {
-            clock.Advance(TimeSpan.FromSeconds(10));
+            clock.Advance(step);
             Assert.Equal(HealthStatus.Unhealthy, (await ProbeAsync(readiness)).Status);
             Assert.False(dataSource.GetCredentialStatus().IsRefreshing);
             Assert.Equal(1, api.Requests);
         }
+
+        Assert.True(probes > 0, "no probe ran inside the backoff window");
 
         // Once the backoff ends the next probe asks again, and the instance becomes ready.
         api.Refuse = false;

@@ -32,10 +32,13 @@ internal sealed class LakebaseOptionsExtension(LakebaseDataSource dataSource, Ta
 
     public DbContextOptionsExtensionInfo Info => _info ??= new ExtensionInfo(this);
 
-    /// <summary>Whether the authentication retry interceptor is among these interceptors.</summary>
-    /// <summary>The interceptors UseLakebase needs, in the options of a context given its own internal service provider.</summary>
+    /// <summary>
+    /// The interceptors UseLakebase needs, in the options of a context given its own internal service provider (the
+    /// read-only guard acts only for a read-only context, but such a context cannot be told apart this early).
+    /// </summary>
     public static IInterceptor[] Interceptors => [LakebaseAuthenticationRetryInterceptor.Instance, LakebaseReadOnlyContextInterceptor.Instance];
 
+    /// <summary>Whether the authentication retry interceptor is among these interceptors.</summary>
     public static bool HasInterceptor(IEnumerable<IInterceptor>? interceptors)
     {
         if (interceptors is null)
