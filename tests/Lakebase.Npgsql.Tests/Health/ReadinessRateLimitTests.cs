@@ -23,10 +23,7 @@ public sealed class ReadinessRateLimitTests
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
         var api = new CredentialApiHandler(clock) { Refuse = true };
         using var http = new HttpClient(api);
-        await using var dataSource = new LakebaseDataSourceBuilder("projects/p/branches/b/endpoints/e", new LakebaseOAuthOptions { WorkspaceHost = "https://workspace.example", Token = "dapi0123456789abcdef0123456789abcdef" })
-            .Host("db.example").Username("app").ConnectTimeout(ConnectTimeout).UseHttpClient(http).UseTimeProvider(clock).ReadEnvironment(false)
-            .WithVariables(_ => null)
-            .Build();
+        await using var dataSource = RefusedDataSource(clock, http);
         var readiness = new LakebaseReadinessCheck(() => dataSource);
 
         Assert.Equal(HealthStatus.Unhealthy, (await ProbeAsync(readiness)).Status);
@@ -63,10 +60,7 @@ public sealed class ReadinessRateLimitTests
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
         var api = new CredentialApiHandler(clock) { Refuse = true };
         using var http = new HttpClient(api);
-        await using var dataSource = new LakebaseDataSourceBuilder("projects/p/branches/b/endpoints/e", new LakebaseOAuthOptions { WorkspaceHost = "https://workspace.example", Token = "dapi0123456789abcdef0123456789abcdef" })
-            .Host("db.example").Username("app").ConnectTimeout(ConnectTimeout).UseHttpClient(http).UseTimeProvider(clock).ReadEnvironment(false)
-            .WithVariables(_ => null)
-            .Build();
+        await using var dataSource = RefusedDataSource(clock, http);
 
         // The fake clock does not move: a warm-up that waited for an in-line retry would never return.
         var error = await Assert.ThrowsAsync<LakebaseCredentialException>(() => dataSource.WarmUpAsync(Ct).WaitAsync(TimeSpan.FromSeconds(10), Ct));
@@ -83,10 +77,7 @@ public sealed class ReadinessRateLimitTests
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
         var api = new CredentialApiHandler(clock) { Refuse = true };
         using var http = new HttpClient(api);
-        await using var dataSource = new LakebaseDataSourceBuilder("projects/p/branches/b/endpoints/e", new LakebaseOAuthOptions { WorkspaceHost = "https://workspace.example", Token = "dapi0123456789abcdef0123456789abcdef" })
-            .Host("db.example").Username("app").ConnectTimeout(ConnectTimeout).UseHttpClient(http).UseTimeProvider(clock).ReadEnvironment(false)
-            .WithVariables(_ => null)
-            .Build();
+        await using var dataSource = RefusedDataSource(clock, http);
         var readiness = new LakebaseReadinessCheck(() => dataSource);
         await Assert.ThrowsAsync<LakebaseCredentialException>(() => dataSource.WarmUpAsync(Ct).WaitAsync(TimeSpan.FromSeconds(10), Ct));
         Assert.Equal(1, api.Requests);
@@ -103,6 +94,13 @@ public sealed class ReadinessRateLimitTests
         Assert.Equal(2, api.Requests);
         Assert.Equal(HealthStatus.Healthy, (await ProbeAsync(readiness)).Status);
     }
+
+    // A data source whose workspace refuses (429) until told otherwise; the host is set, so nothing is looked up.
+    private static LakebaseDataSource RefusedDataSource(FakeTimeProvider clock, HttpClient http) =>
+        new LakebaseDataSourceBuilder("projects/p/branches/b/endpoints/e", new LakebaseOAuthOptions { WorkspaceHost = "https://workspace.example", Token = "dapi0123456789abcdef0123456789abcdef" })
+            .Host("db.example").Username("app").ConnectTimeout(ConnectTimeout).UseHttpClient(http).UseTimeProvider(clock).ReadEnvironment(false)
+            .WithVariables(_ => null)
+            .Build();
 
     private static Task<HealthCheckResult> ProbeAsync(LakebaseReadinessCheck check) =>
         check.CheckHealthAsync(new HealthCheckContext { Registration = new HealthCheckRegistration("ready", check, HealthStatus.Unhealthy, ["ready"]) }, Ct);
