@@ -57,7 +57,12 @@ public class LakebaseRetryingExecutionStrategy : NpgsqlRetryingExecutionStrategy
     /// <inheritdoc />
     protected override bool ShouldRetryOn(Exception? exception) =>
         exception is not LakebaseException && exception?.InnerException is not LakebaseException
-        && (base.ShouldRetryOn(exception) || IsTransactionBrokenByTransientError(exception));
+        && (base.ShouldRetryOn(exception) || IsTransactionBrokenByTransientError(exception) || IsStreamClosedByBrokenConnection(exception));
+
+    // A session dropped under a synchronous write can surface as Npgsql's read failing on the stream its own failed
+    // write already closed (the connector broke, then read): the dropped connection the IOException would have named.
+    private static bool IsStreamClosedByBrokenConnection(Exception? exception) =>
+        exception is NpgsqlException { InnerException: ObjectDisposedException { ObjectName: { } name } } && name.EndsWith("Stream", StringComparison.Ordinal);
 
     // A session dropped (suspend, restart, idle cut) while SaveChanges released its savepoint inside
     // ExecuteInTransaction: Npgsql breaks the connection, and the COMMIT that follows finds the transaction disposed.
