@@ -66,14 +66,20 @@ internal sealed class CredentialRequests(
                 // spread over (most of) what is left of the open's budget; a second one means the whole fleet asks faster than
                 // the limit serves, and the refresh's backoff (Backoff.RateLimited) takes over.
                 var left = policy.ConnectTimeout - time.GetElapsedTime(budgetStart);
+                // An instance that held a credential and lost it (revoked during a storm) has users failing now and
+                // is one among few: it retries at Retry-After plus a second's jitter while its budget lasts. A first
+                // fetch (a rollout's) retries once, spread over the budget.
                 var rateLimited = transient.Reason == LakebaseCredentialError.RateLimited;
-                if (rateLimited && ++rateLimitedTries > 1)
+                var lostCredential = state.Generation > 0;
+                if (rateLimited && ++rateLimitedTries > 1 && !lostCredential)
                 {
                     throw;
                 }
 
                 var floor = Backoff.RetryAfter(transient.RetryAfter);
-                var spread = rateLimited ? (left - (floor ?? TimeSpan.Zero)) * 0.9 : Backoff.Cap(attempt, policy.ConnectTimeout);
+                var spread = rateLimited
+                    ? lostCredential ? Backoff.First : (left - (floor ?? TimeSpan.Zero)) * 0.9
+                    : Backoff.Cap(attempt, policy.ConnectTimeout);
                 var delay = Backoff.Above(floor, spread > TimeSpan.Zero ? spread : TimeSpan.Zero, policy.Jitter ? policy.Random : null);
                 if (delay >= left)
                 {
