@@ -10,8 +10,10 @@ namespace Lakebase.EntityFrameworkCore.Connection;
 /// <summary>
 /// Opens EF Core's connections through the context's own Lakebase data source, so that a login Lakebase rejects
 /// (SQLSTATE 28P01/28000: a revoked or rotated token) is retried exactly once with a fresh credential of that data
-/// source. Stateless and shared: it acts only for contexts whose options carry a Lakebase extension, and always with
-/// that extension's data source, however many times <c>UseLakebase</c> was called.
+/// source. Only for a context given its own internal service provider (<c>UseInternalServiceProvider</c>), which
+/// keeps efcore.pg's connection; every other context gets <see cref="LakebaseRelationalConnection"/>, which does the same
+/// without the per-open cost of an interceptor. Stateless and shared: it acts only for contexts whose options carry a
+/// Lakebase extension, and always with that extension's data source, however many times <c>UseLakebase</c> was called.
 /// </summary>
 internal sealed class LakebaseAuthenticationRetryInterceptor : DbConnectionInterceptor
 {

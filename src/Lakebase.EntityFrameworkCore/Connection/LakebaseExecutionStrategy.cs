@@ -25,38 +25,53 @@ namespace Lakebase.EntityFrameworkCore.Connection;
 /// transaction the application began itself, nothing is retried and nothing throws for it.
 /// </para>
 /// </summary>
-public class LakebaseExecutionStrategy : LakebaseRetryingExecutionStrategy
+public sealed class LakebaseExecutionStrategy : IExecutionStrategy
 {
+    // Only what the hot path reads. EF Core's strategy base class allocates a list and a random number generator per
+    // instance, and an instance is made per DbContext; the retrying half is made only when an operation fails or a
+    // unit of work arrives.
+    private readonly ExecutionStrategyDependencies _dependencies;
+    private readonly int _maxRetryCount;
+    private readonly TimeSpan _maxRetryDelay;
+    private Retrier? _retrier;
+
     /// <summary>Creates the strategy.</summary>
     /// <param name="dependencies">EF Core's execution strategy dependencies.</param>
     /// <param name="maxRetryCount">How many times an operation is retried.</param>
     /// <param name="maxRetryDelay">The longest wait between retries.</param>
     public LakebaseExecutionStrategy(ExecutionStrategyDependencies dependencies, int maxRetryCount, TimeSpan maxRetryDelay)
-        : base(dependencies, maxRetryCount, maxRetryDelay)
     {
+        ArgumentNullException.ThrowIfNull(dependencies);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxRetryCount);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxRetryDelay, TimeSpan.Zero);
+        _dependencies = dependencies;
+        _maxRetryCount = maxRetryCount;
+        _maxRetryDelay = maxRetryDelay;
     }
 
     /// <summary>
     /// Always <see langword="false"/>: EF Core reads it to decide whether to buffer every query's results so that a
     /// retry can replay them, and this strategy never replays a query that has handed out rows.
     /// </summary>
-    public override bool RetriesOnFailure => false;
+    public bool RetriesOnFailure => false;
+
+    private Retrier Retrying => _retrier ??= new Retrier(_dependencies, _maxRetryCount, _maxRetryDelay);
 
     /// <inheritdoc />
-    public override TResult Execute<TState, TResult>(
+    public TResult Execute<TState, TResult>(
         TState state,
         Func<DbContext, TState, TResult> operation,
         Func<DbContext, TState, ExecutionResult<TResult>>? verifySucceeded)
     {
         ArgumentNullException.ThrowIfNull(operation);
-        if (Current is not null) // nested in a unit of work the outer strategy retries whole
+        if (Retrier.InUnitOfWork) // nested in a unit of work the outer strategy retries whole
         {
-            return operation(Dependencies.CurrentContext.Context, state);
+            return operation(_dependencies.CurrentContext.Context, state);
         }
 
         if (verifySucceeded is not null || UnitOfWork<TState>.IsApplications)
         {
-            return base.Execute(state, operation, verifySucceeded);
+            return Retrying.Execute(state, operation, verifySucceeded);
         }
 
         // The hot path: one call, no allocation, exactly what bare UseNpgsql does for an operation that succeeds.
@@ -64,50 +79,50 @@ public class LakebaseExecutionStrategy : LakebaseRetryingExecutionStrategy
         // SaveChanges transaction would still look like the application's.
         try
         {
-            return operation(Dependencies.CurrentContext.Context, state);
+            return operation(_dependencies.CurrentContext.Context, state);
         }
         catch (Exception failure)
         {
-            if (!CanRetry(failure))
+            if (!Retrying.CanRetry(failure))
             {
                 throw;
             }
 
-            return Retry(failure, state, operation);
+            return Retrying.Retry(failure, state, operation);
         }
     }
 
     /// <inheritdoc />
-    public override Task<TResult> ExecuteAsync<TState, TResult>(
+    public Task<TResult> ExecuteAsync<TState, TResult>(
         TState state,
         Func<DbContext, TState, CancellationToken, Task<TResult>> operation,
         Func<DbContext, TState, CancellationToken, Task<ExecutionResult<TResult>>>? verifySucceeded,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(operation);
-        if (Current is not null) // nested in a unit of work the outer strategy retries whole
+        if (Retrier.InUnitOfWork) // nested in a unit of work the outer strategy retries whole
         {
-            return operation(Dependencies.CurrentContext.Context, state, cancellationToken);
+            return operation(_dependencies.CurrentContext.Context, state, cancellationToken);
         }
 
         if (verifySucceeded is not null || UnitOfWork<TState>.IsApplications)
         {
-            return base.ExecuteAsync(state, operation, verifySucceeded, cancellationToken);
+            return Retrying.ExecuteAsync(state, operation, verifySucceeded, cancellationToken);
         }
 
         Task<TResult> attempt;
         try
         {
-            attempt = operation(Dependencies.CurrentContext.Context, state, cancellationToken);
+            attempt = operation(_dependencies.CurrentContext.Context, state, cancellationToken);
         }
         catch (Exception failure)
         {
-            if (!CanRetry(failure))
+            if (!Retrying.CanRetry(failure))
             {
                 throw;
             }
 
-            return RetryAsync(failure, state, operation, cancellationToken);
+            return Retrying.RetryAsync(failure, state, operation, cancellationToken);
         }
 
         return attempt.IsCompletedSuccessfully ? attempt : AwaitFirstAttemptAsync(attempt, state, operation, cancellationToken);
@@ -123,7 +138,7 @@ public class LakebaseExecutionStrategy : LakebaseRetryingExecutionStrategy
         }
         catch (Exception e)
         {
-            if (!CanRetry(e))
+            if (!Retrying.CanRetry(e))
             {
                 throw;
             }
@@ -131,68 +146,82 @@ public class LakebaseExecutionStrategy : LakebaseRetryingExecutionStrategy
             failure = e;
         }
 
-        return await RetryAsync(failure, state, operation, cancellationToken).ConfigureAwait(false);
+        return await Retrying.RetryAsync(failure, state, operation, cancellationToken).ConfigureAwait(false);
     }
 
-    private TResult Retry<TState, TResult>(Exception failure, TState state, Func<DbContext, TState, TResult> operation)
+    /// <summary>
+    /// The retrying half: the same failures, delays, retry count and events as <see cref="LakebaseRetryingExecutionStrategy"/>,
+    /// without buffering. It runs units of work through EF Core's own path (which marks itself current, so the
+    /// operations nested in one are not retried on their own while the whole is), and retries an operation of EF Core's
+    /// that failed on the hot path.
+    /// </summary>
+    private sealed class Retrier(ExecutionStrategyDependencies dependencies, int maxRetryCount, TimeSpan maxRetryDelay)
+        : LakebaseRetryingExecutionStrategy(dependencies, maxRetryCount, maxRetryDelay)
     {
-        ExceptionsEncountered.Clear();
-        while (true)
-        {
-            Thread.Sleep(NextDelay(failure, async: false));
-            try
-            {
-                return operation(Dependencies.CurrentContext.Context, state);
-            }
-            catch (Exception e)
-            {
-                if (!CanRetry(e))
-                {
-                    throw;
-                }
+        public static bool InUnitOfWork => Current is not null;
 
-                failure = e;
+        public override bool RetriesOnFailure => false;
+
+        public bool CanRetry(Exception failure) => !InUserTransaction() && CallOnWrappedException(failure, ShouldRetryOn);
+
+        public TResult Retry<TState, TResult>(Exception failure, TState state, Func<DbContext, TState, TResult> operation)
+        {
+            ExceptionsEncountered.Clear();
+            while (true)
+            {
+                Thread.Sleep(NextDelay(failure, async: false));
+                try
+                {
+                    return operation(Dependencies.CurrentContext.Context, state);
+                }
+                catch (Exception e)
+                {
+                    if (!CanRetry(e))
+                    {
+                        throw;
+                    }
+
+                    failure = e;
+                }
             }
         }
-    }
 
-    private async Task<TResult> RetryAsync<TState, TResult>(
-        Exception failure, TState state, Func<DbContext, TState, CancellationToken, Task<TResult>> operation, CancellationToken cancellationToken)
-    {
-        ExceptionsEncountered.Clear();
-        while (true)
+        public async Task<TResult> RetryAsync<TState, TResult>(
+            Exception failure, TState state, Func<DbContext, TState, CancellationToken, Task<TResult>> operation, CancellationToken cancellationToken)
         {
-            await Task.Delay(NextDelay(failure, async: true), cancellationToken).ConfigureAwait(false);
-            try
+            ExceptionsEncountered.Clear();
+            while (true)
             {
-                return await operation(Dependencies.CurrentContext.Context, state, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e)
-            {
-                if (!CanRetry(e))
+                await Task.Delay(NextDelay(failure, async: true), cancellationToken).ConfigureAwait(false);
+                try
                 {
-                    throw;
+                    return await operation(Dependencies.CurrentContext.Context, state, cancellationToken).ConfigureAwait(false);
                 }
+                catch (Exception e)
+                {
+                    if (!CanRetry(e))
+                    {
+                        throw;
+                    }
 
-                failure = e;
+                    failure = e;
+                }
             }
         }
-    }
 
-    // EF Core's own bookkeeping, so the retry count, delays and the ExecutionStrategyRetrying event match its strategies.
-    private TimeSpan NextDelay(Exception failure, bool async)
-    {
-        ExceptionsEncountered.Add(failure);
-        var delay = GetNextDelay(failure) ?? throw new RetryLimitExceededException(
-            $"The operation failed on a transient error {ExceptionsEncountered.Count} times in a row (the last is the inner exception); " +
-            $"{GetType().Name} stopped after {MaxRetryCount} retries. A compute that is starting or restarting answers within " +
-            "seconds, so check the endpoint's state in the Lakebase UI and the network path to its host.", failure);
-        Dependencies.Logger.ExecutionStrategyRetrying(ExceptionsEncountered, delay, async);
-        OnRetry();
-        return delay;
+        // EF Core's own bookkeeping, so the retry count, delays and the ExecutionStrategyRetrying event match its strategies.
+        private TimeSpan NextDelay(Exception failure, bool async)
+        {
+            ExceptionsEncountered.Add(failure);
+            var delay = GetNextDelay(failure) ?? throw new RetryLimitExceededException(
+                $"The operation failed on a transient error {ExceptionsEncountered.Count} times in a row (the last is the inner exception); " +
+                $"{nameof(LakebaseExecutionStrategy)} stopped after {MaxRetryCount} retries. A compute that is starting or restarting answers within " +
+                "seconds, so check the endpoint's state in the Lakebase UI and the network path to its host.", failure);
+            Dependencies.Logger.ExecutionStrategyRetrying(ExceptionsEncountered, delay, async);
+            OnRetry();
+            return delay;
+        }
     }
-
-    private bool CanRetry(Exception failure) => !InUserTransaction() && CallOnWrappedException(failure, ShouldRetryOn);
 
     /// <summary>
     /// Whether EF Core's path (which marks itself current, so the operations nested in a unit of work are not retried on

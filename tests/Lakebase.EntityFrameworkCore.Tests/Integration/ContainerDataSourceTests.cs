@@ -93,11 +93,12 @@ public sealed class ContainerDataSourceTests(EmulatorFixture fixture) : IDisposa
         var plain = Options(first);
         await using (var db = new ProbeDb(overridden))
         {
-            // Exactly one retry interceptor acts: EF Core's internal services (where UseLakebase's options extension
-            // registers it) plus the options' own interceptors.
+            // The retry is the connection's own (UseLakebase's options extension registers it in EF Core's internal
+            // services), and no interceptor is left to retry a second time.
             var interceptors = db.GetService<IEnumerable<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor>>()
                 .Concat(overridden.GetExtension<CoreOptionsExtension>().Interceptors ?? []);
-            Assert.Single(interceptors, i => i is Connection.LakebaseAuthenticationRetryInterceptor);
+            Assert.DoesNotContain(interceptors, i => i is Connection.LakebaseAuthenticationRetryInterceptor);
+            Assert.IsType<Connection.LakebaseRelationalConnection>(db.GetService<Microsoft.EntityFrameworkCore.Storage.IRelationalConnection>());
             Assert.Equal(second.ClientId, (await db.WhoAmIAsync(Ct)).User);
         }
 

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Storage.Internal;
 
 namespace Lakebase.EntityFrameworkCore.Infrastructure.Internal;
 
@@ -33,8 +34,9 @@ internal sealed class LakebaseOptionsExtension(LakebaseDataSource dataSource, Ta
     public DbContextOptionsExtensionInfo Info => _info ??= new ExtensionInfo(this);
 
     /// <summary>
-    /// The interceptors UseLakebase needs, in the options of a context given its own internal service provider (the
-    /// read-only guard acts only for a read-only context, but such a context cannot be told apart this early).
+    /// The interceptors UseLakebase needs, in the options of a context given its own internal service provider, which
+    /// never runs <see cref="ApplyServices"/> and so keeps efcore.pg's connection (the read-only guard acts only for a
+    /// read-only context, but such a context cannot be told apart this early).
     /// </summary>
     public static IInterceptor[] Interceptors => [LakebaseAuthenticationRetryInterceptor.Instance, LakebaseReadOnlyContextInterceptor.Instance];
 
@@ -58,11 +60,13 @@ internal sealed class LakebaseOptionsExtension(LakebaseDataSource dataSource, Ta
     }
 
     public void ApplyServices(IServiceCollection services)
-        // EF Core adds interceptors from its internal service provider to those in the options. Registered here, once
-        // per internal service provider, instead of with AddInterceptors on every options build (see UseLakebase).
-        // The interceptor is stateless and acts only for contexts whose options carry this extension.
     {
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IInterceptor>(LakebaseAuthenticationRetryInterceptor.Instance));
+        // The connection opens through the context's Lakebase data source (authentication retry). EF Core applies the
+        // extensions in the order they were added, so this replaces efcore.pg's registration, once per internal
+        // service provider; an interceptor would make every open and close of every context build event data.
+#pragma warning disable EF1001 // efcore.pg's connection service is internal API; see LakebaseRelationalConnection.
+        services.Replace(ServiceDescriptor.Scoped<INpgsqlRelationalConnection, LakebaseRelationalConnection>());
+#pragma warning restore EF1001
 
         // The execution strategy comes from EF Core's internal service provider, built once per set of options that
         // differ in services, rather than from the Npgsql options extension, which every options build would clone.
