@@ -39,9 +39,12 @@ internal sealed class CredentialTelemetryTally : IDisposable
 
     public long AuthenticationRetries => Interlocked.Read(ref _authenticationRetries);
 
-    /// <summary>e.g. "background 30, initial 1, forced 0, auth retries 0".</summary>
+    /// <summary>Every request, whatever started it.</summary>
+    public long AllRequests => Requests("background") + Requests("ahead") + Requests("initial") + Requests("forced");
+
+    /// <summary>e.g. "background 30, ahead 2, initial 1, forced 0, auth retries 0".</summary>
     public string Describe() =>
-        $"background {Requests("background")}, initial {Requests("initial")}, forced {Requests("forced")}, auth retries {AuthenticationRetries}";
+        $"background {Requests("background")}, ahead {Requests("ahead")}, initial {Requests("initial")}, forced {Requests("forced")}, auth retries {AuthenticationRetries}";
 
     public void Dispose() => _listener.Dispose();
 

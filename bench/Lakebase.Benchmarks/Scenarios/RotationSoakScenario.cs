@@ -91,7 +91,7 @@ internal static class RotationSoakScenario
                 beforeSlice: (variant, c) => OpenConnection.OpenAndCloseAsync(variant, c)).ConfigureAwait(false);
 
             // Only (b) reports through the library's metrics; (a) makes no request; (c) makes the rest.
-            var lakebaseRequests = tally.Requests("background") + tally.Requests("initial") + tally.Requests("forced");
+            var lakebaseRequests = tally.AllRequests;
             var allRequests = context.CredentialRequests - requestsBefore;
             return new SoakPhase(ttl, [.. figures.Select(f => new SoakFigures(
                 f.Variant, ttl, f.OpsPerSecond, f.RatioToStatic, f.RatioP25, f.RatioP75, f.Latency.P99Ms, f.Operations, f.Failures,

@@ -164,6 +164,39 @@ public sealed class LakebaseExecutionStrategy : IExecutionStrategy
 
         public bool CanRetry(Exception failure) => !InUserTransaction() && CallOnWrappedException(failure, ShouldRetryOn);
 
+        // A unit of work runs through EF Core's loop, whose message on running out of retries names the strategy's
+        // type: this nested class. The message is the one every other operation gets.
+        public override TResult Execute<TState, TResult>(
+            TState state,
+            Func<DbContext, TState, TResult> operation,
+            Func<DbContext, TState, ExecutionResult<TResult>>? verifySucceeded)
+        {
+            try
+            {
+                return base.Execute(state, operation, verifySucceeded);
+            }
+            catch (RetryLimitExceededException e) when (e.InnerException is { } last && ExceptionsEncountered.Count > MaxRetryCount)
+            {
+                throw LimitReached(last);
+            }
+        }
+
+        public override async Task<TResult> ExecuteAsync<TState, TResult>(
+            TState state,
+            Func<DbContext, TState, CancellationToken, Task<TResult>> operation,
+            Func<DbContext, TState, CancellationToken, Task<ExecutionResult<TResult>>>? verifySucceeded,
+            CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                return await base.ExecuteAsync(state, operation, verifySucceeded, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RetryLimitExceededException e) when (e.InnerException is { } last && ExceptionsEncountered.Count > MaxRetryCount)
+            {
+                throw LimitReached(last);
+            }
+        }
+
         public TResult Retry<TState, TResult>(Exception failure, TState state, Func<DbContext, TState, TResult> operation)
         {
             ExceptionsEncountered.Clear();
@@ -213,14 +246,17 @@ public sealed class LakebaseExecutionStrategy : IExecutionStrategy
         private TimeSpan NextDelay(Exception failure, bool async)
         {
             ExceptionsEncountered.Add(failure);
-            var delay = GetNextDelay(failure) ?? throw new RetryLimitExceededException(
-                $"The operation failed on a transient error {ExceptionsEncountered.Count} times in a row (the last is the inner exception); " +
-                $"{nameof(LakebaseExecutionStrategy)} stopped after {MaxRetryCount} retries. A compute that is starting or restarting answers within " +
-                "seconds, so check the endpoint's state in the Lakebase UI and the network path to its host.", failure);
+            var delay = GetNextDelay(failure) ?? throw LimitReached(failure);
             Dependencies.Logger.ExecutionStrategyRetrying(ExceptionsEncountered, delay, async);
             OnRetry();
             return delay;
         }
+
+        // EF Core's own message for a unit of work that ran out of retries would name this nested class.
+        private RetryLimitExceededException LimitReached(Exception last) => new(
+            $"The operation failed on a transient error {ExceptionsEncountered.Count} times in a row (the last is the inner exception); " +
+            $"{nameof(LakebaseExecutionStrategy)} stopped after {MaxRetryCount} retries. A compute that is starting or restarting answers within " +
+            "seconds, so check the endpoint's state in the Lakebase UI and the network path to its host.", last);
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using Lakebase.EntityFrameworkCore.Infrastructure.Internal;
 using Lakebase.Npgsql;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Infrastructure.Internal;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Storage.Internal;
 
@@ -12,6 +13,11 @@ namespace Lakebase.EntityFrameworkCore.Connection;
 /// that a login Lakebase rejects (SQLSTATE 28P01/28000: a revoked or rotated token) is retried exactly once with a
 /// fresh credential of that data source.
 /// </summary>
+/// <remarks>
+/// Not covered: the administrative connection efcore.pg makes to the <c>postgres</c> database to create or drop a
+/// database (<c>EnsureCreated</c> on a database that does not exist, <c>EnsureDeleted</c>). It is efcore.pg's own, and
+/// logs in with the credential current at that moment, without the retry or Lakebase's explanation of a TLS failure.
+/// </remarks>
 /// <remarks>
 /// This replaces a connection interceptor that did the same. A registered connection interceptor makes EF Core build
 /// event data for every open and close of every context, about 1 KB per operation; overriding the open itself costs
@@ -31,9 +37,9 @@ internal sealed class LakebaseRelationalConnection : NpgsqlRelationalConnection
 
     protected override void OpenDbConnection(bool errorsExpected)
     {
-        if (_dataSource is { } dataSource)
+        if (_dataSource is { } dataSource && Npgsql is { } connection)
         {
-            dataSource.Open(DbConnection);
+            dataSource.Open(connection);
         }
         else
         {
@@ -42,6 +48,12 @@ internal sealed class LakebaseRelationalConnection : NpgsqlRelationalConnection
     }
 
     protected override Task OpenDbConnectionAsync(bool errorsExpected, CancellationToken cancellationToken) =>
-        _dataSource is { } dataSource ? dataSource.OpenAsync(DbConnection, cancellationToken) : base.OpenDbConnectionAsync(errorsExpected, cancellationToken);
+        _dataSource is { } dataSource && Npgsql is { } connection
+            ? dataSource.OpenAsync(connection, cancellationToken)
+            : base.OpenDbConnectionAsync(errorsExpected, cancellationToken);
+
+    // The connection as EF Core holds it: efcore.pg's typed property casts, and a profiler's wrapper (set with
+    // SetDbConnection or a ConnectionCreated interceptor) is no NpgsqlConnection. Such a one opens as EF Core opens it.
+    private NpgsqlConnection? Npgsql => ((RelationalConnection)this).DbConnection as NpgsqlConnection;
 }
 #pragma warning restore EF1001

@@ -2,6 +2,7 @@ using Lakebase.EntityFrameworkCore.Connection;
 using Lakebase.EntityFrameworkCore.Infrastructure;
 using Lakebase.Npgsql;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql.EntityFrameworkCore.PostgreSQL;
@@ -47,6 +48,32 @@ public sealed class ExecutionStrategySelectionTests : IAsyncLifetime
     {
         var strategy = StrategyOf(ownServiceProvider, lb => lb.Npgsql(n => n.EnableRetryOnFailure()));
         Assert.IsType<NpgsqlRetryingExecutionStrategy>(strategy);
+    }
+
+    [Fact]
+    public async Task Running_out_of_retries_names_the_default_strategy_and_what_to_check_for_EF_Cores_operations_and_units_of_work_alike()
+    {
+        using var context = new DbContext(new DbContextOptionsBuilder<DbContext>().UseLakebase(_dataSource).Options);
+        var strategy = new LakebaseExecutionStrategy(context.GetService<ExecutionStrategyDependencies>(), maxRetryCount: 1, TimeSpan.FromMilliseconds(1));
+        var attempts = 0;
+        int Timeout() => ++attempts > 0 ? throw new TimeoutException("the server took too long") : 0;
+
+        var errors = new List<RetryLimitExceededException>
+        {
+            // EF Core's own operation (its state is no delegate): the strategy's own loop.
+            Assert.Throws<RetryLimitExceededException>(() => strategy.Execute(0, (_, _) => Timeout(), null)),
+            // The application's unit of work: EF Core's loop, which would name the strategy's internal type.
+            Assert.Throws<RetryLimitExceededException>(() => strategy.Execute(() => Timeout())),
+            await Assert.ThrowsAsync<RetryLimitExceededException>(() => strategy.ExecuteAsync(() => Task.FromResult(Timeout()))),
+        };
+
+        Assert.Equal(6, attempts); // each tried once and retried once
+        Assert.All(errors, e =>
+        {
+            Assert.StartsWith("The operation failed on a transient error 2 times in a row", e.Message, StringComparison.Ordinal);
+            Assert.Contains("LakebaseExecutionStrategy stopped after 1 retries", e.Message, StringComparison.Ordinal);
+            Assert.IsType<TimeoutException>(e.InnerException);
+        });
     }
 
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;
