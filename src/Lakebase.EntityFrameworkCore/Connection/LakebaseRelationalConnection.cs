@@ -14,15 +14,17 @@ namespace Lakebase.EntityFrameworkCore.Connection;
 /// fresh credential of that data source.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Not covered: the administrative connection efcore.pg makes to the <c>postgres</c> database to create or drop a
 /// database (<c>EnsureCreated</c> on a database that does not exist, <c>EnsureDeleted</c>). It is efcore.pg's own, and
 /// logs in with the credential current at that moment, without the retry or Lakebase's explanation of a TLS failure.
-/// </remarks>
-/// <remarks>
+/// </para>
+/// <para>
 /// This replaces a connection interceptor that did the same. A registered connection interceptor makes EF Core build
 /// event data for every open and close of every context, about 1 KB per operation; overriding the open itself costs
 /// nothing beyond the open. efcore.pg's connection is internal API (EF1001), so this class does nothing but the open,
 /// and the package pins the efcore.pg major version it was built against.
+/// </para>
 /// </remarks>
 #pragma warning disable EF1001 // Internal EF Core API usage: the only way to own the open without an interceptor.
 internal sealed class LakebaseRelationalConnection : NpgsqlRelationalConnection
