@@ -39,7 +39,7 @@ internal sealed class LakebaseRelationalConnection : NpgsqlRelationalConnection
 
     protected override void OpenDbConnection(bool errorsExpected)
     {
-        if (_dataSource is { } dataSource && Npgsql is { } connection)
+        if (_dataSource is { } dataSource && HeldNpgsqlConnection is { } connection)
         {
             dataSource.Open(connection);
         }
@@ -50,12 +50,12 @@ internal sealed class LakebaseRelationalConnection : NpgsqlRelationalConnection
     }
 
     protected override Task OpenDbConnectionAsync(bool errorsExpected, CancellationToken cancellationToken) =>
-        _dataSource is { } dataSource && Npgsql is { } connection
+        _dataSource is { } dataSource && HeldNpgsqlConnection is { } connection
             ? dataSource.OpenAsync(connection, cancellationToken)
             : base.OpenDbConnectionAsync(errorsExpected, cancellationToken);
 
     // The connection as EF Core holds it: efcore.pg's typed property casts, and a profiler's wrapper (set with
     // SetDbConnection or a ConnectionCreated interceptor) is no NpgsqlConnection. Such a one opens as EF Core opens it.
-    private NpgsqlConnection? Npgsql => ((RelationalConnection)this).DbConnection as NpgsqlConnection;
+    private NpgsqlConnection? HeldNpgsqlConnection => ((RelationalConnection)this).DbConnection as NpgsqlConnection;
 }
 #pragma warning restore EF1001

@@ -56,7 +56,11 @@ public sealed class ExecutionStrategySelectionTests : IAsyncLifetime
         using var context = new DbContext(new DbContextOptionsBuilder<DbContext>().UseLakebase(_dataSource).Options);
         var strategy = new LakebaseExecutionStrategy(context.GetService<ExecutionStrategyDependencies>(), maxRetryCount: 1, TimeSpan.FromMilliseconds(1));
         var attempts = 0;
-        int Timeout() => ++attempts > 0 ? throw new TimeoutException("the server took too long") : 0;
+        int Timeout()
+        {
+            attempts++;
+            throw new TimeoutException("the server took too long");
+        }
 
         var errors = new List<RetryLimitExceededException>
         {
