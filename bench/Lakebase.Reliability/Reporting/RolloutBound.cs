@@ -34,9 +34,15 @@ public static class RolloutBound
     }
 
     /// <summary>
-    /// Requests in the rollout minute when every instance refused at the start retries once within its first open (what
-    /// keeps its first open from failing when the limit could serve it): N first requests plus N - burst retries.
+    /// The fewest requests in the rollout minute that keep the first round's failed opens at the bound: all N ask at zero
+    /// and the burst serves B of them; every further credential issued by the first deadline (at most rate times the
+    /// connect timeout, which is shorter than the minute) goes to an instance refused at zero, so it is that instance's
+    /// second request, inside the rollout minute. Any strategy that makes fewer fails opens the limit could have served.
     /// </summary>
-    public static long RolloutMinuteWithOneRetryEach(int instances, FleetOptions options) =>
-        instances + Math.Max(0, instances - options.RateLimitBurst);
+    public static long FewestRolloutRequestsAtTheBound(int instances, FleetOptions options)
+    {
+        var refused = Math.Max(0, instances - options.RateLimitBurst);
+        var servableByFirstDeadline = (long)Math.Floor(options.RateLimitPerMinute / 60 * FleetOptions.ConnectTimeout.TotalSeconds);
+        return instances + Math.Min(refused, servableByFirstDeadline);
+    }
 }
