@@ -53,6 +53,11 @@ public sealed class QuickBenchmarkTests(ITestOutputHelper output)
             Assert.Contains("Scenario 2: the effective Npgsql connection strings of (a), (b), (c), (a₀)", markdown, StringComparison.Ordinal);
             Assert.DoesNotContain("these differ:", markdown, StringComparison.Ordinal);
 
+            // Scenario 2's comparison with bare UseNpgsql is judged, with the client cost per operation measured paired
+            // on one thread (the figures themselves belong to --full).
+            Assert.Single(markdown.Split('\n'), l => l.StartsWith("| 2: (b) with its defaults", StringComparison.Ordinal) && l.Contains("paired, one thread", StringComparison.Ordinal));
+            Assert.Contains("**Client cost per operation, paired.** What (b) UseLakebase adds against (a₀) static password, bare UseNpgsql", markdown, StringComparison.Ordinal);
+
             // Scenario 7 ran: a first request after each kind of host start, judged.
             Assert.Contains("## 7. First request after a host starts", markdown, StringComparison.Ordinal);
             Assert.Single(markdown.Split('\n'), l => l.StartsWith("| 7: first request after start", StringComparison.Ordinal) && !l.Contains("not measured", StringComparison.Ordinal));

@@ -38,6 +38,9 @@ internal sealed record BenchmarkSettings
 
     public TimeSpan SoakDuration { get; init; }
 
+    /// <summary>Rounds of alternating batches (200 operations each) in scenario 2's paired per-context path cost.</summary>
+    public int ContextPathRounds { get; init; }
+
     /// <summary>Rounds of alternating batches (200 calls each) per UseLakebase form in scenario 5's paired options cost.</summary>
     public int OptionsCostRounds { get; init; }
 
@@ -69,6 +72,7 @@ internal sealed record BenchmarkSettings
         Mode = "quick",
         OutputPath = outputPath,
         Runs = 2,
+        ContextPathRounds = 20,
         StormRuns = 1,
         WarmupDuration = TimeSpan.FromSeconds(0.3),
         OpensDuration = TimeSpan.FromSeconds(1),
@@ -87,7 +91,8 @@ internal sealed record BenchmarkSettings
     {
         Mode = "full",
         OutputPath = outputPath,
-        Runs = 10,
+        Runs = 16,
+        ContextPathRounds = 1000,
         StormRuns = 3,
         WarmupDuration = TimeSpan.FromSeconds(1),
         OpensDuration = TimeSpan.FromSeconds(2),

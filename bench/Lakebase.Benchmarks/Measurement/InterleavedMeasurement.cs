@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Lakebase.Benchmarks.Variants;
 
 namespace Lakebase.Benchmarks.Measurement;
@@ -79,7 +78,6 @@ internal static class InterleavedMeasurement
         where TVariant : notnull
     {
         var series = variants.ToDictionary(v => v, _ => new SliceSeries());
-        using var process = Process.GetCurrentProcess();
         for (var round = 0; round < rounds; round++)
         {
             progress($"  round {round + 1}/{rounds}");
@@ -95,12 +93,10 @@ internal static class InterleavedMeasurement
                     await beforeSlice(variant, ct).ConfigureAwait(false);
                 }
 
-                process.Refresh();
-                var cpuBefore = process.TotalProcessorTime;
+                var cpuBefore = CpuClock.ProcessNs();
                 var bytesBefore = GC.GetTotalAllocatedBytes(precise: true);
                 mine.Slices.Add(await LoadRunner.RunAsync(workers, slice, operationFor(variant), ct).ConfigureAwait(false));
-                process.Refresh();
-                mine.Cpu += process.TotalProcessorTime - cpuBefore;
+                mine.Cpu += TimeSpan.FromTicks((CpuClock.ProcessNs() - cpuBefore) / 100);
                 mine.AllocatedBytes += GC.GetTotalAllocatedBytes(precise: true) - bytesBefore;
             }
         }

@@ -21,7 +21,7 @@ internal sealed record OptionsCostFigures(
 /// after another, so on this shared machine a change of background load between two of them shows up as a
 /// difference of microseconds; here the form and its baseline alternate in short batches (order swapped every round),
 /// neighbouring batches see the same load, and the median of the per-round differences is what the target is judged on.
-/// Time is the thread's CPU time (<see cref="ThreadCpuClock"/>), so waiting for a core is not counted as cost.
+/// Time is the thread's CPU time (<see cref="CpuClock.ThreadNs"/>), so waiting for a core is not counted as cost.
 /// </summary>
 internal static class OptionsCostMeasurement
 {
@@ -72,7 +72,7 @@ internal static class OptionsCostMeasurement
         var deltas = formNs.Zip(baselineNs, (f, b) => f - b).Order().ToArray();
         var calls = (double)rounds * CallsPerBatch;
         return new OptionsCostFigures(form, baseline, Median.Of(deltas), Median.Quantile(deltas, 0.25), Median.Quantile(deltas, 0.75),
-            Median.Of(formNs), Median.Of(baselineNs), (formBytes - baselineBytes) / calls, rounds, ThreadCpuClock.IsThreadCpuTime);
+            Median.Of(formNs), Median.Of(baselineNs), (formBytes - baselineBytes) / calls, rounds, CpuClock.IsAvailable);
     }
 
     // Thread CPU time, not wall-clock: on this oversubscribed machine a batch preempted half-way would otherwise
@@ -80,13 +80,13 @@ internal static class OptionsCostMeasurement
     private static (double NsPerCall, long Bytes) Batch(Func<object> call)
     {
         var bytes = GC.GetAllocatedBytesForCurrentThread();
-        var start = ThreadCpuClock.NowNs();
+        var start = CpuClock.ThreadNs();
         for (var i = 0; i < CallsPerBatch; i++)
         {
             GC.KeepAlive(call());
         }
 
-        var elapsedNs = ThreadCpuClock.NowNs() - start;
+        var elapsedNs = CpuClock.ThreadNs() - start;
         return (elapsedNs / (double)CallsPerBatch, GC.GetAllocatedBytesForCurrentThread() - bytes);
     }
 }

@@ -25,6 +25,9 @@ internal sealed class BenchmarkReport
 
     public IReadOnlyList<CrudFigures>? Crud { get; set; }
 
+    /// <summary>Scenario 2's paired per-context path cost of (b) against (a₀), on one thread.</summary>
+    public ContextPathCostFigures? ContextPathCost { get; set; }
+
     public IReadOnlyList<StormFigures>? Storm { get; set; }
 
     public SoakResult? Soak { get; set; }

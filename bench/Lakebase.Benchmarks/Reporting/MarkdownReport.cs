@@ -200,9 +200,9 @@ internal static class MarkdownReport
         md.AppendLine("Each operation is a new DbContext doing one of insert, point read, stub update, 20-row page query (in rotation) over a 10,000-row table. " +
             "Pooling on (the steady state of an application): the warm-up fills the pool, so (c)'s credential calls happen only when the pool grows.");
         md.AppendLine();
-        md.AppendLine("(a) runs under the same default execution strategy as (b), so \"vs (a)\" for (b) is what Lakebase adds; (a₀) is bare `UseNpgsql`, measured in the same rounds, so (a)'s figures against (a₀)'s are the strategy's own cost. \"rounds' middle half\" is the interquartile range of the per-round ratios to (a): the noise floor of the comparison on this machine at the time.");
+        md.AppendLine("(a) runs under the same default execution strategy as (b), so \"vs (a)\" for (b) is what Lakebase adds; (a₀) is bare `UseNpgsql`, measured in the same rounds, so (a)'s figures against (a₀)'s are the cost of the strategy as (a) installs it (`UseNpgsql(..., o => o.ExecutionStrategy(...))`, whose callback also copies efcore.pg's options extension on every build). \"rounds' middle half\" is the interquartile range of the per-round ratios to (a): the noise floor of the comparison on this machine at the time.");
         md.AppendLine();
-        md.AppendLine("\"CPU µs/op\" and \"KB/op\" are this process's CPU time and allocations per operation (client plus the emulator's front, which is the same for every variant; PostgreSQL runs in its own process): far less sensitive to other load than ops/s.");
+        md.AppendLine("\"CPU µs/op\" and \"KB/op\" are this process's CPU time and allocations per operation over the slices (every thread: the workers, the emulator's front, which is the same for every variant, and the GC; PostgreSQL runs in its own process). (b)'s CPU and allocations against (a₀) are judged on the paired per-operation cost below, not on these.");
         md.AppendLine();
         md.AppendLine("| workers | variant | ops/s | vs (a) | rounds' middle half | CPU µs/op | KB/op | p99 ms | p99 vs (a) | failures |");
         md.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -216,6 +216,28 @@ internal static class MarkdownReport
             }
         }
 
+        md.AppendLine();
+        AppendContextPathCost(md, report.ContextPathCost);
+    }
+
+    private static void AppendContextPathCost(StringBuilder md, ContextPathCostFigures? cost)
+    {
+        if (cost is null)
+        {
+            return;
+        }
+
+        var clock = cost.ThreadCpuTime ? "CPU clock" : "wall-clock time (this OS has no thread CPU clock)";
+        md.Append(CultureInfo.InvariantCulture,
+            $"**Client cost per operation, paired.** What {cost.Variant.Label()} adds against {cost.Baseline.Label()} lies on the path every operation takes around its query: ");
+        md.Append("building the options, creating the context, creating the execution strategy and running through it, taking a pooled connection and returning it, disposing the context (the query is the same EF Core and Npgsql code for both). ");
+        md.Append(CultureInfo.InvariantCulture,
+            $"That path runs synchronously on one thread against the warm pool, with no query sent, the two alternating in batches of {cost.OperationsPerBatch} operations, which goes first swapped every round, for {cost.Rounds:N0} rounds after warm-up; ");
+        md.Append(CultureInfo.InvariantCulture, $"the thread's {clock} and allocation counter see exactly that work. ");
+        md.Append(CultureInfo.InvariantCulture,
+            $"Median per operation: {Format.Number(cost.VariantNs / 1000, "0.00")} µs against {Format.Number(cost.BaselineNs / 1000, "0.00")} µs; median of the per-round differences ");
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"**{Format.Number(cost.DeltaNs / 1000, "+0.00;-0.00")} µs** (rounds' middle half {Format.Number(cost.DeltaP25Ns / 1000, "+0.00;-0.00")} to {Format.Number(cost.DeltaP75Ns / 1000, "+0.00;-0.00")}), **{Format.Number(cost.DeltaBytes, "+0;-0")} bytes** allocated per operation. These are what the CPU and allocation parts of the (a₀) target are judged on.");
         md.AppendLine();
     }
 
@@ -400,11 +422,11 @@ internal static class MarkdownReport
             return;
         }
 
-        md.AppendLine(CultureInfo.InvariantCulture, $"- **The default execution strategy.** `UseLakebase` installs `{StaticPasswordVariant.StrategyName}` unless told otherwise; (a) carries the same, (a₀) none. Measured in the same rounds, (a) against (a₀) is that strategy's own cost, and (b) against (a₀) what `UseLakebase`'s defaults cost against bare `UseNpgsql`:");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- **The default execution strategy.** `UseLakebase` installs `{StaticPasswordVariant.StrategyName}` unless told otherwise; (a) carries the same, (a₀) none. Measured in the same rounds, (a) against (a₀) is that strategy as (a) installs it (through `UseNpgsql`'s callback, which copies efcore.pg's options extension on every build; `UseLakebase` registers its strategy once per EF Core service provider instead), and (b) against (a₀) what `UseLakebase`'s defaults cost against bare `UseNpgsql`:");
         foreach (var p in pairs)
         {
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"  {p.Workers} worker(s): the strategy costs {Format.Number(p.Strategy!.CpuUsPerOp - p.Bare!.CpuUsPerOp, "+0;-0")} µs CPU and {Format.Number(p.Strategy.AllocatedKbPerOp - p.Bare.AllocatedKbPerOp, "+0.0;-0.0")} KB per operation, (a)/(a₀) {Format.Number(p.Strategy.PairedRatioTo(p.Bare), "0.000")}× ops/s; (b)/(a₀) {Format.Number(p.Lakebase!.PairedRatioTo(p.Bare), "0.000")}×.");
+                $"  {p.Workers} worker(s): (a) costs {Format.Number(p.Strategy!.CpuUsPerOp - p.Bare!.CpuUsPerOp, "+0;-0")} µs CPU and {Format.Number(p.Strategy.AllocatedKbPerOp - p.Bare.AllocatedKbPerOp, "+0.0;-0.0")} KB per operation, (a)/(a₀) {Format.Number(p.Strategy.PairedRatioTo(p.Bare), "0.000")}× ops/s; (b)/(a₀) {Format.Number(p.Lakebase!.PairedRatioTo(p.Bare), "0.000")}×.");
         }
 
         md.AppendLine("  Both comparisons are judged: (b) against (a), the same strategy, is what the credential handling adds; (b) against (a₀) is what a user comparing `UseLakebase` with `UseNpgsql` sees.");

@@ -65,16 +65,20 @@ internal static class TargetEvaluation
     }
 
     // Issue 19: UseLakebase with its defaults against the plainest UseNpgsql, same pool, TLS and GSS settings, same rounds.
+    // Throughput from the interleaved slices at each concurrency; CPU and allocations per operation from the paired
+    // one-thread measurement of the path around the query, which resolves a fraction of a microsecond (the slices'
+    // whole-process figures, shown beside it, move by tens of microseconds between concurrencies).
     private static TargetResult CrudAgainstBare(BenchmarkReport report)
     {
         const string target = "2: (b) with its defaults ≥ 0.98× the ops/s of (a₀) bare UseNpgsql at every concurrency, within +2 µs CPU and +0.5 KB per operation";
-        if (report.Crud is not { Count: > 0 } crud)
+        if (report.Crud is not { Count: > 0 } crud || report.ContextPathCost is not { } cost)
         {
             return new(target, "", null);
         }
 
-        var rows = new List<string>();
-        var met = true;
+        var throughput = new List<string>();
+        var processCost = new List<string>();
+        var met = cost.DeltaNs / 1000 <= BareCpuBudgetUs && cost.DeltaBytes / 1024 <= BareAllocationBudgetKb;
         foreach (var g in crud.GroupBy(c => c.Workers))
         {
             var b = g.FirstOrDefault(f => f.Variant == VariantKind.UseLakebase);
@@ -85,13 +89,16 @@ internal static class TargetEvaluation
             }
 
             var ratio = b.PairedRatioTo(bare);
-            var cpu = b.CpuUsPerOp - bare.CpuUsPerOp;
-            var kb = b.AllocatedKbPerOp - bare.AllocatedKbPerOp;
-            met &= ratio >= 1 - CrudThroughputTolerance && cpu <= BareCpuBudgetUs && kb <= BareAllocationBudgetKb;
-            rows.Add($"{g.Key} workers: {Format.Number(ratio, "0.000")}×, {Format.Number(cpu, "+0.0;-0.0")} µs CPU, {Format.Number(kb, "+0.00;-0.00")} KB per operation");
+            met &= ratio >= 1 - CrudThroughputTolerance;
+            throughput.Add($"{g.Key} workers {Format.Number(ratio, "0.000")}×");
+            processCost.Add($"{Format.Number(b.CpuUsPerOp - bare.CpuUsPerOp, "+0.0;-0.0")} µs, {Format.Number(b.AllocatedKbPerOp - bare.AllocatedKbPerOp, "+0.00;-0.00")} KB");
         }
 
-        return new(target, string.Join("; ", rows), met);
+        return new(target,
+            $"ops/s: {string.Join(", ", throughput)}; client cost per operation (paired, one thread): {Format.Number(cost.DeltaNs / 1000, "+0.00;-0.00")} µs CPU " +
+            $"(rounds' middle half {Format.Number(cost.DeltaP25Ns / 1000, "+0.00;-0.00")} to {Format.Number(cost.DeltaP75Ns / 1000, "+0.00;-0.00")}), {Format.Number(cost.DeltaBytes / 1024, "+0.00;-0.00")} KB; " +
+            $"whole process in the slices, at {string.Join("/", crud.Select(c => c.Workers).Distinct())} workers: {string.Join("; ", processCost)}",
+            met);
     }
 
     // Judged on the paired measurement (robust to drifting load); BenchmarkDotNet's means are shown beside it.

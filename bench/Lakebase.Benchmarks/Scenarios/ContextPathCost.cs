@@ -1,0 +1,97 @@
+using Lakebase.Benchmarks.Data;
+using Lakebase.Benchmarks.Measurement;
+using Lakebase.Benchmarks.Variants;
+using Microsoft.EntityFrameworkCore;
+
+namespace Lakebase.Benchmarks.Scenarios;
+
+/// <summary>Scenario 2's per-operation client cost of one variant against another, paired.</summary>
+/// <param name="Variant">The variant measured.</param>
+/// <param name="Baseline">The variant it is measured against.</param>
+/// <param name="DeltaNs">Median over rounds of (variant − baseline) ns of thread CPU time per operation.</param>
+/// <param name="DeltaP25Ns">First quartile of the per-round differences: with <paramref name="DeltaP75Ns"/>, the noise.</param>
+/// <param name="DeltaP75Ns">Third quartile of the per-round differences.</param>
+/// <param name="VariantNs">Median ns per operation of the variant.</param>
+/// <param name="BaselineNs">Median ns per operation of the baseline.</param>
+/// <param name="DeltaBytes">Bytes allocated per operation, variant minus baseline (exact: the thread's allocation counter).</param>
+/// <param name="Rounds">Rounds measured.</param>
+/// <param name="OperationsPerBatch">Operations in each variant's batch of a round.</param>
+/// <param name="ThreadCpuTime">True: times are thread CPU time; false: wall-clock (no thread CPU clock on this OS).</param>
+internal sealed record ContextPathCostFigures(
+    VariantKind Variant, VariantKind Baseline, double DeltaNs, double DeltaP25Ns, double DeltaP75Ns, double VariantNs, double BaselineNs,
+    double DeltaBytes, int Rounds, int OperationsPerBatch, bool ThreadCpuTime);
+
+/// <summary>
+/// What a variant adds to the client's CPU and allocations per EF Core operation, measured so that a fraction of a
+/// microsecond is visible. Everything a variant changes lies on the path every operation takes around its query:
+/// building the options, creating the context (EF Core finds its internal service provider), creating the execution
+/// strategy and running through it, taking a pooled connection and returning it, disposing the context. The query
+/// itself is the same EF Core and Npgsql code for every variant. This runs that path, synchronously, on one thread,
+/// against a warm pool, with no query sent (the same for both), the two variants alternating in batches with the order swapped every round; the thread's CPU clock and allocation
+/// counter see exactly that work. The CRUD slices' whole-process CPU figure, by contrast, moves by tens of
+/// microseconds from one concurrency to the next.
+/// </summary>
+internal static class ContextPathCost
+{
+    private const int OperationsPerBatch = 200;
+
+    private const int WarmupRounds = 50;
+
+    public static Task<ContextPathCostFigures> MeasureAsync(ConnectionVariant variant, ConnectionVariant baseline, int rounds, CancellationToken ct) =>
+        // A dedicated thread: the synchronous batches must not hold a pool thread the asynchronous slices need.
+        Task.Factory.StartNew(() => Measure(variant, baseline, rounds, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private static ContextPathCostFigures Measure(ConnectionVariant variant, ConnectionVariant baseline, int rounds, CancellationToken ct)
+    {
+        for (var round = 0; round < WarmupRounds; round++)
+        {
+            _ = Batch(variant);
+            _ = Batch(baseline);
+        }
+
+        var variantNs = new double[rounds];
+        var baselineNs = new double[rounds];
+        long variantBytes = 0, baselineBytes = 0;
+        for (var round = 0; round < rounds; round++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var variantFirst = round % 2 == 0;
+            var (firstNs, firstBytes) = Batch(variantFirst ? variant : baseline);
+            var (secondNs, secondBytes) = Batch(variantFirst ? baseline : variant);
+            (variantNs[round], baselineNs[round]) = variantFirst ? (firstNs, secondNs) : (secondNs, firstNs);
+            variantBytes += variantFirst ? firstBytes : secondBytes;
+            baselineBytes += variantFirst ? secondBytes : firstBytes;
+        }
+
+        var deltas = variantNs.Zip(baselineNs, (v, b) => v - b).Order().ToArray();
+        var operations = (double)rounds * OperationsPerBatch;
+        return new ContextPathCostFigures(
+            variant.Kind, baseline.Kind, Median.Of(deltas), Median.Quantile(deltas, 0.25), Median.Quantile(deltas, 0.75),
+            Median.Of(variantNs), Median.Of(baselineNs), (variantBytes - baselineBytes) / operations, rounds, OperationsPerBatch,
+            CpuClock.IsAvailable);
+    }
+
+    private static (double NsPerOperation, long Bytes) Batch(ConnectionVariant variant)
+    {
+        var bytes = GC.GetAllocatedBytesForCurrentThread();
+        var start = CpuClock.ThreadNs();
+        for (var i = 0; i < OperationsPerBatch; i++)
+        {
+            using var db = new BenchContext(variant.CreateOptions());
+            _ = db.Database.CreateExecutionStrategy().Execute(0, OpenAndClose, verifySucceeded: null);
+        }
+
+        var elapsedNs = CpuClock.ThreadNs() - start;
+        return (elapsedNs / (double)OperationsPerBatch, GC.GetAllocatedBytesForCurrentThread() - bytes);
+    }
+
+    // Called as EF Core calls its strategy for a query or SaveChanges: its own state, no verification. (An operation
+    // the application hands to the strategy through ExecutionStrategyExtensions is a unit of work, which
+    // UseLakebase's strategy retries whole: another path, which ordinary operations do not take.)
+    private static int OpenAndClose(DbContext context, int state)
+    {
+        context.Database.OpenConnection();
+        context.Database.CloseConnection();
+        return state;
+    }
+}
