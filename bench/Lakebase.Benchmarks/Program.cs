@@ -52,7 +52,7 @@ await using (var environment = await BenchEnvironment.StartAsync(settings.ApiLat
     report.EmulatorStartup = environment.Emulator.StartupTime;
     context = new ScenarioContext(environment, settings);
     await RunAsync(1, async () => report.Opens = await PhysicalOpensScenario.RunAsync(context, cancel.Token));
-    await RunAsync(2, async () => (report.Crud, report.ContextPathCost) = await CrudScenario.RunAsync(context, cancel.Token));
+    await RunAsync(2, async () => (report.Crud, report.ContextPathCost, report.ExtensionCost) = await CrudScenario.RunAsync(context, cancel.Token));
     await RunAsync(3, async () => report.Storm = await RefreshStormScenario.RunAsync(context, cancel.Token));
     await RunAsync(4, async () => report.Soak = await RotationSoakScenario.RunAsync(context, cancel.Token));
     await RunAsync(5, () =>

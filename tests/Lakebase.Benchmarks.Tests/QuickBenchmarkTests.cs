@@ -55,7 +55,7 @@ public sealed class QuickBenchmarkTests(ITestOutputHelper output)
 
             // Scenario 2's comparison with bare UseNpgsql is judged, with the client cost per operation measured paired
             // on one thread (the figures themselves belong to --full).
-            Assert.Single(markdown.Split('\n'), l => l.StartsWith("| 2: (b) with its defaults", StringComparison.Ordinal) && l.Contains("paired, one thread", StringComparison.Ordinal));
+            Assert.Single(markdown.Split('\n'), l => l.StartsWith("| 2: (b) with its defaults", StringComparison.Ordinal) && l.Contains("; paired, one thread: ", StringComparison.Ordinal));
             Assert.Contains("**Client cost per operation, paired.** What (b) UseLakebase adds against (a₀) static password, bare UseNpgsql", markdown, StringComparison.Ordinal);
 
             // Scenario 7 ran: a first request after each kind of host start, judged.

@@ -71,6 +71,7 @@ internal static class Arguments
         {
             ApiLatency = latencyMs is { } ms ? TimeSpan.FromMilliseconds(ms) : settings.ApiLatency,
             Runs = runs ?? settings.Runs,
+            CrudRuns = runs ?? settings.CrudRuns,
             SoakDuration = soakSeconds is { } s ? TimeSpan.FromSeconds(s) : settings.SoakDuration,
             Scenarios = scenarios ?? settings.Scenarios,
             CadenceLifetimes = cadenceLifetimes ?? settings.CadenceLifetimes,

@@ -28,6 +28,9 @@ internal sealed class BenchmarkReport
     /// <summary>Scenario 2's paired per-context path cost of (b) against (a₀), on one thread.</summary>
     public ContextPathCostFigures? ContextPathCost { get; set; }
 
+    /// <summary>Scenario 2's paired per-context path cost of (a₀) with an options extension that does nothing, against (a₀).</summary>
+    public ContextPathCostFigures? ExtensionCost { get; set; }
+
     public IReadOnlyList<StormFigures>? Storm { get; set; }
 
     public SoakResult? Soak { get; set; }

@@ -1,6 +1,8 @@
 using Lakebase.Benchmarks.Data;
 using Lakebase.Benchmarks.Measurement;
 using Lakebase.Benchmarks.Variants;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace Lakebase.Benchmarks.Scenarios;
 
@@ -16,7 +18,10 @@ internal sealed record CrudFigures(VariantKind Variant, int Workers, double OpsP
 }
 
 /// <summary>Scenario 2's result: the interleaved slices' figures and (b)'s paired per-context path cost against (a₀).</summary>
-internal sealed record CrudResult(IReadOnlyList<CrudFigures> Figures, ContextPathCostFigures? ContextPathCost);
+/// <param name="Figures">Every variant's figures at every concurrency.</param>
+/// <param name="ContextPathCost">(b)'s per-operation client cost against (a₀), paired on one thread.</param>
+/// <param name="ExtensionCost">The same for (a₀) with an options extension that does nothing: EF Core's own share.</param>
+internal sealed record CrudResult(IReadOnlyList<CrudFigures> Figures, ContextPathCostFigures? ContextPathCost, ContextPathCostFigures? ExtensionCost);
 
 /// <summary>
 /// Scenario 2: EF Core CRUD through a pool (the steady state of a web app) at 1, 8 and 32 concurrent workers, the
@@ -33,7 +38,7 @@ internal static class CrudScenario
     {
         var settings = context.Settings;
         var results = new List<CrudFigures>();
-        ContextPathCostFigures? contextPath = null;
+        ContextPathCostFigures? contextPath = null, extension = null;
         foreach (var workers in settings.CrudWorkers)
         {
             var variants = new List<ConnectionVariant>();
@@ -52,15 +57,19 @@ internal static class CrudScenario
                     _ = await LoadRunner.RunAsync(workers, settings.WarmupDuration, OperationFor(variant), ct).ConfigureAwait(false);
                 }
 
-                context.Progress($"scenario 2, {workers} workers: {settings.Runs} rounds of {Format.Duration(settings.CrudDuration)} slices per variant");
-                var figures = await InterleavedMeasurement.RunAsync(variants, settings.Runs, settings.CrudDuration, workers, OperationFor, context.Progress, ct).ConfigureAwait(false);
+                context.Progress($"scenario 2, {workers} workers: {settings.CrudRuns} rounds of {Format.Duration(settings.CrudDuration)} slices per variant");
+                var figures = await InterleavedMeasurement.RunAsync(variants, settings.CrudRuns, settings.CrudDuration, workers, OperationFor, context.Progress, ct).ConfigureAwait(false);
                 results.AddRange(figures.Select(f => new CrudFigures(f.Variant, workers, f.OpsPerSecond, f.RatioToStatic, f.Latency.P99Ms, f.Operations, f.Failures, f.FirstError, f.RatioP25, f.RatioP75, f.CpuUsPerOp, f.AllocatedKbPerOp, f.RoundOpsPerSecond)));
                 if (contextPath is null)
                 {
-                    context.Progress($"scenario 2: (b)'s per-context path against (a₀), {settings.ContextPathRounds} paired rounds on one thread");
+                    context.Progress($"scenario 2: the per-operation path of (b), and of (a₀) with an empty options extension, against (a₀), {settings.ContextPathRounds} paired rounds each on one thread");
+                    var bare = variants.Single(v => v.Kind == VariantKind.BareStaticPassword);
+                    var lakebase = variants.Single(v => v.Kind == VariantKind.UseLakebase);
                     contextPath = await ContextPathCost.MeasureAsync(
-                        variants.Single(v => v.Kind == VariantKind.UseLakebase), variants.Single(v => v.Kind == VariantKind.BareStaticPassword),
-                        settings.ContextPathRounds, ct).ConfigureAwait(false);
+                        VariantKind.UseLakebase.Label(), lakebase.CreateOptions, VariantKind.BareStaticPassword.Label(), bare.CreateOptions, settings.ContextPathRounds, ct).ConfigureAwait(false);
+                    extension = await ContextPathCost.MeasureAsync(
+                        $"{VariantKind.BareStaticPassword.Label()} + an options extension that does nothing", () => WithEmptyExtension(bare.CreateOptions()),
+                        VariantKind.BareStaticPassword.Label(), bare.CreateOptions, settings.ContextPathRounds, ct).ConfigureAwait(false);
                 }
             }
             finally
@@ -72,6 +81,13 @@ internal static class CrudScenario
             }
         }
 
-        return new CrudResult(results, contextPath);
+        return new CrudResult(results, contextPath, extension);
+    }
+
+    private static DbContextOptions<BenchContext> WithEmptyExtension(DbContextOptions<BenchContext> options)
+    {
+        var builder = new DbContextOptionsBuilder<BenchContext>(options);
+        ((IDbContextOptionsBuilderInfrastructure)builder).AddOrUpdateExtension(EmptyOptionsExtension.Instance);
+        return builder.Options;
     }
 }

@@ -136,8 +136,9 @@ public static class ReliabilityReport
             $"\"Unavoidable\" failed opens are a lower bound for any retry strategy, even a perfectly coordinated fleet: by time t the limit has issued at most {options.RateLimitBurst} + {options.RateLimitPerMinute / 60:0.##}·t credentials; " +
             $"every instance opens at zero with a {FleetOptions.ConnectTimeout.TotalSeconds:0} s connect timeout and once in every later minute, and an open fails unless its instance holds a credential by its deadline, " +
             "so each round of opens loses at least N minus the credentials issued by its last deadline. " +
-            "The two targets can conflict: keeping the first round at its bound takes a second request, inside the rollout minute, from every refused instance the limit can still serve by the first deadline " +
-            "(\"fewest at the bound\"). Where that is more than the target, no strategy meets both, and the request target is judged against that fewest instead.");
+            "The two targets can conflict when every instance opens at zero, as these do: each credential beyond the burst then costs a refused instance a second request, and keeping failed opens at the bound takes, inside the rollout minute, " +
+            "every credential the limit can issue by the first deadline and enough more that the bucket never overflows while instances still lack one (\"fewest at the bound\"). " +
+            "Where that is more than the target, no retry strategy for such a fleet meets both, and the request target is judged against that fewest instead. (The readiness variant below does not open at zero, and is judged against the target alone.)");
         Line(md);
         Line(md, "| instances | variant | rollout-minute requests | per instance | fewest at the bound | target | judged | failed opens | unavoidable (bound) | failed opens judged |");
         Line(md, "|---|---|---|---|---|---|---|---|---|---|");
@@ -150,7 +151,7 @@ public static class ReliabilityReport
             var allowedRequests = Math.Max((long)Math.Floor(target * r.Instances), fewestRequests);
             var bound = RolloutBound.UnavoidableFailedOpens(r.Instances, options, r.Simulated);
             Line(md, $"| {r.Instances} | {Name(r.Variant)} | {rollout} | {Two(perInstance)} | {Two(fewest)} | " +
-                $"≤ {(fewest > target ? $"{Two(fewest)} (1.2 conflicts with the bound)" : target.ToString("0.0", CultureInfo.InvariantCulture))} | **{(rollout <= allowedRequests ? "met" : "not met")}** | " +
+                $"≤ {(fewest > target ? $"{Two(fewest)} ({target.ToString("0.0", CultureInfo.InvariantCulture)} conflicts with the bound)" : target.ToString("0.0", CultureInfo.InvariantCulture))} | **{(rollout <= allowedRequests ? "met" : "not met")}** | " +
                 $"{r.FailedOpens} | {bound} | **{(r.FailedOpens <= bound ? "met" : $"not met (+{r.FailedOpens - bound})")}** |");
         }
 
@@ -160,11 +161,12 @@ public static class ReliabilityReport
             var refused = r.Instances - options.RateLimitBurst;
             var fewest = RolloutBound.FewestRolloutRequestsAtTheBound(r.Instances, options);
             var servable = fewest - r.Instances;
-            var allowed = (long)Math.Round((target - 1) * r.Instances);
+            var allowed = (long)Math.Floor(target * r.Instances) - r.Instances;
             var rollout = r.RequestsPerMinute.FirstOrDefault();
-            Line(md, $"With {r.Instances} instances, {refused} are refused at the start (burst {options.RateLimitBurst}) and the limit can serve {servable} of them by the first deadline, " +
-                $"so keeping the first round at its bound takes at least {fewest} requests in the rollout minute ({Two((double)fewest / r.Instances)} per instance); the target allows {allowed} retries. " +
-                $"The run made {rollout} ({rollout - fewest:+#;-#;0} against that fewest: {Math.Max(0, rollout - r.Instances)} retries, of which at most {servable} could be served in time) " +
+            var limitServesInMinute = Math.Min(refused, (long)Math.Floor(options.RateLimitPerMinute * FleetOptions.OpenInterval.TotalMinutes));
+            Line(md, $"With {r.Instances} instances, {refused} are refused at the start (burst {options.RateLimitBurst}) and keeping failed opens at the bound takes {servable} of them to be served inside the rollout minute, " +
+                $"so at least {fewest} requests in it ({Two((double)fewest / r.Instances)} per instance); the target allows {allowed} retries. " +
+                $"The run made {rollout} ({rollout - fewest:+#;-#;0} against that fewest: {Math.Max(0, rollout - r.Instances)} retries, of which the limit could serve at most {limitServesInMinute}) " +
                 $"and failed {r.FailedOpens} opens against the bound of {RolloutBound.UnavoidableFailedOpens(r.Instances, options, r.Simulated)}.");
             Line(md);
         }

@@ -34,15 +34,22 @@ public static class RolloutBound
     }
 
     /// <summary>
-    /// The fewest requests in the rollout minute that keep the first round's failed opens at the bound: all N ask at zero
-    /// and the burst serves B of them; every further credential issued by the first deadline (at most rate times the
-    /// connect timeout, which is shorter than the minute) goes to an instance refused at zero, so it is that instance's
-    /// second request, inside the rollout minute. Any strategy that makes fewer fails opens the limit could have served.
+    /// The fewest requests in the rollout minute with which instances that each open at zero (no readiness gate) keep
+    /// their failed opens at <see cref="UnavoidableFailedOpens"/>. All N ask at zero and the burst serves B of them;
+    /// every further credential goes to an instance refused at zero, as its second request. Two needs set how many of
+    /// those fall in the rollout minute: the first round's bound takes every credential the limit can issue by the first
+    /// deadline (rate times the connect timeout), and the later rounds' bounds take the bucket never overflowing while
+    /// instances still lack a credential, so by the end of the minute it must have issued rate times a minute in all.
+    /// Both are capped by the number refused. (A fleet whose instances do not all ask at zero, such as one held back
+    /// by readiness, is not bound by this.)
     /// </summary>
     public static long FewestRolloutRequestsAtTheBound(int instances, FleetOptions options)
     {
-        var refused = Math.Max(0, instances - options.RateLimitBurst);
-        var servableByFirstDeadline = (long)Math.Floor(options.RateLimitPerMinute / 60 * FleetOptions.ConnectTimeout.TotalSeconds);
-        return instances + Math.Min(refused, servableByFirstDeadline);
+        var perSecond = options.RateLimitPerMinute / 60;
+        var servedAtZero = Math.Min(instances, options.RateLimitBurst);
+        var refused = instances - servedAtZero;
+        var byFirstDeadline = (long)Math.Floor(perSecond * FleetOptions.ConnectTimeout.TotalSeconds);
+        var withoutOverflow = (long)Math.Floor(perSecond * FleetOptions.OpenInterval.TotalSeconds) - servedAtZero;
+        return instances + Math.Min(refused, Math.Max(byFirstDeadline, withoutOverflow));
     }
 }
