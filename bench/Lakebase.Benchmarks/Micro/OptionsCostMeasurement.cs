@@ -48,31 +48,11 @@ internal static class OptionsCostMeasurement
 
     private static OptionsCostFigures Measure(string form, Func<object> formCall, string baseline, Func<object> baselineCall, int rounds)
     {
-        // Warm-up: tiered compilation and dynamic PGO settle before anything is recorded.
-        for (var i = 0; i < 50; i++)
-        {
-            _ = Batch(formCall);
-            _ = Batch(baselineCall);
-        }
-
-        var formNs = new double[rounds];
-        var baselineNs = new double[rounds];
-        long formBytes = 0, baselineBytes = 0;
-        for (var round = 0; round < rounds; round++)
-        {
-            // Swapping the order each round cancels any first-of-the-pair advantage (a warmer cache, a fresher quantum).
-            var first = round % 2 == 0;
-            var (aNs, aBytes) = Batch(first ? formCall : baselineCall);
-            var (bNs, bBytes) = Batch(first ? baselineCall : formCall);
-            (formNs[round], baselineNs[round]) = first ? (aNs, bNs) : (bNs, aNs);
-            formBytes += first ? aBytes : bBytes;
-            baselineBytes += first ? bBytes : aBytes;
-        }
-
-        var deltas = formNs.Zip(baselineNs, (f, b) => f - b).Order().ToArray();
+        var series = PairedBatches.Run(() => Batch(formCall), () => Batch(baselineCall), rounds);
+        var deltas = series.SortedDeltas();
         var calls = (double)rounds * CallsPerBatch;
         return new OptionsCostFigures(form, baseline, Median.Of(deltas), Median.Quantile(deltas, 0.25), Median.Quantile(deltas, 0.75),
-            Median.Of(formNs), Median.Of(baselineNs), (formBytes - baselineBytes) / calls, rounds, CpuClock.IsAvailable);
+            Median.Of(series.VariantNs), Median.Of(series.BaselineNs), (series.VariantBytes - series.BaselineBytes) / calls, rounds, CpuClock.IsAvailable);
     }
 
     // Thread CPU time, not wall-clock: on this oversubscribed machine a batch preempted half-way would otherwise

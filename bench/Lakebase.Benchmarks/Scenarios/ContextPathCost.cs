@@ -36,8 +36,6 @@ internal static class ContextPathCost
 {
     private const int OperationsPerBatch = 200;
 
-    private const int WarmupRounds = 50;
-
     /// <summary>Measures <paramref name="variant"/> against <paramref name="baseline"/>, each a per-context options factory.</summary>
     public static Task<ContextPathCostFigures> MeasureAsync(
         string variantName, Func<DbContextOptions<BenchContext>> variant, string baselineName, Func<DbContextOptions<BenchContext>> baseline, int rounds, CancellationToken ct) =>
@@ -48,39 +46,19 @@ internal static class ContextPathCost
         string variantName, Func<DbContextOptions<BenchContext>> variant, string baselineName, Func<DbContextOptions<BenchContext>> baseline, int rounds, CancellationToken ct)
     {
         long asynchronous = 0;
-        (double NsPerOperation, long Bytes) Batch(Func<DbContextOptions<BenchContext>> of)
+        (double Ns, long Bytes) Batch(Func<DbContextOptions<BenchContext>> of)
         {
             var (ns, bytes, pending) = RunBatch(of, ct);
             asynchronous += pending;
             return (ns, bytes);
         }
 
-        for (var round = 0; round < WarmupRounds; round++)
-        {
-            _ = Batch(variant);
-            _ = Batch(baseline);
-        }
-
-        asynchronous = 0;
-        var variantNs = new double[rounds];
-        var baselineNs = new double[rounds];
-        long variantBytes = 0, baselineBytes = 0;
-        for (var round = 0; round < rounds; round++)
-        {
-            ct.ThrowIfCancellationRequested();
-            var variantFirst = round % 2 == 0;
-            var (firstNs, firstBytes) = Batch(variantFirst ? variant : baseline);
-            var (secondNs, secondBytes) = Batch(variantFirst ? baseline : variant);
-            (variantNs[round], baselineNs[round]) = variantFirst ? (firstNs, secondNs) : (secondNs, firstNs);
-            variantBytes += variantFirst ? firstBytes : secondBytes;
-            baselineBytes += variantFirst ? secondBytes : firstBytes;
-        }
-
-        var deltas = variantNs.Zip(baselineNs, (v, b) => v - b).Order().ToArray();
+        var series = PairedBatches.Run(() => Batch(variant), () => Batch(baseline), rounds, warmedUp: () => asynchronous = 0, ct);
+        var deltas = series.SortedDeltas();
         var operations = (double)rounds * OperationsPerBatch;
         return new ContextPathCostFigures(
             variantName, baselineName, Median.Of(deltas), Median.Quantile(deltas, 0.25), Median.Quantile(deltas, 0.75),
-            Median.Of(variantNs), Median.Of(baselineNs), (variantBytes - baselineBytes) / operations, rounds, OperationsPerBatch,
+            Median.Of(series.VariantNs), Median.Of(series.BaselineNs), (series.VariantBytes - series.BaselineBytes) / operations, rounds, OperationsPerBatch,
             CpuClock.IsAvailable, asynchronous);
     }
 
