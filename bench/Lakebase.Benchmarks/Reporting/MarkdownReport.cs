@@ -248,7 +248,7 @@ internal static class MarkdownReport
             md.Append(CultureInfo.InvariantCulture,
                 $"(rounds' middle half {Format.Number(extension.DeltaP25Ns / 1000, "+0.00;-0.00")} to {Format.Number(extension.DeltaP75Ns / 1000, "+0.00;-0.00")}) and {Format.Number(extension.DeltaBytes, "+0;-0")} bytes per operation. ");
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"`UseLakebase` registers its connection and strategy through an options extension (EF Core applies only an extension's services), so that much comes with it whatever the extension does; the rest, {Format.Number((cost.DeltaNs - extension.DeltaNs) / 1000, "+0.00;-0.00")} µs and {Format.Number(cost.DeltaBytes - extension.DeltaBytes, "+0;-0")} bytes, is Lakebase's own code on the path.");
+                $"`UseLakebase` registers its connection and strategy through an options extension (EF Core applies only an extension's services), so that much comes with it whatever the extension does; the rest, {Format.Number((cost.DeltaNs - extension.DeltaNs) / 1000, "+0.00;-0.00")} µs and {Format.Number(cost.DeltaBytes - extension.DeltaBytes, "+0;-0")} bytes, is Lakebase's own code on the path. That includes what it saves: `UseLakebase` puts in one efcore.pg options extension per data source, shared by every build, where `UseNpgsql` creates one and clones it on each.");
         }
         md.AppendLine();
     }
@@ -434,7 +434,7 @@ internal static class MarkdownReport
             return;
         }
 
-        md.AppendLine(CultureInfo.InvariantCulture, $"- **The default execution strategy.** `UseLakebase` installs `{StaticPasswordVariant.StrategyName}` unless told otherwise; (a) carries the same, (a₀) none. Measured in the same rounds, (a) against (a₀) is that strategy as (a) installs it (through `UseNpgsql`'s callback, which copies efcore.pg's options extension on every build; `UseLakebase` registers its strategy once per EF Core service provider instead), and (b) against (a₀) what `UseLakebase`'s defaults cost against bare `UseNpgsql`:");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- **The default execution strategy.** `UseLakebase` installs `{StaticPasswordVariant.StrategyName}` unless told otherwise; (a) carries the same, (a₀) none. Measured in the same rounds, (a) against (a₀) is that strategy as (a) installs it (through `UseNpgsql`'s callback, which copies efcore.pg's options extension on every build; `UseLakebase` registers its strategy once per EF Core service provider instead, and shares one efcore.pg options extension across builds), and (b) against (a₀) what `UseLakebase`'s defaults cost against bare `UseNpgsql`:");
         foreach (var p in pairs)
         {
             md.AppendLine(CultureInfo.InvariantCulture,

@@ -5,6 +5,9 @@ using Lakebase.Npgsql;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Infrastructure;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Infrastructure.Internal;
 
 // ReSharper disable once CheckNamespace
 namespace Microsoft.EntityFrameworkCore;
@@ -170,9 +173,7 @@ public static class LakebaseDbContextOptionsBuilderExtensions
         var core = optionsBuilder.Options.FindExtension<CoreOptionsExtension>();
         var ownServiceProvider = core?.InternalServiceProvider is not null;
         var retry = settings.RetryPolicy;
-        optionsBuilder.UseNpgsql(
-            settings.TargetSession is { } target ? dataSource.WithTargetSession(target) : dataSource,
-            LakebaseNpgsqlOptions.For(settings.NpgsqlOptions, ownServiceProvider ? retry : null));
+        UseNpgsql(optionsBuilder, core, dataSource, settings.TargetSession, LakebaseNpgsqlOptions.For(settings.NpgsqlOptions, ownServiceProvider ? retry : null));
         if (ownServiceProvider && !LakebaseOptionsExtension.HasInterceptor(core!.Interceptors))
         {
             optionsBuilder.AddInterceptors(LakebaseOptionsExtension.Interceptors);
@@ -181,4 +182,33 @@ public static class LakebaseDbContextOptionsBuilderExtensions
         ((IDbContextOptionsBuilderInfrastructure)optionsBuilder).AddOrUpdateExtension(dataSource.OptionsExtension(settings.TargetSession, retry));
         return optionsBuilder;
     }
+
+    // What UseNpgsql(dataSource, npgsqlOptions) does, without its per-build allocations in the common case: on options
+    // that hold no Npgsql settings yet (or only the ones a previous UseLakebase put there), with no Npgsql options to
+    // apply, the data source's one immutable efcore.pg extension goes in as it is, where UseNpgsql would create one and
+    // clone it. The default warning configuration is applied as efcore.pg applies it. Anything else is UseNpgsql's.
+#pragma warning disable EF1001 // efcore.pg's options extension is internal API; see LakebaseDataSourceExtensions.
+    private static void UseNpgsql(
+        DbContextOptionsBuilder optionsBuilder,
+        CoreOptionsExtension? core,
+        LakebaseDataSource dataSource,
+        TargetSessionAttributes? targetSession,
+        Action<NpgsqlDbContextOptionsBuilder>? npgsqlOptions)
+    {
+        if (npgsqlOptions is null)
+        {
+            var shared = dataSource.NpgsqlExtension(targetSession);
+            var existing = optionsBuilder.Options.FindExtension<NpgsqlOptionsExtension>();
+            if (existing is null || ReferenceEquals(existing, shared))
+            {
+                var infrastructure = (IDbContextOptionsBuilderInfrastructure)optionsBuilder;
+                infrastructure.AddOrUpdateExtension(shared);
+                infrastructure.AddOrUpdateExtension(RelationalOptionsExtension.WithDefaultWarningConfiguration(core ?? new CoreOptionsExtension()));
+                return;
+            }
+        }
+
+        optionsBuilder.UseNpgsql(targetSession is { } target ? dataSource.WithTargetSession(target) : dataSource, npgsqlOptions);
+    }
+#pragma warning restore EF1001
 }

@@ -1,18 +1,26 @@
 using System.Runtime.CompilerServices;
 using Lakebase.Npgsql;
 using Npgsql;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Infrastructure.Internal;
 
 namespace Lakebase.EntityFrameworkCore.Infrastructure.Internal;
 
 /// <summary>
-/// One immutable options extension per data source and target session with the default execution strategy, so that
-/// options builds on the per-request path allocate none. Another strategy comes with a configure callback, which
-/// allocates its settings on every build anyway.
+/// The immutable options extensions UseLakebase puts in a context's options, one per data source and target session,
+/// so that options builds on the per-request path allocate none of them:
+/// <list type="bullet">
+/// <item>Lakebase's own, with the default execution strategy. Another strategy comes with a configure callback, which
+/// allocates its settings on every build anyway.</item>
+/// <item>efcore.pg's, holding only the data source. <c>UseNpgsql(dataSource)</c> would create and then clone one on
+/// every build (and EF Core would describe each anew); an options extension is immutable, so one instance serves all.</item>
+/// </list>
 /// </summary>
 internal static class LakebaseDataSourceExtensions
 {
     // Slot 0: no target session (the data source itself); slot n + 1: TargetSessionAttributes n.
-    private static readonly ConditionalWeakTable<LakebaseDataSource, LakebaseOptionsExtension?[]> Extensions = new();
+    private const int Slots = 8;
+
+    private static readonly ConditionalWeakTable<LakebaseDataSource, CachedExtensions> Extensions = new();
 
     public static LakebaseOptionsExtension OptionsExtension(this LakebaseDataSource dataSource, TargetSessionAttributes? targetSession, LakebaseRetryPolicy retry)
     {
@@ -21,10 +29,37 @@ internal static class LakebaseDataSourceExtensions
             return new LakebaseOptionsExtension(dataSource, targetSession, retry);
         }
 
-        var slots = Extensions.GetValue(dataSource, static _ => new LakebaseOptionsExtension?[8]);
-        ref var slot = ref slots[targetSession is { } attributes ? (int)attributes + 1 : 0];
+        ref var slot = ref Extensions.GetValue(dataSource, static _ => new CachedExtensions()).Lakebase[Slot(targetSession)];
         return Volatile.Read(ref slot)
             ?? Interlocked.CompareExchange(ref slot, new LakebaseOptionsExtension(dataSource, targetSession, retry), null)
             ?? slot!;
+    }
+
+#pragma warning disable EF1001
+    /// <summary>
+    /// efcore.pg's options extension exactly as <c>UseNpgsql(dataSource)</c> makes it on options that have none yet: its
+    /// defaults with the data source (or the target session's view of it) set.
+    /// </summary>
+    public static NpgsqlOptionsExtension NpgsqlExtension(this LakebaseDataSource dataSource, TargetSessionAttributes? targetSession)
+    {
+        ref var slot = ref Extensions.GetValue(dataSource, static _ => new CachedExtensions()).Npgsql[Slot(targetSession)];
+        return Volatile.Read(ref slot)
+            ?? Interlocked.CompareExchange(ref slot, Create(dataSource, targetSession), null)
+            ?? slot!;
+
+        static NpgsqlOptionsExtension Create(LakebaseDataSource dataSource, TargetSessionAttributes? targetSession) =>
+            (NpgsqlOptionsExtension)new NpgsqlOptionsExtension().WithDataSource(targetSession is { } target ? dataSource.WithTargetSession(target) : dataSource);
+    }
+#pragma warning restore EF1001
+
+    private static int Slot(TargetSessionAttributes? targetSession) => targetSession is { } attributes ? (int)attributes + 1 : 0;
+
+    private sealed class CachedExtensions
+    {
+        public LakebaseOptionsExtension?[] Lakebase { get; } = new LakebaseOptionsExtension?[Slots];
+
+#pragma warning disable EF1001
+        public NpgsqlOptionsExtension?[] Npgsql { get; } = new NpgsqlOptionsExtension?[Slots];
+#pragma warning restore EF1001
     }
 }
