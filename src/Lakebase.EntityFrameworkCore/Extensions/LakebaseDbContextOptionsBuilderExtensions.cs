@@ -184,9 +184,11 @@ public static class LakebaseDbContextOptionsBuilderExtensions
     }
 
     // What UseNpgsql(dataSource, npgsqlOptions) does, without its per-build allocations in the common case: on options
-    // that hold no Npgsql settings yet (or only the ones a previous UseLakebase put there), with no Npgsql options to
-    // apply, the data source's one immutable efcore.pg extension goes in as it is, where UseNpgsql would create one and
-    // clone it. The default warning configuration is applied as efcore.pg applies it. Anything else is UseNpgsql's.
+    // that hold no Npgsql settings yet (or only the shared extension of this data source and target session, from an
+    // earlier UseLakebase), with no Npgsql options to apply (neither the application's nor the strategy of a context
+    // with its own internal service provider), the data source's one immutable efcore.pg extension goes in as it is,
+    // where UseNpgsql would create one and clone it. The default warning configuration is applied as efcore.pg applies
+    // it. Anything else is UseNpgsql's.
 #pragma warning disable EF1001 // efcore.pg's options extension is internal API; see LakebaseDataSourceExtensions.
     private static void UseNpgsql(
         DbContextOptionsBuilder optionsBuilder,

@@ -1,3 +1,4 @@
+using Lakebase.EntityFrameworkCore.Infrastructure.Internal;
 using Lakebase.Npgsql;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -25,18 +26,29 @@ public sealed class OptionsBuildTests : IAsyncLifetime
     [Fact]
     public void The_provider_options_are_UseNpgsqls_for_the_data_source_and_its_target_session_views()
     {
-        var bare = new DbContextOptionsBuilder().UseNpgsql(_dataSource).Options;
-        var lakebase = new DbContextOptionsBuilder().UseLakebase(_dataSource).Options;
-        Assert.Same(_dataSource, lakebase.FindExtension<NpgsqlOptionsExtension>()!.DataSource);
-        Assert.Equal(AmbientTransactionWarning(bare), AmbientTransactionWarning(lakebase));
-        Assert.Equal(WarningBehavior.Throw, AmbientTransactionWarning(lakebase));
+        AssertSameProviderOptions(
+            new DbContextOptionsBuilder().UseNpgsql(_dataSource).Options,
+            new DbContextOptionsBuilder().UseLakebase(_dataSource).Options);
 
+        var view = _dataSource.WithTargetSession(TargetSessionAttributes.PreferStandby);
         var reads = new DbContextOptionsBuilder().UseLakebase(_dataSource, lb => lb.TargetSession(TargetSessionAttributes.PreferStandby)).Options;
-        Assert.Same(_dataSource.WithTargetSession(TargetSessionAttributes.PreferStandby), reads.FindExtension<NpgsqlOptionsExtension>()!.DataSource);
+        AssertSameProviderOptions(new DbContextOptionsBuilder().UseNpgsql(view).Options, reads);
+        Assert.Same(view, reads.FindExtension<NpgsqlOptionsExtension>()!.DataSource);
 
         // A second UseLakebase on the same options (AddDbContext's, then the context's OnConfiguring) changes nothing.
-        var twice = new DbContextOptionsBuilder(lakebase).UseLakebase(_dataSource).Options;
-        Assert.Same(lakebase.FindExtension<NpgsqlOptionsExtension>(), twice.FindExtension<NpgsqlOptionsExtension>());
+        var once = new DbContextOptionsBuilder().UseLakebase(_dataSource).Options;
+        var twice = new DbContextOptionsBuilder(once).UseLakebase(_dataSource).Options;
+        Assert.Same(once.FindExtension<NpgsqlOptionsExtension>(), twice.FindExtension<NpgsqlOptionsExtension>());
+    }
+
+    [Fact]
+    public void UseNpgsql_after_UseLakebase_applies_its_settings_to_that_context_only()
+    {
+        var after = new DbContextOptionsBuilder().UseLakebase(_dataSource).UseNpgsql(n => n.CommandTimeout(3)).Options;
+        Assert.Equal(3, after.FindExtension<NpgsqlOptionsExtension>()!.CommandTimeout);
+        Assert.Same(_dataSource, after.FindExtension<NpgsqlOptionsExtension>()!.DataSource);
+
+        Assert.Null(new DbContextOptionsBuilder().UseLakebase(_dataSource).Options.FindExtension<NpgsqlOptionsExtension>()!.CommandTimeout);
     }
 
     [Fact]
@@ -75,20 +87,44 @@ public sealed class OptionsBuildTests : IAsyncLifetime
 
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 
-    private static WarningBehavior? AmbientTransactionWarning(DbContextOptions options) =>
-        options.FindExtension<CoreOptionsExtension>()!.WarningsConfiguration.GetBehavior(RelationalEventId.AmbientTransactionWarning);
+    // Everything EF Core reads of the two extensions UseNpgsql writes: which internal service provider they key, what
+    // they log and show, and the warning defaults; and the order the extensions were added in.
+    private static void AssertSameProviderOptions(DbContextOptions bare, DbContextOptions lakebase)
+    {
+        Assert.Equal(
+            bare.Extensions.Select(e => e.GetType()),
+            lakebase.Extensions.Select(e => e.GetType()).Where(t => t != typeof(LakebaseOptionsExtension)));
+        Assert.Same(bare.FindExtension<NpgsqlOptionsExtension>()!.DataSource, lakebase.FindExtension<NpgsqlOptionsExtension>()!.DataSource);
+        AssertSameInfo(bare.FindExtension<NpgsqlOptionsExtension>()!.Info, lakebase.FindExtension<NpgsqlOptionsExtension>()!.Info);
+        AssertSameInfo(bare.FindExtension<CoreOptionsExtension>()!.Info, lakebase.FindExtension<CoreOptionsExtension>()!.Info);
+
+        var warnings = lakebase.FindExtension<CoreOptionsExtension>()!.WarningsConfiguration;
+        Assert.Equal(bare.FindExtension<CoreOptionsExtension>()!.WarningsConfiguration.GetServiceProviderHashCode(), warnings.GetServiceProviderHashCode());
+        Assert.Equal(WarningBehavior.Throw, warnings.GetBehavior(RelationalEventId.AmbientTransactionWarning));
+    }
+
+    private static void AssertSameInfo(DbContextOptionsExtensionInfo bare, DbContextOptionsExtensionInfo lakebase)
+    {
+        Assert.Equal(bare.GetServiceProviderHashCode(), lakebase.GetServiceProviderHashCode());
+        Assert.True(bare.ShouldUseSameServiceProvider(lakebase));
+        Assert.Equal(bare.LogFragment, lakebase.LogFragment);
+        Dictionary<string, string> bareDebug = [], lakebaseDebug = [];
+        bare.PopulateDebugInfo(bareDebug);
+        lakebase.PopulateDebugInfo(lakebaseDebug);
+        Assert.Equal(bareDebug.OrderBy(p => p.Key), lakebaseDebug.OrderBy(p => p.Key));
+    }
 
     private static double Measure(Func<DbContextOptions> build, int builds)
     {
-        var kept = 0;
+        DbContextOptions? last = null;
         var before = GC.GetAllocatedBytesForCurrentThread();
         for (var i = 0; i < builds; i++)
         {
-            kept += build().GetHashCode() & 1; // keeps the build from being optimised away
+            last = build();
         }
 
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.InRange(kept, 0, builds);
+        GC.KeepAlive(last);
         return (double)allocated / builds;
     }
 }
