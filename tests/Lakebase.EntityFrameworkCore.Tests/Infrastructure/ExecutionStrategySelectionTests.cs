@@ -16,12 +16,7 @@ namespace Lakebase.EntityFrameworkCore.Tests.Infrastructure;
 /// </summary>
 public sealed class ExecutionStrategySelectionTests : IAsyncLifetime
 {
-    private readonly LakebaseDataSource _dataSource = new LakebaseDataSourceBuilder(
-            "projects/p/branches/b/endpoints/ep-strategy",
-            new LakebaseOAuthOptions { WorkspaceHost = "https://example.cloud.databricks.com", ClientId = "id", ClientSecret = "never-sent" })
-        .Host("127.0.0.1")
-        .ReadEnvironment(false)
-        .Build();
+    private readonly LakebaseDataSource _dataSource = UnconnectedDataSource.Create("ep-strategy");
 
     public static TheoryData<bool> InternalServiceProvider => [false, true];
 

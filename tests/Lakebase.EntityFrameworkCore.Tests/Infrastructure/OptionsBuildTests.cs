@@ -16,12 +16,7 @@ namespace Lakebase.EntityFrameworkCore.Tests.Infrastructure;
 /// </summary>
 public sealed class OptionsBuildTests : IAsyncLifetime
 {
-    private readonly LakebaseDataSource _dataSource = new LakebaseDataSourceBuilder(
-            "projects/p/branches/b/endpoints/ep-options-build",
-            new LakebaseOAuthOptions { WorkspaceHost = "https://example.cloud.databricks.com", ClientId = "id", ClientSecret = "never-sent" })
-        .Host("127.0.0.1")
-        .ReadEnvironment(false)
-        .Build();
+    private readonly LakebaseDataSource _dataSource = UnconnectedDataSource.Create("ep-options-build");
 
     [Fact]
     public void The_provider_options_are_UseNpgsqls_for_the_data_source_and_its_target_session_views()
