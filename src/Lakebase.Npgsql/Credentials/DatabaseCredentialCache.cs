@@ -90,31 +90,56 @@ internal sealed partial class DatabaseCredentialCache : IAsyncDisposable, ICrede
     /// </summary>
     public async Task<bool> ForceRefreshAsync(long rejectedGeneration, CancellationToken cancellationToken)
     {
-        Task<DatabaseCredential> refresh;
-        lock (_state.Gate)
+        // One connect timeout in all, however many refreshes this waits on.
+        var started = _time.GetTimestamp();
+        for (var pass = 1; ; pass++)
         {
-            if (_state.Generation != rejectedGeneration && _state.IsUsable(_state.Current))
+            var left = _policy.ConnectTimeout - _time.GetElapsedTime(started);
+            Task<DatabaseCredential> refresh;
+            bool confirmed, joined;
+            lock (_state.Gate)
             {
-                return true;
-            }
-
-            if (!_refresh.IsRunning)
-            {
-                var confirmed = rejectedGeneration > 0 && _state.ConfirmedGeneration == rejectedGeneration;
-                if (!confirmed && !_forcedBudget.TryTake(_time.GetUtcNow()))
+                if (_state.Generation != rejectedGeneration && _state.IsUsable(_state.Current))
                 {
-                    LakebaseLog.ForcedRefreshRateLimited(_logger, Target, _policy.ForcedRefreshInterval);
-                    return false;
+                    return true;
                 }
 
-                _state.Evict(rejectedGeneration);
+                confirmed = rejectedGeneration > 0 && _state.ConfirmedGeneration == rejectedGeneration;
+                joined = _refresh.IsRunning;
+                if (!joined)
+                {
+                    if (!confirmed && !_forcedBudget.TryTake(_time.GetUtcNow()))
+                    {
+                        LakebaseLog.ForcedRefreshRateLimited(_logger, Target, _policy.ForcedRefreshInterval);
+                        return false;
+                    }
+
+                    _state.Evict(rejectedGeneration);
+
+                    // A refresh refused while this credential was still usable is remembered for a window sized for
+                    // that: minutes behind a valid credential. Revoked, it leaves opens failing now; this refresh gets
+                    // the lost credential's retries (Retry-After, within the connect timeout) instead.
+                    if (confirmed)
+                    {
+                        _refresh.ForgetFailure();
+                    }
+                }
+
+                refresh = Start(Forced);
             }
 
-            refresh = Start(Forced);
+            try
+            {
+                await WaitAsync(refresh, cancellationToken, left).ConfigureAwait(false);
+                return true;
+            }
+            catch (LakebaseCredentialException e) when (e.IsTransient && confirmed && joined && pass == 1 && !cancellationToken.IsCancellationRequested
+                && _time.GetElapsedTime(started) < _policy.ConnectTimeout)
+            {
+                // The refresh this one joined was a background one, started while the credential was usable: a single
+                // request. Once more, as the lost credential's own refresh (above).
+            }
         }
-
-        await WaitAsync(refresh, cancellationToken).ConfigureAwait(false);
-        return true;
     }
 
     public LakebaseCredentialStatus GetStatus(string user, string source) => _state.Status(Target, user, source, _schedule.NextRefreshAt) with { IsRefreshing = _refresh.IsRunning };
@@ -208,11 +233,11 @@ internal sealed partial class DatabaseCredentialCache : IAsyncDisposable, ICrede
     }
 
     // An open waits at most its connect timeout, whichever refresh it joined; its cancellation ends only its wait.
-    private async Task<DatabaseCredential> WaitAsync(Task<DatabaseCredential> refresh, CancellationToken cancellationToken)
+    private async Task<DatabaseCredential> WaitAsync(Task<DatabaseCredential> refresh, CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
         try
         {
-            return await refresh.WaitAsync(_policy.ConnectTimeout, _time, cancellationToken).ConfigureAwait(false);
+            return await refresh.WaitAsync(timeout ?? _policy.ConnectTimeout, _time, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException e)
         {

@@ -51,6 +51,18 @@ internal sealed class SingleFlight<T>
     public bool IsRunning => _running is not null;
 
     /// <summary>
+    /// Forgets the remembered failure, so that the next <see cref="RunAsync"/> fetches instead of failing at once: for
+    /// when what the failure's window was chosen for no longer holds. The count of consecutive failures is kept.
+    /// </summary>
+    public void ForgetFailure()
+    {
+        lock (_gate)
+        {
+            _failure = null;
+        }
+    }
+
+    /// <summary>
     /// The running fetch, or a new one running <paramref name="fetch"/> under <paramref name="deadline"/>; inside a
     /// remembered failure's window, that failure at once. Callers wait on the result with their own token
     /// (<c>WaitAsync</c>), so their cancellation never cancels the shared fetch. <paramref name="stopping"/> (the

@@ -89,6 +89,28 @@ public sealed class RolloutRetryTests : CacheTestBase
     }
 
     [Fact]
+    public async Task A_credential_revoked_while_a_refused_background_refresh_backs_off_is_replaced_after_retry_after_not_minutes_later()
+    {
+        var cache = NewCache(new CredentialCachePolicy { ConnectTimeout = ConnectTimeout, Jitter = false, Random = new FixedRandom(0.5) });
+        Assert.Equal("token-1", await cache.GetPasswordAsync(Ct)); // refreshed at 48:00 (no jitter)
+        _api.Failure = () => FakeCredentialApi.RateLimited(RetryAfter);
+        _clock.Advance(TimeSpan.FromMinutes(48));
+        await WaitUntil(() => _api.Requests == 2 && cache.NextRefreshAt is not null && !IsRefreshing(cache)); // refused: backs off 91 s
+
+        // Then the credential, which logins had used, is revoked while the 429 storm still runs: the login's forced
+        // refresh is refused too, and retried after Retry-After (1 s; no jitter here), by when the storm is over.
+        cache.ConfirmLogin(cache.Generation);
+        var replaced = cache.ForceRefreshAsync(cache.Generation, Ct);
+        await WaitUntil(() => _api.Requests == 3 && _clock.HasTimerDueIn(RetryAfter));
+        _api.Failure = null;
+        _clock.Advance(RetryAfter);
+
+        Assert.True(await replaced.WaitAsync(TimeSpan.FromSeconds(10), Ct));
+        Assert.Equal(4, _api.Requests);
+        Assert.Equal("token-4", await cache.GetPasswordAsync(Ct));
+    }
+
+    [Fact]
     public async Task A_fetch_nobody_waits_on_makes_one_request_and_a_429_backs_it_off_over_five_minutes_not_the_connect_timeout()
     {
         var cache = NewCache(new CredentialCachePolicy { ConnectTimeout = ConnectTimeout, Random = new FixedRandom(0.5) });
