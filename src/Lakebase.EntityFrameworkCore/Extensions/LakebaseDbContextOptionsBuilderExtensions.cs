@@ -210,7 +210,7 @@ public static class LakebaseDbContextOptionsBuilderExtensions
             }
         }
 
-        optionsBuilder.UseNpgsql(targetSession is { } target ? dataSource.WithTargetSession(target) : dataSource, npgsqlOptions);
+        optionsBuilder.UseNpgsql(dataSource.View(targetSession), npgsqlOptions);
     }
 #pragma warning restore EF1001
 }

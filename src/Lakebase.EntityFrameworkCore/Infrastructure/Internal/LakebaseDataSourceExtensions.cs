@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Runtime.CompilerServices;
 using Lakebase.Npgsql;
 using Npgsql;
@@ -22,37 +23,32 @@ internal static class LakebaseDataSourceExtensions
 
     private static readonly ConditionalWeakTable<LakebaseDataSource, CachedExtensions> Extensions = new();
 
-    public static LakebaseOptionsExtension OptionsExtension(this LakebaseDataSource dataSource, TargetSessionAttributes? targetSession, LakebaseRetryPolicy retry)
-    {
-        if (retry != LakebaseRetryPolicy.Default)
-        {
-            return new LakebaseOptionsExtension(dataSource, targetSession, retry);
-        }
-
-        ref var slot = ref Extensions.GetValue(dataSource, static _ => new CachedExtensions()).Lakebase[Slot(targetSession)];
-        return Volatile.Read(ref slot)
-            ?? Interlocked.CompareExchange(ref slot, new LakebaseOptionsExtension(dataSource, targetSession, retry), null)
-            ?? slot!;
-    }
+    public static LakebaseOptionsExtension OptionsExtension(this LakebaseDataSource dataSource, TargetSessionAttributes? targetSession, LakebaseRetryPolicy retry) =>
+        retry != LakebaseRetryPolicy.Default
+            ? new LakebaseOptionsExtension(dataSource, targetSession, retry)
+            : GetOrCreate(ref Cached(dataSource).Lakebase[Slot(targetSession)], (dataSource, targetSession), static key => new LakebaseOptionsExtension(key.dataSource, key.targetSession, LakebaseRetryPolicy.Default));
 
 #pragma warning disable EF1001
     /// <summary>
     /// efcore.pg's options extension exactly as <c>UseNpgsql(dataSource)</c> makes it on options that have none yet: its
     /// defaults with the data source (or the target session's view of it) set.
     /// </summary>
-    public static NpgsqlOptionsExtension NpgsqlExtension(this LakebaseDataSource dataSource, TargetSessionAttributes? targetSession)
-    {
-        ref var slot = ref Extensions.GetValue(dataSource, static _ => new CachedExtensions()).Npgsql[Slot(targetSession)];
-        return Volatile.Read(ref slot)
-            ?? Interlocked.CompareExchange(ref slot, Create(dataSource, targetSession), null)
-            ?? slot!;
-
-        static NpgsqlOptionsExtension Create(LakebaseDataSource dataSource, TargetSessionAttributes? targetSession) =>
-            (NpgsqlOptionsExtension)new NpgsqlOptionsExtension().WithDataSource(targetSession is { } target ? dataSource.WithTargetSession(target) : dataSource);
-    }
+    public static NpgsqlOptionsExtension NpgsqlExtension(this LakebaseDataSource dataSource, TargetSessionAttributes? targetSession) =>
+        GetOrCreate(ref Cached(dataSource).Npgsql[Slot(targetSession)], (dataSource, targetSession), static key => (NpgsqlOptionsExtension)new NpgsqlOptionsExtension().WithDataSource(key.dataSource.View(key.targetSession)));
 #pragma warning restore EF1001
 
+    /// <summary>The data source a context with <paramref name="targetSession"/> connects through: the data source itself, or its view.</summary>
+    public static DbDataSource View(this LakebaseDataSource dataSource, TargetSessionAttributes? targetSession) =>
+        targetSession is { } target ? dataSource.WithTargetSession(target) : dataSource;
+
+    private static CachedExtensions Cached(LakebaseDataSource dataSource) => Extensions.GetValue(dataSource, static _ => new CachedExtensions());
+
     private static int Slot(TargetSessionAttributes? targetSession) => targetSession is { } attributes ? (int)attributes + 1 : 0;
+
+    // Static factories with their key, so that a cache hit allocates nothing; racing builds keep the first stored.
+    private static T GetOrCreate<T, TKey>(ref T? slot, TKey key, Func<TKey, T> create)
+        where T : class =>
+        Volatile.Read(ref slot) ?? Interlocked.CompareExchange(ref slot, create(key), null) ?? slot!;
 
     private sealed class CachedExtensions
     {
