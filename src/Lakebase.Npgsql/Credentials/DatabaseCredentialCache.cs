@@ -128,17 +128,25 @@ internal sealed partial class DatabaseCredentialCache : IAsyncDisposable, ICrede
                 refresh = Start(Forced);
             }
 
+            TimeSpan retryIn;
             try
             {
                 await WaitAsync(refresh, cancellationToken, left).ConfigureAwait(false);
                 return true;
             }
-            catch (LakebaseCredentialException e) when (e.IsTransient && confirmed && joined && pass == 1 && !cancellationToken.IsCancellationRequested
-                && _time.GetElapsedTime(started) < _policy.ConnectTimeout)
+            catch (LakebaseCredentialException e) when (e.IsTransient && confirmed && joined && pass == 1 && !cancellationToken.IsCancellationRequested)
             {
                 // The refresh this one joined was a background one, started while the credential was usable: a single
-                // request. Once more, as the lost credential's own refresh (above).
+                // request. Once more, as the lost credential's own refresh (above), after the Retry-After it was given
+                // plus a second's jitter, if that still fits in the connect timeout.
+                retryIn = Backoff.Above(Backoff.RetryAfter(e.RetryAfter), Backoff.First, _policy.Jitter ? _policy.Random : null);
+                if (retryIn >= _policy.ConnectTimeout - _time.GetElapsedTime(started))
+                {
+                    throw;
+                }
             }
+
+            await Task.Delay(retryIn, _time, cancellationToken).ConfigureAwait(false);
         }
     }
 

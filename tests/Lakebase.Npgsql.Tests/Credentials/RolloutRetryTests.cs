@@ -111,6 +111,39 @@ public sealed class RolloutRetryTests : CacheTestBase
     }
 
     [Fact]
+    public async Task A_credential_revoked_while_its_background_refresh_is_in_flight_is_replaced_after_that_refresh_is_refused()
+    {
+        var cache = NewCache(new CredentialCachePolicy { ConnectTimeout = ConnectTimeout, Random = new FixedRandom(0.5) });
+        Assert.Equal("token-1", await cache.GetPasswordAsync(Ct)); // refreshed at 39:00 (half-way between 50 and 80 %)
+        cache.ConfirmLogin(cache.Generation);
+
+        // The background refresh is on its way (one request, the credential still usable) when a login finds the
+        // credential revoked: the forced refresh joins it, and the workspace refuses it.
+        var held = new TaskCompletionSource();
+        _api.Gate = held;
+        _api.Failure = () =>
+        {
+            _api.Failure = null;
+            return FakeCredentialApi.RateLimited(RetryAfter);
+        };
+        _clock.Advance(TimeSpan.FromMinutes(39));
+        await WaitUntil(() => _api.Requests == 2);
+        var replaced = cache.ForceRefreshAsync(cache.Generation, Ct);
+        _api.Gate = null;
+        held.SetResult();
+
+        // The opens of a revoked credential do not fail on that single refusal, nor wait out the background refresh's
+        // minutes of backoff: the forced refresh asks once more after Retry-After plus half a second of jitter.
+        await WaitUntil(() => _clock.HasTimerDueIn(TimeSpan.FromSeconds(1.5)));
+        Assert.Equal(2, _api.Requests);
+        _clock.Advance(TimeSpan.FromSeconds(1.5));
+
+        Assert.True(await replaced.WaitAsync(TimeSpan.FromSeconds(10), Ct));
+        Assert.Equal(3, _api.Requests);
+        Assert.Equal("token-3", await cache.GetPasswordAsync(Ct));
+    }
+
+    [Fact]
     public async Task A_fetch_nobody_waits_on_makes_one_request_and_a_429_backs_it_off_over_five_minutes_not_the_connect_timeout()
     {
         var cache = NewCache(new CredentialCachePolicy { ConnectTimeout = ConnectTimeout, Random = new FixedRandom(0.5) });
