@@ -43,6 +43,9 @@ public sealed record FleetResult(
     /// <summary>The rollout: the first minutes, when every instance starts together.</summary>
     public const int RolloutMinutes = 5;
 
+    /// <summary>Credentials the API issued in each simulated minute (requests it served, not refused).</summary>
+    public IReadOnlyList<long> CredentialsPerMinute { get; init; } = [];
+
     public long TotalRequests => RequestsPerMinute.Sum();
 
     public long PeakPerMinute => RequestsPerMinute.Count == 0 ? 0 : RequestsPerMinute.Max();

@@ -81,7 +81,9 @@ public sealed class FleetSimulation : IAsyncDisposable
 
         var step = options.Step ?? TimeSpan.FromSeconds(1);
         var perMinute = new List<long>();
+        var mintedPerMinute = new List<long>();
         long countedRequests = 0;
+        long countedMinted = 0;
         long heldOff = 0;
         TimeSpan? allReady = null;
         var pending = new List<Task>();
@@ -130,6 +132,9 @@ public sealed class FleetSimulation : IAsyncDisposable
                     var total = _emulator.Counters.CredentialRequests;
                     perMinute.Add(total - countedRequests);
                     countedRequests = total;
+                    var minted = _emulator.Counters.CredentialsMinted;
+                    mintedPerMinute.Add(minted - countedMinted);
+                    countedMinted = minted;
                 }
             }
 
@@ -158,7 +163,10 @@ public sealed class FleetSimulation : IAsyncDisposable
             instances.Sum(i => i.FailedOpens),
             wall.Elapsed,
             heldOff,
-            allReady);
+            allReady)
+        {
+            CredentialsPerMinute = mintedPerMinute,
+        };
     }
 
     public async ValueTask DisposeAsync()

@@ -170,6 +170,57 @@ public static class ReliabilityReport
                 $"and failed {r.FailedOpens} opens against the bound of {RolloutBound.UnavoidableFailedOpens(r.Instances, options, r.Simulated)}.");
             Line(md);
         }
+
+        RenderIndistinguishableFleets(md, fleet, options, target);
+    }
+
+    // Why the request target and the failed-open bound cannot both hold for a fleet whose instances all open at zero,
+    // whatever the client does, when the run has a smaller fleet whose bound is zero: derived from the run's own sizes
+    // and limit, then set beside what the run measured.
+    private static void RenderIndistinguishableFleets(StringBuilder md, IReadOnlyList<FleetResult> fleet, FleetOptions options, double target)
+    {
+        var runs = fleet.Where(r => r.Variant == FleetVariant.UseLakebase).OrderBy(r => r.Instances).ToList();
+        var issuedByDeadline = options.RateLimitBurst + (long)Math.Floor(options.RateLimitPerMinute / 60 * FleetOptions.ConnectTimeout.TotalSeconds);
+        var small = runs.FirstOrDefault(r => r.Instances > options.RateLimitBurst && r.Instances <= issuedByDeadline);
+        if (small is null)
+        {
+            return;
+        }
+
+        var refusedSmall = small.Instances - options.RateLimitBurst;
+        foreach (var large in runs.Where(r => r.Instances > small.Instances))
+        {
+            var refusedLarge = large.Instances - options.RateLimitBurst;
+            var allowed = (long)Math.Floor(target * large.Instances) - large.Instances;
+            if (refusedLarge <= allowed)
+            {
+                continue;
+            }
+
+            var atLeast = large.Instances + refusedLarge;
+            var rollout = large.RequestsPerMinute.FirstOrDefault();
+            var smallFailures = refusedSmall * (1 - ((double)allowed / refusedLarge));
+            Line(md, $"**Why no client meets both with {large.Instances} instances.** An instance refused at zero cannot tell how large its fleet is: with {small.Instances} or {large.Instances} instances it gets the same answer at the same moment (a 429 with the Retry-After of the same bucket). " +
+                $"With {small.Instances}, failed opens stay at their bound of 0 only if every one of the {refusedSmall} refused instances asks again within the {FleetOptions.ConnectTimeout.TotalSeconds:0} s connect timeout (the limit issues {issuedByDeadline} by then, enough for all). " +
+                $"A client that does so asks again within the connect timeout with {large.Instances} instances too: {refusedLarge} retries inside the rollout minute, at least {atLeast} requests ({Two((double)atLeast / large.Instances)} per instance). " +
+                $"A client that kept {large.Instances} instances to {target.ToString("0.0", CultureInfo.InvariantCulture)} could let at most {allowed} of its {refusedLarge} refused instances ask again in that minute: a chance of at most {Two((double)allowed / refusedLarge)} each to ask within the connect timeout; " +
+                $"with {small.Instances} instances that leaves {smallFailures:0} of the {refusedSmall} refused opens failing, on average, that the limit could have served. " +
+                (small.FailedOpens == 0
+                    ? $"The library keeps the smaller fleet's opens (0 failed with {small.Instances}): it made {rollout} requests in the rollout minute with {large.Instances} instances ({Two((double)rollout / large.Instances)} per instance), against the {atLeast} of any client that does."
+                    : $"In this run the library failed {small.FailedOpens} opens with {small.Instances} instances and made {rollout} requests in the rollout minute with {large.Instances} ({Two((double)rollout / large.Instances)} per instance)."));
+            Line(md);
+
+            var minted = large.CredentialsPerMinute.FirstOrDefault();
+            var capacity = options.RateLimitBurst + (long)Math.Floor(options.RateLimitPerMinute * FleetOptions.OpenInterval.TotalMinutes);
+            var lost = capacity - minted - options.RateLimitBurst;
+            var bound = RolloutBound.UnavoidableFailedOpens(large.Instances, options, large.Simulated);
+            Line(md, $"Its failed opens ({large.FailedOpens}, bound {bound}): in the rollout minute the limit issued {minted} credentials of the {capacity} it could, while {large.Instances - minted} instances still lacked one. " +
+                (lost > 0
+                    ? $"At most {options.RateLimitBurst} of the rest carry over in the bucket to the next minute, so at least {lost} were never issued: once every refused instance has made its one retry, nobody asks until the next opens. Asking more in that minute would have used them, at the price of more requests in the minute the request target counts. "
+                    : "") +
+                "The bound also assumes every credential goes to the instance whose open is due soonest; instances that cannot see each other get them in the order their requests arrive.");
+            Line(md);
+        }
     }
 
     private static string Two(double value) => value.ToString("0.00", CultureInfo.InvariantCulture);
