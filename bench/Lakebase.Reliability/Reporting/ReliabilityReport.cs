@@ -200,11 +200,11 @@ public static class ReliabilityReport
             var atLeast = large.Instances + refusedLarge;
             var rollout = large.RequestsPerMinute.FirstOrDefault();
             var smallFailures = refusedSmall * (1 - ((double)allowed / refusedLarge));
-            Line(md, $"**Why no client meets both with {large.Instances} instances.** An instance refused at zero cannot tell how large its fleet is: with {small.Instances} or {large.Instances} instances it gets the same answer at the same moment (a 429 with the Retry-After of the same bucket). " +
+            Line(md, $"**Why no client that keeps {small.Instances} instances at their bound meets the request target with {large.Instances}.** An instance refused at zero cannot tell how large its fleet is: with {small.Instances} or {large.Instances} instances it gets the same answer at the same moment (a 429 with the Retry-After of the same bucket). " +
                 $"With {small.Instances}, failed opens stay at their bound of 0 only if every one of the {refusedSmall} refused instances asks again within the {FleetOptions.ConnectTimeout.TotalSeconds:0} s connect timeout (the limit issues {issuedByDeadline} by then, enough for all). " +
                 $"A client that does so asks again within the connect timeout with {large.Instances} instances too: {refusedLarge} retries inside the rollout minute, at least {atLeast} requests ({Two((double)atLeast / large.Instances)} per instance). " +
                 $"A client that kept {large.Instances} instances to {target.ToString("0.0", CultureInfo.InvariantCulture)} could let at most {allowed} of its {refusedLarge} refused instances ask again in that minute: a chance of at most {Two((double)allowed / refusedLarge)} each to ask within the connect timeout; " +
-                $"with {small.Instances} instances that leaves {smallFailures:0} of the {refusedSmall} refused opens failing, on average, that the limit could have served. " +
+                $"with {small.Instances} instances that leaves at least {smallFailures:0.0} of the {refusedSmall} refused opens failing, on average, that the limit could have served. " +
                 (small.FailedOpens == 0
                     ? $"The library keeps the smaller fleet's opens (0 failed with {small.Instances}): it made {rollout} requests in the rollout minute with {large.Instances} instances ({Two((double)rollout / large.Instances)} per instance), against the {atLeast} of any client that does."
                     : $"In this run the library failed {small.FailedOpens} opens with {small.Instances} instances and made {rollout} requests in the rollout minute with {large.Instances} ({Two((double)rollout / large.Instances)} per instance)."));

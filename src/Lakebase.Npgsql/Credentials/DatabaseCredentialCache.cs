@@ -33,6 +33,7 @@ internal sealed partial class DatabaseCredentialCache : IAsyncDisposable, ICrede
     private readonly IDisposable _gauges;
     private readonly CancellationTokenSource _disposed = new();
     private string _trigger = Initial;
+    private bool _foregroundFlight;
     private bool _closed;
 
     public DatabaseCredentialCache(Func<CancellationToken, Task<DatabaseCredential>> fetch, string target, CredentialCachePolicy policy, TimeProvider timeProvider, ILogger logger)
@@ -86,17 +87,24 @@ internal sealed partial class DatabaseCredentialCache : IAsyncDisposable, ICrede
     /// Replaces a credential the server rejected. If the rejected credential (<paramref name="rejectedGeneration"/>)
     /// has already been replaced (another open got there first), nothing is requested. A credential no login has
     /// succeeded with is replaced only while the forced-refresh budget lasts (a burst, then one per interval); past it
-    /// this returns false at once, requesting nothing. Waits at most the connect timeout.
+    /// this returns false at once, requesting nothing. A credential logins had used was revoked: it is replaced whatever
+    /// the budget, and if what this found was a refusal the lost credential's own retries never saw (a background
+    /// refresh's single request, or a 429 remembered from one), it asks once more after that refusal's Retry-After.
+    /// Waits at most the connect timeout in all.
     /// </summary>
     public async Task<bool> ForceRefreshAsync(long rejectedGeneration, CancellationToken cancellationToken)
     {
-        // One connect timeout in all, however many refreshes this waits on.
         var started = _time.GetTimestamp();
         for (var pass = 1; ; pass++)
         {
             var left = _policy.ConnectTimeout - _time.GetElapsedTime(started);
+            if (left <= TimeSpan.Zero)
+            {
+                throw TimedOut(new TimeoutException());
+            }
+
             Task<DatabaseCredential> refresh;
-            bool confirmed, joined;
+            bool confirmed, retriesUnspent;
             lock (_state.Gate)
             {
                 if (_state.Generation != rejectedGeneration && _state.IsUsable(_state.Current))
@@ -105,27 +113,32 @@ internal sealed partial class DatabaseCredentialCache : IAsyncDisposable, ICrede
                 }
 
                 confirmed = rejectedGeneration > 0 && _state.ConfirmedGeneration == rejectedGeneration;
-                joined = _refresh.IsRunning;
-                if (!joined)
+                var joined = _refresh.IsRunning;
+                if (!joined && !confirmed && !_forcedBudget.TryTake(_time.GetUtcNow()))
                 {
-                    if (!confirmed && !_forcedBudget.TryTake(_time.GetUtcNow()))
-                    {
-                        LakebaseLog.ForcedRefreshRateLimited(_logger, Target, _policy.ForcedRefreshInterval);
-                        return false;
-                    }
+                    LakebaseLog.ForcedRefreshRateLimited(_logger, Target, _policy.ForcedRefreshInterval);
+                    return false;
+                }
 
+                if (!joined || confirmed)
+                {
                     _state.Evict(rejectedGeneration);
+                }
 
-                    // A refresh refused while this credential was still usable is remembered for a window sized for
-                    // that: minutes behind a valid credential. Revoked, it leaves opens failing now; this refresh gets
-                    // the lost credential's retries (Retry-After, within the connect timeout) instead.
-                    if (confirmed)
-                    {
-                        _refresh.ForgetFailure();
-                    }
+                // A 429 remembered while this credential was still usable has a window sized for that: minutes behind a
+                // valid credential. Revoked, it leaves opens failing now, so the window ends at the refusal's own
+                // Retry-After. Other failures (a permission removed, say) keep theirs: asking again would not help.
+                if (confirmed)
+                {
+                    _refresh.ShortenFailure(static e => e is LakebaseCredentialException { IsTransient: true } refused
+                        ? Backoff.RetryAfter(refused.RetryAfter) ?? TimeSpan.Zero
+                        : null);
                 }
 
                 refresh = Start(Forced);
+
+                // Under the gate, a flight this call started cannot have ended yet: ended means a remembered failure.
+                retriesUnspent = joined ? !_foregroundFlight : refresh.IsCompleted;
             }
 
             TimeSpan retryIn;
@@ -134,11 +147,8 @@ internal sealed partial class DatabaseCredentialCache : IAsyncDisposable, ICrede
                 await WaitAsync(refresh, cancellationToken, left).ConfigureAwait(false);
                 return true;
             }
-            catch (LakebaseCredentialException e) when (e.IsTransient && confirmed && joined && pass == 1 && !cancellationToken.IsCancellationRequested)
+            catch (LakebaseCredentialException e) when (e.IsTransient && confirmed && retriesUnspent && pass == 1 && !cancellationToken.IsCancellationRequested)
             {
-                // The refresh this one joined was a background one, started while the credential was usable: a single
-                // request. Once more, as the lost credential's own refresh (above), after the Retry-After it was given
-                // plus a second's jitter, if that still fits in the connect timeout.
                 retryIn = Backoff.Above(Backoff.RetryAfter(e.RetryAfter), Backoff.First, _policy.Jitter ? _policy.Random : null);
                 if (retryIn >= _policy.ConnectTimeout - _time.GetElapsedTime(started))
                 {
@@ -146,7 +156,8 @@ internal sealed partial class DatabaseCredentialCache : IAsyncDisposable, ICrede
                 }
             }
 
-            await Task.Delay(retryIn, _time, cancellationToken).ConfigureAwait(false);
+            using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
+            await Task.Delay(retryIn, _time, stopping.Token).ConfigureAwait(false);
         }
     }
 
@@ -281,6 +292,7 @@ internal sealed partial class DatabaseCredentialCache : IAsyncDisposable, ICrede
         {
             // The flight cannot finish before this: storing its result takes the gate held here.
             _trigger = trigger;
+            _foregroundFlight = foreground;
             _state.MarkRefreshStarted();
             _schedule.Clear();
         }

@@ -26,6 +26,7 @@ internal sealed class SingleFlight<T>
     private volatile Task<T>? _running;
     private Exception? _failure;
     private DateTimeOffset _retryNotBefore;
+    private DateTimeOffset _failedAt;
     private int _failures;
 
     /// <param name="time">The clock of deadlines and backoff windows.</param>
@@ -51,14 +52,18 @@ internal sealed class SingleFlight<T>
     public bool IsRunning => _running is not null;
 
     /// <summary>
-    /// Forgets the remembered failure, so that the next <see cref="RunAsync"/> fetches instead of failing at once: for
-    /// when what the failure's window was chosen for no longer holds. The count of consecutive failures is kept.
+    /// Ends the remembered failure's window early: at most what <paramref name="window"/> returns for the failure after
+    /// it happened, or unchanged when it returns null. For when what the window was sized for no longer holds (a refusal
+    /// remembered for minutes behind a credential that has since been revoked). The count of consecutive failures is kept.
     /// </summary>
-    public void ForgetFailure()
+    public void ShortenFailure(Func<Exception, TimeSpan?> window)
     {
         lock (_gate)
         {
-            _failure = null;
+            if (_failure is { } failure && window(failure) is { } shorter && _failedAt + shorter < _retryNotBefore)
+            {
+                _retryNotBefore = _failedAt + shorter;
+            }
         }
     }
 
@@ -173,7 +178,8 @@ internal sealed class SingleFlight<T>
         lock (_gate)
         {
             _failure = window > TimeSpan.Zero ? error : null;
-            _retryNotBefore = _time.GetUtcNow() + window;
+            _failedAt = _time.GetUtcNow();
+            _retryNotBefore = _failedAt + window;
             _running = null;
         }
 

@@ -91,23 +91,42 @@ public sealed class RolloutRetryTests : CacheTestBase
     [Fact]
     public async Task A_credential_revoked_while_a_refused_background_refresh_backs_off_is_replaced_after_retry_after_not_minutes_later()
     {
-        var cache = NewCache(new CredentialCachePolicy { ConnectTimeout = ConnectTimeout, Jitter = false, Random = new FixedRandom(0.5) });
-        Assert.Equal("token-1", await cache.GetPasswordAsync(Ct)); // refreshed at 48:00 (no jitter)
+        var cache = NewCache(new CredentialCachePolicy { ConnectTimeout = ConnectTimeout, Random = new FixedRandom(0.5) });
+        Assert.Equal("token-1", await cache.GetPasswordAsync(Ct)); // refreshed at 39:00 (half-way between 50 and 80 %)
         _api.Failure = () => FakeCredentialApi.RateLimited(RetryAfter);
-        _clock.Advance(TimeSpan.FromMinutes(48));
-        await WaitUntil(() => _api.Requests == 2 && cache.NextRefreshAt is not null && !IsRefreshing(cache)); // refused: backs off 91 s
+        _clock.Advance(TimeSpan.FromMinutes(39));
+        await WaitUntil(() => _api.Requests == 2 && cache.NextRefreshAt is not null && !IsRefreshing(cache));
+        Assert.Equal(TimeSpan.FromSeconds(91), cache.NextRefreshAt!.Value - _clock.GetUtcNow());
 
-        // Then the credential, which logins had used, is revoked while the 429 storm still runs: the login's forced
-        // refresh is refused too, and retried after Retry-After (1 s; no jitter here), by when the storm is over.
+        // Refused: the background refresh backs off 1 s + half of 3 minutes. Then the credential, which logins had
+        // used, is revoked while the 429 storm still runs. The forced refresh neither fails on the remembered refusal
+        // for minutes nor asks inside its Retry-After: it asks 1 s + half a second of jitter later, when the storm is over.
         cache.ConfirmLogin(cache.Generation);
         var replaced = cache.ForceRefreshAsync(cache.Generation, Ct);
-        await WaitUntil(() => _api.Requests == 3 && _clock.HasTimerDueIn(RetryAfter));
+        await WaitUntil(() => _clock.HasTimerDueIn(TimeSpan.FromSeconds(1.5)));
+        AssertNothingRequested(cache, 2);
         _api.Failure = null;
-        _clock.Advance(RetryAfter);
+        _clock.Advance(TimeSpan.FromSeconds(1.5));
 
         Assert.True(await replaced.WaitAsync(TimeSpan.FromSeconds(10), Ct));
-        Assert.Equal(4, _api.Requests);
-        Assert.Equal("token-4", await cache.GetPasswordAsync(Ct));
+        Assert.Equal(3, _api.Requests);
+        Assert.Equal("token-3", await cache.GetPasswordAsync(Ct));
+    }
+
+    [Fact]
+    public async Task A_credential_revoked_after_its_refresh_was_denied_permission_fails_at_once_without_asking_again()
+    {
+        var cache = NewCache(new CredentialCachePolicy { ConnectTimeout = ConnectTimeout, Random = new FixedRandom(0.5) });
+        Assert.Equal("token-1", await cache.GetPasswordAsync(Ct));
+        _api.Failure = FakeCredentialApi.PermissionDenied;
+        _clock.Advance(TimeSpan.FromMinutes(39));
+        await WaitUntil(() => _api.Requests == 2 && !IsRefreshing(cache));
+
+        // Only a remembered 429 is cut short for a revoked credential: a refusal that asking again cannot fix stands.
+        cache.ConfirmLogin(cache.Generation);
+        var error = await Assert.ThrowsAsync<LakebaseCredentialException>(() => cache.ForceRefreshAsync(cache.Generation, Ct));
+        Assert.Equal(LakebaseCredentialError.PermissionDenied, error.Reason);
+        AssertNothingRequested(cache, 2);
     }
 
     [Fact]
