@@ -51,12 +51,15 @@ public sealed class StandaloneEmulatorTests(ITestOutputHelper output)
     {
         var coldStart = TimeSpan.FromMilliseconds(800);
         await using var emulator = await LakebaseEmulator.StartAsync(
-            new LakebaseEmulatorOptions { SuspendAfter = TimeSpan.FromSeconds(1), ColdStartDelay = coldStart }, Ct);
+            // Idle 3 s, not 1: the woken session is used right after its connect, and a machine loaded by the whole
+            // suite can stall a second between the two, long enough for a 1 s idle compute to suspend again (the
+            // likely cause of one failure of this test under the full suite).
+            new LakebaseEmulatorOptions { SuspendAfter = TimeSpan.FromSeconds(3), ColdStartDelay = coldStart }, Ct);
         var token = emulator.MintDatabaseToken().Token;
         await using var open = await Client.OpenAsync(emulator, token);
         Assert.Equal(1, await Client.ScalarAsync(open, "SELECT 1"));
 
-        await Poll.UntilAsync(() => emulator.IsSuspended, TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+        await Poll.UntilAsync(() => emulator.IsSuspended, TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
         await Assert.ThrowsAnyAsync<global::Npgsql.NpgsqlException>(() => Client.ScalarAsync(open, "SELECT 1"));
 
         var stopwatch = Stopwatch.StartNew();

@@ -88,9 +88,8 @@ internal sealed partial class DatabaseCredentialCache : IAsyncDisposable, ICrede
     /// has already been replaced (another open got there first), nothing is requested. A credential no login has
     /// succeeded with is replaced only while the forced-refresh budget lasts (a burst, then one per interval); past it
     /// this returns false at once, requesting nothing. A credential logins had used was revoked: it is replaced whatever
-    /// the budget, and if what this found was a refusal the lost credential's own retries never saw (a background
-    /// refresh's single request, or a 429 remembered from one), it asks once more after that refusal's Retry-After.
-    /// Waits at most the connect timeout in all.
+    /// the budget, and when what stands in the way is a transient failure of a background refresh (its single request,
+    /// now or remembered), it asks once more after that failure's Retry-After. Waits at most the connect timeout in all.
     /// </summary>
     public async Task<bool> ForceRefreshAsync(long rejectedGeneration, CancellationToken cancellationToken)
     {
@@ -104,7 +103,8 @@ internal sealed partial class DatabaseCredentialCache : IAsyncDisposable, ICrede
             }
 
             Task<DatabaseCredential> refresh;
-            bool confirmed, retriesUnspent;
+            bool confirmed, backgroundFailure;
+            DateTimeOffset? remembered = null;
             lock (_state.Gate)
             {
                 if (_state.Generation != rejectedGeneration && _state.IsUsable(_state.Current))
@@ -114,31 +114,34 @@ internal sealed partial class DatabaseCredentialCache : IAsyncDisposable, ICrede
 
                 confirmed = rejectedGeneration > 0 && _state.ConfirmedGeneration == rejectedGeneration;
                 var joined = _refresh.IsRunning;
-                if (!joined && !confirmed && !_forcedBudget.TryTake(_time.GetUtcNow()))
+                if (!joined)
                 {
-                    LakebaseLog.ForcedRefreshRateLimited(_logger, Target, _policy.ForcedRefreshInterval);
-                    return false;
-                }
+                    if (!confirmed && !_forcedBudget.TryTake(_time.GetUtcNow()))
+                    {
+                        LakebaseLog.ForcedRefreshRateLimited(_logger, Target, _policy.ForcedRefreshInterval);
+                        return false;
+                    }
 
-                if (!joined || confirmed)
-                {
                     _state.Evict(rejectedGeneration);
-                }
 
-                // A 429 remembered while this credential was still usable has a window sized for that: minutes behind a
-                // valid credential. Revoked, it leaves opens failing now, so the window ends at the refusal's own
-                // Retry-After. Other failures (a permission removed, say) keep theirs: asking again would not help.
-                if (confirmed)
-                {
-                    _refresh.ShortenFailure(static e => e is LakebaseCredentialException { IsTransient: true } refused
-                        ? Backoff.RetryAfter(refused.RetryAfter) ?? TimeSpan.Zero
-                        : null);
+                    // A transient failure (429, 503) of a background refresh, remembered while this credential was
+                    // still usable, has a window sized for that: minutes behind a valid credential. Revoked, it leaves
+                    // opens failing now, so the window ends at the failure's own Retry-After. A foreground refresh's
+                    // window already is that short and grows with its retries; other failures (a permission removed)
+                    // stand: asking again would not help.
+                    if (confirmed && !_foregroundFlight)
+                    {
+                        remembered = _refresh.ShortenFailure(static e => e is LakebaseCredentialException { IsTransient: true } failed
+                            ? Backoff.RetryAfter(failed.RetryAfter) ?? TimeSpan.Zero
+                            : null);
+                    }
                 }
 
                 refresh = Start(Forced);
 
-                // Under the gate, a flight this call started cannot have ended yet: ended means a remembered failure.
-                retriesUnspent = joined ? !_foregroundFlight : refresh.IsCompleted;
+                // Whether what this waits on is a background refresh, running or remembered (a Forced one started
+                // here is foreground), whose single request is all that was tried for the lost credential.
+                backgroundFailure = !_foregroundFlight;
             }
 
             TimeSpan retryIn;
@@ -147,17 +150,28 @@ internal sealed partial class DatabaseCredentialCache : IAsyncDisposable, ICrede
                 await WaitAsync(refresh, cancellationToken, left).ConfigureAwait(false);
                 return true;
             }
-            catch (LakebaseCredentialException e) when (e.IsTransient && confirmed && retriesUnspent && pass == 1 && !cancellationToken.IsCancellationRequested)
+            catch (LakebaseCredentialException e) when (e.IsTransient && confirmed && backgroundFailure && pass == 1 && !cancellationToken.IsCancellationRequested)
             {
-                retryIn = Backoff.Above(Backoff.RetryAfter(e.RetryAfter), Backoff.First, _policy.Jitter ? _policy.Random : null);
+                // After a remembered failure, what is left of its window; after one just now, its Retry-After.
+                var floor = remembered is { } notBefore ? Max(notBefore - _time.GetUtcNow(), TimeSpan.Zero) : Backoff.RetryAfter(e.RetryAfter);
+                retryIn = Backoff.Above(floor, Backoff.First, _policy.Jitter ? _policy.Random : null);
                 if (retryIn >= _policy.ConnectTimeout - _time.GetElapsedTime(started))
                 {
                     throw;
                 }
             }
 
-            using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
-            await Task.Delay(retryIn, _time, stopping.Token).ConfigureAwait(false);
+            try
+            {
+                using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
+                await Task.Delay(retryIn, _time, stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The caller's cancellation, or else the cache's disposal, which Start reports the same way.
+                cancellationToken.ThrowIfCancellationRequested();
+                throw new ObjectDisposedException(GetType().FullName);
+            }
         }
     }
 

@@ -55,15 +55,23 @@ internal sealed class SingleFlight<T>
     /// Ends the remembered failure's window early: at most what <paramref name="window"/> returns for the failure after
     /// it happened, or unchanged when it returns null. For when what the window was sized for no longer holds (a refusal
     /// remembered for minutes behind a credential that has since been revoked). The count of consecutive failures is kept.
+    /// Returns when the window now ends; null when no failure is remembered.
     /// </summary>
-    public void ShortenFailure(Func<Exception, TimeSpan?> window)
+    public DateTimeOffset? ShortenFailure(Func<Exception, TimeSpan?> window)
     {
         lock (_gate)
         {
-            if (_failure is { } failure && window(failure) is { } shorter && _failedAt + shorter < _retryNotBefore)
+            if (_failure is not { } failure)
+            {
+                return null;
+            }
+
+            if (window(failure) is { } shorter && _failedAt + shorter < _retryNotBefore)
             {
                 _retryNotBefore = _failedAt + shorter;
             }
+
+            return _retryNotBefore;
         }
     }
 

@@ -163,6 +163,38 @@ public sealed class RolloutRetryTests : CacheTestBase
     }
 
     [Fact]
+    public async Task A_forced_refresh_that_joins_another_opens_forced_refresh_shares_its_retries_and_adds_none()
+    {
+        var cache = NewCache(new CredentialCachePolicy { ConnectTimeout = ConnectTimeout, Random = new FixedRandom(0.5) });
+        Assert.Equal("token-1", await cache.GetPasswordAsync(Ct));
+        cache.ConfirmLogin(cache.Generation);
+        var held = new TaskCompletionSource();
+        _api.Gate = held;
+        _api.Failure = () => FakeCredentialApi.RateLimited(RetryAfter);
+
+        // Two logins find the credential revoked: the first starts a forced refresh (an open's: three tries at
+        // Retry-After plus half a second), the second joins it.
+        var revoked = cache.Generation;
+        var first = cache.ForceRefreshAsync(revoked, Ct);
+        await WaitUntil(() => _api.Requests == 2);
+        var second = cache.ForceRefreshAsync(revoked, Ct);
+        _api.Gate = null;
+        held.SetResult();
+        var retry = TimeSpan.FromSeconds(1.5);
+        for (var tries = 1; tries <= 2; tries++)
+        {
+            await WaitUntil(() => _clock.DueTimes.Count(due => due == retry) == tries);
+            _clock.Advance(retry);
+        }
+
+        // The storm outlasts all three: both fail with the refusal, and the second asks nothing of its own.
+        Assert.Equal(LakebaseCredentialError.RateLimited, (await Assert.ThrowsAsync<LakebaseCredentialException>(() => first)).Reason);
+        var error = await Assert.ThrowsAsync<LakebaseCredentialException>(() => second.WaitAsync(TimeSpan.FromSeconds(10), Ct));
+        Assert.Equal(LakebaseCredentialError.RateLimited, error.Reason);
+        AssertNothingRequested(cache, 4);
+    }
+
+    [Fact]
     public async Task A_fetch_nobody_waits_on_makes_one_request_and_a_429_backs_it_off_over_five_minutes_not_the_connect_timeout()
     {
         var cache = NewCache(new CredentialCachePolicy { ConnectTimeout = ConnectTimeout, Random = new FixedRandom(0.5) });
