@@ -102,15 +102,7 @@ public sealed class RolloutRetryTests : CacheTestBase
         // used, is revoked while the 429 storm still runs. The forced refresh neither fails on the remembered refusal
         // for minutes nor asks inside its Retry-After: it asks 1 s + half a second of jitter later, when the storm is over.
         cache.ConfirmLogin(cache.Generation);
-        var replaced = cache.ForceRefreshAsync(cache.Generation, Ct);
-        await WaitUntil(() => _clock.HasTimerDueIn(TimeSpan.FromSeconds(1.5)));
-        AssertNothingRequested(cache, 2);
-        _api.Failure = null;
-        _clock.Advance(TimeSpan.FromSeconds(1.5));
-
-        Assert.True(await replaced.WaitAsync(TimeSpan.FromSeconds(10), Ct));
-        Assert.Equal(3, _api.Requests);
-        Assert.Equal("token-3", await cache.GetPasswordAsync(Ct));
+        await AssertReplacedOneAndAHalfSecondsLaterAsync(cache, cache.ForceRefreshAsync(cache.Generation, Ct));
     }
 
     [Fact]
@@ -153,13 +145,7 @@ public sealed class RolloutRetryTests : CacheTestBase
 
         // The opens of a revoked credential do not fail on that single refusal, nor wait out the background refresh's
         // minutes of backoff: the forced refresh asks once more after Retry-After plus half a second of jitter.
-        await WaitUntil(() => _clock.HasTimerDueIn(TimeSpan.FromSeconds(1.5)));
-        Assert.Equal(2, _api.Requests);
-        _clock.Advance(TimeSpan.FromSeconds(1.5));
-
-        Assert.True(await replaced.WaitAsync(TimeSpan.FromSeconds(10), Ct));
-        Assert.Equal(3, _api.Requests);
-        Assert.Equal("token-3", await cache.GetPasswordAsync(Ct));
+        await AssertReplacedOneAndAHalfSecondsLaterAsync(cache, replaced);
     }
 
     [Fact]
@@ -213,5 +199,20 @@ public sealed class RolloutRetryTests : CacheTestBase
         _api.Failure = null;
         _clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal("token-2", (await cache.PrefetchAsync(Ct)).Token);
+    }
+
+    // The revoked credential's forced refresh asks once more, 1 s (Retry-After) plus half a second of jitter after the
+    // refusal, not before, and gets a new credential.
+    private async Task AssertReplacedOneAndAHalfSecondsLaterAsync(DatabaseCredentialCache cache, Task<bool> replaced)
+    {
+        var retry = TimeSpan.FromSeconds(1.5);
+        await WaitUntil(() => _clock.HasTimerDueIn(retry));
+        AssertNothingRequested(cache, 2);
+        _api.Failure = null;
+        _clock.Advance(retry);
+
+        Assert.True(await replaced.WaitAsync(TimeSpan.FromSeconds(10), Ct));
+        Assert.Equal(3, _api.Requests);
+        Assert.Equal("token-3", await cache.GetPasswordAsync(Ct));
     }
 }
