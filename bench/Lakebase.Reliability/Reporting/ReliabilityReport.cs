@@ -180,7 +180,7 @@ public static class ReliabilityReport
     private static void RenderIndistinguishableFleets(StringBuilder md, IReadOnlyList<FleetResult> fleet, FleetOptions options, double target)
     {
         var runs = fleet.Where(r => r.Variant == FleetVariant.UseLakebase).OrderBy(r => r.Instances).ToList();
-        var issuedByDeadline = options.RateLimitBurst + (long)Math.Floor(options.RateLimitPerMinute / 60 * FleetOptions.ConnectTimeout.TotalSeconds);
+        var issuedByDeadline = RolloutBound.IssuedBy(options, FleetOptions.ConnectTimeout);
         var small = runs.FirstOrDefault(r => r.Instances > options.RateLimitBurst && r.Instances <= issuedByDeadline);
         if (small is null)
         {
@@ -211,7 +211,7 @@ public static class ReliabilityReport
             Line(md);
 
             var minted = large.CredentialsPerMinute.FirstOrDefault();
-            var capacity = options.RateLimitBurst + (long)Math.Floor(options.RateLimitPerMinute * FleetOptions.OpenInterval.TotalMinutes);
+            var capacity = RolloutBound.IssuedBy(options, FleetOptions.OpenInterval);
             var lost = capacity - minted - options.RateLimitBurst;
             var bound = RolloutBound.UnavoidableFailedOpens(large.Instances, options, large.Simulated);
             Line(md, $"Its failed opens ({large.FailedOpens}, bound {bound}): in the rollout minute the limit issued {minted} credentials of the {capacity} it could, while {large.Instances - minted} instances still lacked one. " +

@@ -11,17 +11,18 @@ namespace Lakebase.Reliability.Reporting;
 /// </summary>
 public static class RolloutBound
 {
+    /// <summary>The most credentials the limit can have issued <paramref name="by"/> after the start: its burst plus its rate.</summary>
+    public static long IssuedBy(FleetOptions options, TimeSpan by) =>
+        options.RateLimitBurst + (long)Math.Floor(options.RateLimitPerMinute / 60 * by.TotalSeconds);
+
     /// <summary>Failed opens no client strategy can avoid over <paramref name="duration"/>.</summary>
     public static long UnavoidableFailedOpens(int instances, FleetOptions options, TimeSpan duration)
     {
-        var perSecond = options.RateLimitPerMinute / 60;
-        double Issued(TimeSpan by) => options.RateLimitBurst + (perSecond * by.TotalSeconds);
-
-        var failed = Math.Max(0, instances - (long)Math.Floor(Issued(FleetOptions.ConnectTimeout)));
+        var failed = Math.Max(0, instances - IssuedBy(options, FleetOptions.ConnectTimeout));
         for (var k = 1; FleetOptions.OpenInterval * k < duration; k++)
         {
             var lastDeadline = (FleetOptions.OpenInterval * (k + 1)) + FleetOptions.ConnectTimeout;
-            var round = instances - (long)Math.Floor(Issued(lastDeadline));
+            var round = instances - IssuedBy(options, lastDeadline);
             if (round <= 0)
             {
                 break;

@@ -174,7 +174,7 @@ public sealed class RolloutRetryTests : CacheTestBase
         }
 
         // The storm outlasts all three: both fail with the refusal, and the second asks nothing of its own.
-        Assert.Equal(LakebaseCredentialError.RateLimited, (await Assert.ThrowsAsync<LakebaseCredentialException>(() => first)).Reason);
+        Assert.Equal(LakebaseCredentialError.RateLimited, (await Assert.ThrowsAsync<LakebaseCredentialException>(() => first.WaitAsync(TimeSpan.FromSeconds(10), Ct))).Reason);
         var error = await Assert.ThrowsAsync<LakebaseCredentialException>(() => second.WaitAsync(TimeSpan.FromSeconds(10), Ct));
         Assert.Equal(LakebaseCredentialError.RateLimited, error.Reason);
         AssertNothingRequested(cache, 4);
