@@ -22,6 +22,10 @@ internal sealed partial class DatabaseCredentialCache : IAsyncDisposable, ICrede
     // A background refresh has no open waiting on it, but a fetch that hangs must still end.
     private static readonly TimeSpan MinBackgroundDeadline = TimeSpan.FromMinutes(1);
 
+    // Timers run on a monotonic clock, a remembered window on the wall clock: waiting out exactly what is left of it
+    // can wake a hair before it ends and find it still shut (without jitter, nothing else adds a margin).
+    private static readonly TimeSpan WindowSlack = TimeSpan.FromMilliseconds(10);
+
     private readonly TimeProvider _time;
     private readonly CredentialCachePolicy _policy;
     private readonly ILogger _logger;
@@ -153,7 +157,7 @@ internal sealed partial class DatabaseCredentialCache : IAsyncDisposable, ICrede
             catch (LakebaseCredentialException e) when (e.IsTransient && confirmed && backgroundFailure && pass == 1 && !cancellationToken.IsCancellationRequested)
             {
                 // After a remembered failure, what is left of its window; after one just now, its Retry-After.
-                var floor = remembered is { } notBefore ? Max(notBefore - _time.GetUtcNow(), TimeSpan.Zero) : Backoff.RetryAfter(e.RetryAfter);
+                var floor = remembered is { } notBefore ? Max(notBefore - _time.GetUtcNow(), TimeSpan.Zero) + WindowSlack : Backoff.RetryAfter(e.RetryAfter);
                 retryIn = Backoff.Above(floor, Backoff.First, _policy.Jitter ? _policy.Random : null);
                 if (retryIn >= _policy.ConnectTimeout - _time.GetElapsedTime(started))
                 {
@@ -170,7 +174,7 @@ internal sealed partial class DatabaseCredentialCache : IAsyncDisposable, ICrede
             {
                 // The caller's cancellation, or else the cache's disposal, which Start reports the same way.
                 cancellationToken.ThrowIfCancellationRequested();
-                throw new ObjectDisposedException(GetType().FullName);
+                throw Disposed();
             }
         }
     }
@@ -276,6 +280,11 @@ internal sealed partial class DatabaseCredentialCache : IAsyncDisposable, ICrede
         {
             throw TimedOut(e);
         }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && _disposed.IsCancellationRequested)
+        {
+            // The cache was disposed under the open (the data source with it): say so, not that the open was cancelled.
+            throw Disposed();
+        }
     }
 
     // Under the gate: a refresh nobody waits for (the timer's, or one an open starts behind the credential it serves).
@@ -360,6 +369,8 @@ internal sealed partial class DatabaseCredentialCache : IAsyncDisposable, ICrede
             LakebaseCredentialError.Unavailable,
             $"Could not obtain a database credential for {Target} within the connect timeout ({_policy.ConnectTimeout.TotalSeconds:0.#} s): the workspace API is slow or unreachable. Raise ConnectTimeout if this is expected, or check the network path to DATABRICKS_HOST.",
             innerException: inner);
+
+    private ObjectDisposedException Disposed() => new(GetType().FullName);
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 

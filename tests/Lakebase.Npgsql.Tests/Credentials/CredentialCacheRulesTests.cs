@@ -262,6 +262,19 @@ public sealed class CredentialCacheRulesTests : CacheTestBase
         AssertNothingRequested(cache, 1);
     }
 
+    [Fact]
+    public async Task An_open_waiting_on_a_refresh_when_the_cache_is_disposed_fails_with_ObjectDisposedException()
+    {
+        var cache = NewCache();
+        _api.Gate = new TaskCompletionSource();
+        var open = cache.GetPasswordAsync(Ct).AsTask();
+        await WaitUntil(() => _api.Requests == 1);
+
+        // The data source went away under the open: it says so, not that the open was cancelled (it was not).
+        await cache.DisposeAsync();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => open.WaitAsync(TimeSpan.FromSeconds(10), Ct));
+    }
+
     // ---- Clock: lazy mode, waking from a long suspend ----
 
     [Fact]

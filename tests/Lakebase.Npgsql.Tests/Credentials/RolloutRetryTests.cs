@@ -88,8 +88,10 @@ public sealed class RolloutRetryTests : CacheTestBase
         Assert.Equal(4, _api.Requests);
     }
 
-    [Fact]
-    public async Task A_credential_revoked_while_a_refused_background_refresh_backs_off_is_replaced_after_retry_after_not_minutes_later()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(600)]
+    public async Task A_credential_revoked_while_a_refused_background_refresh_backs_off_is_replaced_after_retry_after_not_minutes_later(int revokedAfterMs)
     {
         var cache = NewCache(new CredentialCachePolicy { ConnectTimeout = ConnectTimeout, Random = new FixedRandom(0.5) });
         Assert.Equal("token-1", await cache.GetPasswordAsync(Ct)); // refreshed at 39:00 (half-way between 50 and 80 %)
@@ -100,9 +102,13 @@ public sealed class RolloutRetryTests : CacheTestBase
 
         // Refused: the background refresh backs off 1 s + half of 3 minutes. Then the credential, which logins had
         // used, is revoked while the 429 storm still runs. The forced refresh neither fails on the remembered refusal
-        // for minutes nor asks inside its Retry-After: it asks 1 s + half a second of jitter later, when the storm is over.
+        // for minutes nor asks inside its Retry-After: it asks when what is left of it ends (plus 10 ms for clocks that
+        // differ) and half a second of jitter later, when the storm is over.
         cache.ConfirmLogin(cache.Generation);
-        await AssertReplacedOneAndAHalfSecondsLaterAsync(cache, cache.ForceRefreshAsync(cache.Generation, Ct));
+        var revokedAfter = TimeSpan.FromMilliseconds(revokedAfterMs);
+        _clock.Advance(revokedAfter);
+        var left = RetryAfter - revokedAfter;
+        await AssertReplacedLaterAsync(cache, cache.ForceRefreshAsync(cache.Generation, Ct), left + TimeSpan.FromSeconds(0.51));
     }
 
     [Fact]
@@ -145,7 +151,7 @@ public sealed class RolloutRetryTests : CacheTestBase
 
         // The opens of a revoked credential do not fail on that single refusal, nor wait out the background refresh's
         // minutes of backoff: the forced refresh asks once more after Retry-After plus half a second of jitter.
-        await AssertReplacedOneAndAHalfSecondsLaterAsync(cache, replaced);
+        await AssertReplacedLaterAsync(cache, replaced, TimeSpan.FromSeconds(1.5));
     }
 
     [Fact]
@@ -201,11 +207,10 @@ public sealed class RolloutRetryTests : CacheTestBase
         Assert.Equal("token-2", (await cache.PrefetchAsync(Ct)).Token);
     }
 
-    // The revoked credential's forced refresh asks once more, 1 s (Retry-After) plus half a second of jitter after the
+    // The revoked credential's forced refresh asks once more, Retry-After plus half a second of jitter (retry) after the
     // refusal, not before, and gets a new credential.
-    private async Task AssertReplacedOneAndAHalfSecondsLaterAsync(DatabaseCredentialCache cache, Task<bool> replaced)
+    private async Task AssertReplacedLaterAsync(DatabaseCredentialCache cache, Task<bool> replaced, TimeSpan retry)
     {
-        var retry = TimeSpan.FromSeconds(1.5);
         await WaitUntil(() => _clock.HasTimerDueIn(retry));
         AssertNothingRequested(cache, 2);
         _api.Failure = null;
