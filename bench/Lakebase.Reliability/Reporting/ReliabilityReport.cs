@@ -163,7 +163,7 @@ public static class ReliabilityReport
             var servable = fewest - r.Instances;
             var allowed = (long)Math.Floor(target * r.Instances) - r.Instances;
             var rollout = r.RequestsPerMinute.FirstOrDefault();
-            var limitServesInMinute = Math.Min(refused, (long)Math.Floor(options.RateLimitPerMinute * FleetOptions.OpenInterval.TotalMinutes));
+            var limitServesInMinute = Math.Min(refused, RolloutBound.RateIssuedBy(options, FleetOptions.OpenInterval));
             Line(md, $"With {r.Instances} instances, {refused} are refused at the start (burst {options.RateLimitBurst}) and keeping failed opens at the bound takes {servable} of them to be served inside the rollout minute, " +
                 $"so at least {fewest} requests in it ({Two((double)fewest / r.Instances)} per instance); the target allows {allowed} retries. " +
                 $"The run made {rollout} ({rollout - fewest:+#;-#;0} against that fewest: {Math.Max(0, rollout - r.Instances)} retries, of which the limit could serve at most {limitServesInMinute}) " +

@@ -12,8 +12,15 @@ namespace Lakebase.Reliability.Reporting;
 public static class RolloutBound
 {
     /// <summary>The most credentials the limit can have issued <paramref name="by"/> after the start: its burst plus its rate.</summary>
-    public static long IssuedBy(FleetOptions options, TimeSpan by) =>
-        options.RateLimitBurst + (long)Math.Floor(options.RateLimitPerMinute / 60 * by.TotalSeconds);
+    public static long IssuedBy(FleetOptions options, TimeSpan by) => options.RateLimitBurst + RateIssuedBy(options, by);
+
+    /// <summary>
+    /// The credentials the limit's rate (its burst aside) adds <paramref name="by"/> after the start. Counted in whole
+    /// ticks: a rate divided to per-second first loses a credential to rounding at some rates (123 a minute over a
+    /// minute would give 122).
+    /// </summary>
+    public static long RateIssuedBy(FleetOptions options, TimeSpan by) =>
+        (long)Math.Floor(options.RateLimitPerMinute * by.Ticks / TimeSpan.TicksPerMinute);
 
     /// <summary>Failed opens no client strategy can avoid over <paramref name="duration"/>.</summary>
     public static long UnavoidableFailedOpens(int instances, FleetOptions options, TimeSpan duration)
@@ -46,11 +53,10 @@ public static class RolloutBound
     /// </summary>
     public static long FewestRolloutRequestsAtTheBound(int instances, FleetOptions options)
     {
-        var perSecond = options.RateLimitPerMinute / 60;
         var servedAtZero = Math.Min(instances, options.RateLimitBurst);
         var refused = instances - servedAtZero;
-        var byFirstDeadline = (long)Math.Floor(perSecond * FleetOptions.ConnectTimeout.TotalSeconds);
-        var withoutOverflow = (long)Math.Floor(perSecond * FleetOptions.OpenInterval.TotalSeconds) - servedAtZero;
+        var byFirstDeadline = RateIssuedBy(options, FleetOptions.ConnectTimeout);
+        var withoutOverflow = RateIssuedBy(options, FleetOptions.OpenInterval) - servedAtZero;
         return instances + Math.Min(refused, Math.Max(byFirstDeadline, withoutOverflow));
     }
 }

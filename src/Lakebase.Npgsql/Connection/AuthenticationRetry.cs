@@ -8,7 +8,7 @@ namespace Lakebase.Npgsql.Connection;
 /// <summary>
 /// Opens a connection so that a login Lakebase rejects (SQLSTATE 28P01 or 28000: a revoked or rotated token) is retried
 /// exactly once with a freshly forced credential of the data source that served it. Every other error passes through;
-/// the credential cache's own errors are unwrapped from Npgsql's, since they say what to fix.
+/// the credential cache's own errors, and the data source's disposal, are unwrapped from Npgsql's.
 /// </summary>
 internal static class AuthenticationRetry
 {
@@ -42,9 +42,9 @@ internal static class AuthenticationRetry
                 throw Failure(dataSource, e);
             }
         }
-        catch (NpgsqlException e) when (e.InnerException is LakebaseException inner)
+        catch (NpgsqlException e) when (OwnFailure(dataSource, e) is { } own)
         {
-            ExceptionDispatchInfo.Throw(inner);
+            ExceptionDispatchInfo.Throw(own);
         }
         catch (Exception e) when (TlsFailureDiagnosis.IsCertificateFailure(e))
         {
@@ -62,11 +62,21 @@ internal static class AuthenticationRetry
         {
             throw Failure(dataSource, e);
         }
-        catch (NpgsqlException e) when (e.InnerException is LakebaseException inner)
+        catch (NpgsqlException e) when (OwnFailure(dataSource, e) is { } own)
         {
-            ExceptionDispatchInfo.Throw(inner);
+            ExceptionDispatchInfo.Throw(own);
         }
     }
+
+    // What Npgsql wraps as "an exception was thrown from the password provider" but the application should see as it
+    // is: the credential cache's errors (they say what to fix), and the data source disposed while the open waited on
+    // a credential (as a disposed NpgsqlDataSource reports it).
+    private static Exception? OwnFailure(LakebaseDataSource dataSource, NpgsqlException e) => e.InnerException switch
+    {
+        LakebaseException inner => inner,
+        ObjectDisposedException inner when dataSource.IsDisposed => inner,
+        _ => null,
+    };
 
     // Only an open that asked for a password (a new physical connection) says anything about the credential; pooled
     // opens skip this, so the hot path pays one field read.

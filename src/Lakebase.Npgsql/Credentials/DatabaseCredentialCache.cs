@@ -22,9 +22,10 @@ internal sealed partial class DatabaseCredentialCache : IAsyncDisposable, ICrede
     // A background refresh has no open waiting on it, but a fetch that hangs must still end.
     private static readonly TimeSpan MinBackgroundDeadline = TimeSpan.FromMinutes(1);
 
-    // Timers run on a monotonic clock, a remembered window on the wall clock: waiting out exactly what is left of it
-    // can wake a hair before it ends and find it still shut (without jitter, nothing else adds a margin).
-    private static readonly TimeSpan WindowSlack = TimeSpan.FromMilliseconds(10);
+    // Timers run on a coarser monotonic clock (15.6 ms ticks on Windows), a remembered window on the wall clock:
+    // waiting out exactly what is left of it can wake just before it ends and find it still shut, and that one more
+    // try is the last. Without jitter nothing else adds a margin.
+    private static readonly TimeSpan WindowSlack = TimeSpan.FromMilliseconds(50);
 
     private readonly TimeProvider _time;
     private readonly CredentialCachePolicy _policy;
@@ -157,8 +158,8 @@ internal sealed partial class DatabaseCredentialCache : IAsyncDisposable, ICrede
             catch (LakebaseCredentialException e) when (e.IsTransient && confirmed && backgroundFailure && pass == 1 && !cancellationToken.IsCancellationRequested)
             {
                 // After a remembered failure, what is left of its window; after one just now, its Retry-After.
-                var floor = remembered is { } notBefore ? Max(notBefore - _time.GetUtcNow(), TimeSpan.Zero) + WindowSlack : Backoff.RetryAfter(e.RetryAfter);
-                retryIn = Backoff.Above(floor, Backoff.First, _policy.Jitter ? _policy.Random : null);
+                var floor = remembered is { } notBefore ? Max(notBefore - _time.GetUtcNow(), TimeSpan.Zero) : Backoff.RetryAfter(e.RetryAfter);
+                retryIn = Backoff.Above(floor + WindowSlack, Backoff.First, _policy.Jitter ? _policy.Random : null);
                 if (retryIn >= _policy.ConnectTimeout - _time.GetElapsedTime(started))
                 {
                     throw;
@@ -300,7 +301,10 @@ internal sealed partial class DatabaseCredentialCache : IAsyncDisposable, ICrede
     // Under the gate. Joins the running refresh, fails fast inside a failure's backoff window, or starts one.
     private Task<DatabaseCredential> Start(string trigger)
     {
-        ObjectDisposedException.ThrowIf(_closed, this);
+        if (_closed)
+        {
+            throw Disposed();
+        }
 
         // Someone waits on a refresh when there is no usable credential, whatever started it (a timer that fired late
         // after a suspend, say): then it gets the foreground's retries and deadline.
@@ -370,7 +374,8 @@ internal sealed partial class DatabaseCredentialCache : IAsyncDisposable, ICrede
             $"Could not obtain a database credential for {Target} within the connect timeout ({_policy.ConnectTimeout.TotalSeconds:0.#} s): the workspace API is slow or unreachable. Raise ConnectTimeout if this is expected, or check the network path to DATABRICKS_HOST.",
             innerException: inner);
 
-    private ObjectDisposedException Disposed() => new(GetType().FullName);
+    // Named for what the application holds and disposed: the data source this cache belongs to.
+    private static ObjectDisposedException Disposed() => new(typeof(LakebaseDataSource).FullName);
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 

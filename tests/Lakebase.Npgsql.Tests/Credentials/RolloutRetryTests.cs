@@ -102,13 +102,13 @@ public sealed class RolloutRetryTests : CacheTestBase
 
         // Refused: the background refresh backs off 1 s + half of 3 minutes. Then the credential, which logins had
         // used, is revoked while the 429 storm still runs. The forced refresh neither fails on the remembered refusal
-        // for minutes nor asks inside its Retry-After: it asks when what is left of it ends (plus 10 ms for clocks that
+        // for minutes nor asks inside its Retry-After: it asks when what is left of it ends (plus 50 ms for clocks that
         // differ) and half a second of jitter later, when the storm is over.
         cache.ConfirmLogin(cache.Generation);
         var revokedAfter = TimeSpan.FromMilliseconds(revokedAfterMs);
         _clock.Advance(revokedAfter);
         var left = RetryAfter - revokedAfter;
-        await AssertReplacedLaterAsync(cache, cache.ForceRefreshAsync(cache.Generation, Ct), left + TimeSpan.FromSeconds(0.51));
+        await AssertReplacedLaterAsync(cache, cache.ForceRefreshAsync(cache.Generation, Ct), left + TimeSpan.FromSeconds(0.55));
     }
 
     [Fact]
@@ -151,7 +151,7 @@ public sealed class RolloutRetryTests : CacheTestBase
 
         // The opens of a revoked credential do not fail on that single refusal, nor wait out the background refresh's
         // minutes of backoff: the forced refresh asks once more after Retry-After plus half a second of jitter.
-        await AssertReplacedLaterAsync(cache, replaced, TimeSpan.FromSeconds(1.5));
+        await AssertReplacedLaterAsync(cache, replaced, TimeSpan.FromSeconds(1.55));
     }
 
     [Fact]
@@ -207,8 +207,8 @@ public sealed class RolloutRetryTests : CacheTestBase
         Assert.Equal("token-2", (await cache.PrefetchAsync(Ct)).Token);
     }
 
-    // The revoked credential's forced refresh asks once more, Retry-After plus half a second of jitter (retry) after the
-    // refusal, not before, and gets a new credential.
+    // The revoked credential's forced refresh asks once more, Retry-After plus 50 ms and half a second of jitter (retry)
+    // after the refusal, not before, and gets a new credential.
     private async Task AssertReplacedLaterAsync(DatabaseCredentialCache cache, Task<bool> replaced, TimeSpan retry)
     {
         await WaitUntil(() => _clock.HasTimerDueIn(retry));
