@@ -150,7 +150,7 @@ public sealed class RolloutRetryTests : CacheTestBase
         held.SetResult();
 
         // The opens of a revoked credential do not fail on that single refusal, nor wait out the background refresh's
-        // minutes of backoff: the forced refresh asks once more after Retry-After plus half a second of jitter.
+        // minutes of backoff: the forced refresh asks once more after Retry-After (plus 50 ms) and half a second of jitter.
         await AssertReplacedLaterAsync(cache, replaced, TimeSpan.FromSeconds(1.55));
     }
 

@@ -12,7 +12,7 @@ public sealed class DisposalTests(EmulatorFixture fixture)
         var principal = await fixture.NewPrincipalAsync();
         using var held = new HeldCredentialRequests();
         using var http = new HttpClient(held);
-        var dataSource = fixture.Builder(principal).UseHttpClient(http).Build();
+        await using var dataSource = fixture.Builder(principal).UseHttpClient(http).Build();
 
         // The login has reached the password, and the credential request hangs.
         var open = dataSource.OpenConnectionAsync(Ct).AsTask();
