@@ -18,6 +18,7 @@ internal static class Arguments
           --api-latency-ms N     latency injected into every workspace API call (default 100)
           --runs N               rounds of interleaved slices in scenarios 1, 2, 4 and 6 (median of paired ratios reported)
           --soak-seconds N       duration of each rotation soak run
+          --workers LIST         concurrencies of scenarios 2 and 6 (default 1,8,32)
           --scenarios LIST       subset of scenarios to run, e.g. 1,3,5 (6: read routing, PreferStandby vs the primary;
                                  7: first request after a host starts)
           --cadence-lifetimes N  short token lifetimes (b) runs uninterrupted in scenario 4 to count its requests (at least 3)
@@ -37,6 +38,7 @@ internal static class Arguments
         string? output = null;
         int? latencyMs = null, runs = null, soakSeconds = null, cadenceLifetimes = null, firstRequestRuns = null;
         HashSet<int>? scenarios = null;
+        int[]? workers = null;
         var optionsOnce = false;
         var noRetry = false;
 
@@ -57,6 +59,10 @@ internal static class Arguments
                     scenarios = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                         .Select(s => int.TryParse(s, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 7 ? n : throw new ArgumentException($"Unknown scenario '{s}' (1-7)."))];
                     break;
+                case "--workers":
+                    workers = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                        .Select(s => int.TryParse(s, CultureInfo.InvariantCulture, out var n) && n >= 1 ? n : throw new ArgumentException($"--workers expects positive integers, got '{s}'."))];
+                    break;
                 case "--lakebase-options-once": optionsOnce = true; break;
                 case "--lakebase-no-retry": noRetry = true; break;
                 case "--help" or "-h": return null;
@@ -74,6 +80,7 @@ internal static class Arguments
             CrudRuns = runs ?? settings.CrudRuns,
             SoakDuration = soakSeconds is { } s ? TimeSpan.FromSeconds(s) : settings.SoakDuration,
             Scenarios = scenarios ?? settings.Scenarios,
+            CrudWorkers = workers ?? settings.CrudWorkers,
             CadenceLifetimes = cadenceLifetimes ?? settings.CadenceLifetimes,
             FirstRequestRuns = firstRequestRuns ?? settings.FirstRequestRuns,
             LakebaseOptionsOnce = optionsOnce,

@@ -275,6 +275,28 @@ public sealed class CredentialCacheRulesTests : CacheTestBase
         await Assert.ThrowsAsync<ObjectDisposedException>(() => open.WaitAsync(TimeSpan.FromSeconds(10), Ct));
     }
 
+    [Fact]
+    public async Task A_forced_refresh_and_a_prefetch_waiting_when_the_cache_is_disposed_fail_with_ObjectDisposedException()
+    {
+        var cache = NewCache();
+        await cache.GetPasswordAsync(Ct);
+        _api.Gate = new TaskCompletionSource();
+
+        // A login found the credential rejected (the forced refresh evicts it) and the readiness probe joins that refresh.
+        var forced = cache.ForceRefreshAsync(cache.Generation, Ct);
+        await WaitUntil(() => _api.Requests == 2);
+        var prefetch = cache.PrefetchAsync(Ct);
+        Assert.False(prefetch.IsCompleted);
+
+        await cache.DisposeAsync();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => forced.WaitAsync(TimeSpan.FromSeconds(10), Ct));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => prefetch.WaitAsync(TimeSpan.FromSeconds(10), Ct));
+
+        // After disposal a probe gets the same answer at once, and asks nothing.
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => cache.PrefetchAsync(Ct));
+        Assert.Equal(2, _api.Requests);
+    }
+
     // ---- Clock: lazy mode, waking from a long suspend ----
 
     [Fact]

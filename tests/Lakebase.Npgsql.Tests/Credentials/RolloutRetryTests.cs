@@ -112,6 +112,28 @@ public sealed class RolloutRetryTests : CacheTestBase
     }
 
     [Fact]
+    public async Task A_data_source_disposed_while_a_revoked_credential_waits_out_retry_after_ends_that_wait_and_asks_nothing_more()
+    {
+        var cache = NewCache(new CredentialCachePolicy { ConnectTimeout = ConnectTimeout, Random = new FixedRandom(0.5) });
+        Assert.Equal("token-1", await cache.GetPasswordAsync(Ct));
+        _api.Failure = () => FakeCredentialApi.RateLimited(RetryAfter);
+        _clock.Advance(TimeSpan.FromMinutes(39));
+        await WaitUntil(() => _api.Requests == 2 && cache.NextRefreshAt is not null && !IsRefreshing(cache));
+
+        // Revoked during the 429 storm: the forced refresh waits 1 s + 50 ms + half a second before its one more try.
+        cache.ConfirmLogin(cache.Generation);
+        var replaced = cache.ForceRefreshAsync(cache.Generation, Ct);
+        await WaitUntil(() => _clock.HasTimerDueIn(TimeSpan.FromSeconds(1.55)));
+
+        // The host stops meanwhile: the login behind it hears that its data source is gone, not that it was cancelled.
+        await cache.DisposeAsync();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => replaced.WaitAsync(TimeSpan.FromSeconds(10), Ct));
+        _api.Failure = null;
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        AssertNothingRequested(cache, 2);
+    }
+
+    [Fact]
     public async Task A_credential_revoked_after_its_refresh_was_denied_permission_fails_at_once_without_asking_again()
     {
         var cache = NewCache(new CredentialCachePolicy { ConnectTimeout = ConnectTimeout, Random = new FixedRandom(0.5) });
