@@ -4,7 +4,8 @@ namespace Lakebase.Benchmarks.Configuration;
 
 /// <summary>
 /// Parses <c>--quick | --full</c>, <c>--output PATH</c>, <c>--api-latency-ms N</c>, <c>--runs N</c>,
-/// <c>--soak-seconds N</c>, <c>--cadence-lifetimes N</c>, <c>--first-request-runs N</c>, <c>--scenarios 1,2,...</c>.
+/// <c>--soak-seconds N</c>, <c>--cadence-lifetimes N</c>, <c>--first-request-runs N</c>, <c>--scenarios 1,2,...</c>,
+/// <c>--workers 1,8,32</c>.
 /// Hand-rolled: a handful of flags does not justify a dependency.
 /// </summary>
 internal static class Arguments
@@ -61,7 +62,7 @@ internal static class Arguments
                     break;
                 case "--workers":
                     workers = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                        .Select(s => int.TryParse(s, CultureInfo.InvariantCulture, out var n) && n >= 1 ? n : throw new ArgumentException($"--workers expects positive integers, got '{s}'."))];
+                        .Select(s => int.TryParse(s, CultureInfo.InvariantCulture, out var n) && n >= 1 ? n : throw new ArgumentException($"--workers expects positive integers, got '{s}'.")).Distinct()];
                     break;
                 case "--lakebase-options-once": optionsOnce = true; break;
                 case "--lakebase-no-retry": noRetry = true; break;

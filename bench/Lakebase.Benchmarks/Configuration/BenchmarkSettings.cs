@@ -29,8 +29,11 @@ internal sealed record BenchmarkSettings
 
     public TimeSpan CrudDuration { get; init; }
 
+    /// <summary>The worker counts scenarios 2 and 6 run at unless <c>--workers</c> says otherwise.</summary>
+    public static IReadOnlyList<int> DefaultWorkers { get; } = [1, 8, 32];
+
     /// <summary>Worker counts of scenarios 2 and 6.</summary>
-    public IReadOnlyList<int> CrudWorkers { get; init; } = [1, 8, 32];
+    public IReadOnlyList<int> CrudWorkers { get; init; } = DefaultWorkers;
 
     /// <summary>Length of one scenario 6 slice (one route, one concurrency, one round).</summary>
     public TimeSpan ReadRoutingDuration { get; init; }

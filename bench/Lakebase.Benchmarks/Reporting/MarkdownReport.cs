@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Lakebase.Benchmarks.Configuration;
 using Lakebase.Benchmarks.Measurement;
 using Lakebase.Benchmarks.Micro;
 using Lakebase.Benchmarks.Scenarios;
@@ -27,7 +28,7 @@ internal static class MarkdownReport
         md.AppendLine(CultureInfo.InvariantCulture, $"- **Machine:** {report.Machine}");
         md.AppendLine(CultureInfo.InvariantCulture, $"- **Server:** the in-process Lakebase emulator (TLS PostgreSQL front relaying to a private PostgreSQL {report.Machine.Cores}-core-shared server on the same machine; started in {Format.Duration(report.EmulatorStartup)}).");
         md.AppendLine(CultureInfo.InvariantCulture, $"- **Credential API latency injected:** {s.ApiLatency.TotalMilliseconds:0} ms per workspace call (`--api-latency-ms`), a plausible cloud round trip.");
-        md.AppendLine(CultureInfo.InvariantCulture, $"- **Method:** scenarios 1 and 2 alternate the variants in short slices ({s.Runs} rounds of {Format.Duration(s.OpensDuration)} for opens, {s.CrudRuns} of {Format.Duration(s.CrudDuration)} for CRUD, order rotated each round, after warm-up). ops/s is the median over slices; \"vs (a)\" is the median of the per-round ratios to (a), so load that drifts over the run cancels out. The refresh storm runs {s.StormRuns}× (median). The rotation soak (4) alternates the variants the same way within each token-lifetime phase ({s.Runs} rounds of {Format.Duration(s.SoakDuration / s.Runs)}), then runs (b) alone for {s.CadenceLifetimes} short lifetimes. Scenario 7 starts {s.FirstRequestRuns} hosts per case, alternating. Idle thread-pool workers spin {ThreadPoolSpinLimit()} times before sleeping (`System.Threading.ThreadPool.UnfairSemaphoreSpinLimit`, set in the project; .NET's default is 70), the same for every variant: see bench/Lakebase.Benchmarks/README.md.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- **Method:** scenarios 1 and 2 alternate the variants in short slices ({s.Runs} rounds of {Format.Duration(s.OpensDuration)} for opens, {s.CrudRuns} of {Format.Duration(s.CrudDuration)} for CRUD, order rotated each round, after warm-up). ops/s is the median over slices; \"vs (a)\" is the median of the per-round ratios to (a), so load that drifts over the run cancels out. The refresh storm runs {s.StormRuns}× (median). The rotation soak (4) alternates the variants the same way within each token-lifetime phase ({s.Runs} rounds of {Format.Duration(s.SoakDuration / s.Runs)}), then runs (b) alone for {s.CadenceLifetimes} short lifetimes. Scenario 7 starts {s.FirstRequestRuns} hosts per case, alternating. {ThreadPoolSpinning()}{WorkersNote(s)}");
         md.AppendLine(CultureInfo.InvariantCulture, $"- **Background load:** load average {report.LoadAverageAtStart} at the start, {report.LoadAverageAtEnd} at the end (other work shares this machine; the interleaving is there to keep comparisons fair).");
         md.AppendLine();
         md.AppendLine("Variants, side by side against the same emulator:");
@@ -67,9 +68,6 @@ internal static class MarkdownReport
     }
 
     // The settings sentence is read back from the variants' effective connection strings, not asserted.
-    private static string ThreadPoolSpinLimit() =>
-        AppContext.GetData("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit")?.ToString() ?? "70 (the default)";
-
     private static void AppendSettings(StringBuilder md, BenchmarkReport report)
     {
         foreach (var (scenario, strings) in report.EffectiveSettings.OrderBy(p => p.Key))
@@ -85,6 +83,18 @@ internal static class MarkdownReport
             md.AppendLine();
         }
     }
+
+    // Read back from the runtime, not restated from the project file.
+    private static string ThreadPoolSpinning() =>
+        AppContext.GetData("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit") is { } limit
+            ? $"Idle thread-pool workers spin at most {limit} times before sleeping (`System.Threading.ThreadPool.UnfairSemaphoreSpinLimit`, set in the project; .NET's default is 70), the same for every variant: see bench/Lakebase.Benchmarks/README.md."
+            : "Idle thread-pool workers spin as .NET's default has them (`System.Threading.ThreadPool.UnfairSemaphoreSpinLimit` 70), the same for every variant.";
+
+    // A run with --workers judges scenarios 2 and 6 "at every concurrency" over the concurrencies it ran, and says so.
+    private static string WorkersNote(BenchmarkSettings s) =>
+        s.CrudWorkers.SequenceEqual(BenchmarkSettings.DefaultWorkers)
+            ? ""
+            : $" Scenarios 2 and 6 ran at {string.Join(", ", s.CrudWorkers)} workers only (`--workers`): their targets' \"every concurrency\" means these.";
 
     private static void AppendFailures(StringBuilder md, BenchmarkReport report)
     {
@@ -458,7 +468,7 @@ internal static class MarkdownReport
         md.AppendLine($"{QuickCommand}  # CI smoke; table printed and written to a temp file (or --output PATH)" + (report.Settings.IsQuick ? $" ({Format.Duration(report.Elapsed)} this time)" : ""));
         md.AppendLine("```");
         md.AppendLine();
-        md.AppendLine("Flags: `--api-latency-ms N` (default 100), `--runs N`, `--soak-seconds N`, `--cadence-lifetimes N`, `--first-request-runs N`, `--scenarios 1,2,...`, `--output PATH`. " +
+        md.AppendLine("Flags: `--api-latency-ms N` (default 100), `--runs N`, `--soak-seconds N`, `--cadence-lifetimes N`, `--first-request-runs N`, `--scenarios 1,2,...`, `--workers 1,8,32`, `--output PATH`. " +
             "Exit code 0 when every scenario ran and the table was written, 1 when a scenario failed to run, 2 on bad arguments. Missed targets do not change the exit code: these are benchmarks, not timed tests.");
     }
 

@@ -24,7 +24,7 @@ internal sealed record CrudFigures(VariantKind Variant, int Workers, double OpsP
 internal sealed record CrudResult(IReadOnlyList<CrudFigures> Figures, ContextPathCostFigures? ContextPathCost, ContextPathCostFigures? ExtensionCost);
 
 /// <summary>
-/// Scenario 2: EF Core CRUD through a pool (the steady state of a web app) at 1, 8 and 32 concurrent workers, the
+/// Scenario 2: EF Core CRUD through a pool (the steady state of a web app) at each worker count (1, 8 and 32 unless --workers), the
 /// variants in interleaved slices. The warm-up fills each pool, so the slices show the per-operation cost. (a) runs
 /// under the same default execution strategy as (b), so (b)/(a) is what Lakebase adds; (a₀), bare UseNpgsql, joins
 /// so that the strategy's own cost, and (b) against bare UseNpgsql, are measured in the same rounds. After the first

@@ -292,9 +292,11 @@ public sealed class CredentialCacheRulesTests : CacheTestBase
         await Assert.ThrowsAsync<ObjectDisposedException>(() => forced.WaitAsync(TimeSpan.FromSeconds(10), Ct));
         await Assert.ThrowsAsync<ObjectDisposedException>(() => prefetch.WaitAsync(TimeSpan.FromSeconds(10), Ct));
 
-        // After disposal a probe gets the same answer at once, and asks nothing.
-        await Assert.ThrowsAsync<ObjectDisposedException>(() => cache.PrefetchAsync(Ct));
-        Assert.Equal(2, _api.Requests);
+        // After disposal a probe gets the same answer at once, without starting a request.
+        var late = cache.PrefetchAsync(Ct);
+        Assert.True(late.IsFaulted);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => late);
+        AssertNothingRequested(cache, 2);
     }
 
     // ---- Clock: lazy mode, waking from a long suspend ----
