@@ -87,7 +87,7 @@ internal static class FirstRequestScenario
         // Every start from a collected heap. Otherwise a first request of a few milliseconds pays for a collection of
         // whatever the previous host left, and rotating the order does not even that out: the cold case (a whole
         // workspace login's garbage) runs just before the warm-up case in two rounds of three. Without this the warm-up
-        // case's ratio to (a) read 1.06-1.12x over three runs; with it 1.00-1.01x over two (2026-12-03).
+        // case's ratio to (a) read 1.06-1.12x over three runs; with it 1.00-1.05x over four (2026-12-03).
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();

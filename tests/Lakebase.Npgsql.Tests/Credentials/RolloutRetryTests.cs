@@ -93,11 +93,7 @@ public sealed class RolloutRetryTests : CacheTestBase
     [InlineData(600)]
     public async Task A_credential_revoked_while_a_refused_background_refresh_backs_off_is_replaced_after_retry_after_not_minutes_later(int revokedAfterMs)
     {
-        var cache = NewCache(new CredentialCachePolicy { ConnectTimeout = ConnectTimeout, Random = new FixedRandom(0.5) });
-        Assert.Equal("token-1", await cache.GetPasswordAsync(Ct)); // refreshed at 39:00 (half-way between 50 and 80 %)
-        _api.Failure = () => FakeCredentialApi.RateLimited(RetryAfter);
-        _clock.Advance(TimeSpan.FromMinutes(39));
-        await WaitUntil(() => _api.Requests == 2 && cache.NextRefreshAt is not null && !IsRefreshing(cache));
+        var cache = await WithRefusedBackgroundRefreshAsync();
         Assert.Equal(TimeSpan.FromSeconds(91), cache.NextRefreshAt!.Value - _clock.GetUtcNow());
 
         // Refused: the background refresh backs off 1 s + half of 3 minutes. Then the credential, which logins had
@@ -114,11 +110,7 @@ public sealed class RolloutRetryTests : CacheTestBase
     [Fact]
     public async Task A_cache_disposed_while_a_revoked_credential_waits_out_retry_after_ends_that_wait_and_asks_nothing_more()
     {
-        var cache = NewCache(new CredentialCachePolicy { ConnectTimeout = ConnectTimeout, Random = new FixedRandom(0.5) });
-        Assert.Equal("token-1", await cache.GetPasswordAsync(Ct));
-        _api.Failure = () => FakeCredentialApi.RateLimited(RetryAfter);
-        _clock.Advance(TimeSpan.FromMinutes(39));
-        await WaitUntil(() => _api.Requests == 2 && cache.NextRefreshAt is not null && !IsRefreshing(cache));
+        var cache = await WithRefusedBackgroundRefreshAsync();
 
         // Revoked during the 429 storm: the forced refresh waits 1 s + 50 ms + half a second before its one more try.
         cache.ConfirmLogin(cache.Generation);
@@ -228,6 +220,18 @@ public sealed class RolloutRetryTests : CacheTestBase
         _api.Failure = null;
         _clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal("token-2", (await cache.PrefetchAsync(Ct)).Token);
+    }
+
+    // A cache serving token-1 whose background refresh (at 39:00, half-way between 50 and 80 %) the workspace refused
+    // with a 429, which it goes on refusing; the refresh has backed off and nothing is under way.
+    private async Task<DatabaseCredentialCache> WithRefusedBackgroundRefreshAsync()
+    {
+        var cache = NewCache(new CredentialCachePolicy { ConnectTimeout = ConnectTimeout, Random = new FixedRandom(0.5) });
+        Assert.Equal("token-1", await cache.GetPasswordAsync(Ct));
+        _api.Failure = () => FakeCredentialApi.RateLimited(RetryAfter);
+        _clock.Advance(TimeSpan.FromMinutes(39));
+        await WaitUntil(() => _api.Requests == 2 && cache.NextRefreshAt is not null && !IsRefreshing(cache));
+        return cache;
     }
 
     // The revoked credential's forced refresh asks once more, Retry-After plus 50 ms and half a second of jitter (retry)
