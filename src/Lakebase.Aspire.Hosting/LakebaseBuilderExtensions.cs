@@ -188,9 +188,11 @@ public static class LakebaseBuilderExtensions
     }
 
     /// <summary>
-    /// Hands the app the emulator's settings as the variables a Lakebase app reads (<c>LAKEBASE_ENDPOINT</c>,
-    /// <c>DATABRICKS_HOST</c>, <c>DATABRICKS_CLIENT_ID</c>, <c>DATABRICKS_CLIENT_SECRET</c>, <c>PGHOST</c>,
-    /// <c>PGPORT</c>, <c>PGDATABASE</c>, <c>PGSSLROOTCERT</c>). No password: there is none.
+    /// Hands the app the emulator's settings in its configuration section <c>Aspire:Lakebase:{name}</c> (what
+    /// <c>builder.AddLakebaseDataSource("{name}")</c> reads first) and, when the app references no other Lakebase
+    /// resource, as the variables a Lakebase app reads (<c>LAKEBASE_ENDPOINT</c>, <c>DATABRICKS_HOST</c>,
+    /// <c>DATABRICKS_CLIENT_ID</c>, <c>DATABRICKS_CLIENT_SECRET</c>, <c>PGHOST</c>, <c>PGPORT</c>, <c>PGDATABASE</c>,
+    /// <c>PGSSLROOTCERT</c>). No password: there is none.
     /// </summary>
     /// <typeparam name="TDestination">The app's resource type.</typeparam>
     /// <param name="builder">The app.</param>
@@ -203,7 +205,8 @@ public static class LakebaseBuilderExtensions
         WithLakebase(builder, lakebase);
 
     /// <summary>
-    /// Hands the app a real endpoint's settings as the variables a Lakebase app reads (<c>LAKEBASE_ENDPOINT</c>,
+    /// Hands the app a real endpoint's settings in its configuration section <c>Aspire:Lakebase:{name}</c> and, when
+    /// the app references no other Lakebase resource, as the variables a Lakebase app reads (<c>LAKEBASE_ENDPOINT</c>,
     /// <c>DATABRICKS_HOST</c>, <c>DATABRICKS_CLIENT_ID</c>, <c>DATABRICKS_CLIENT_SECRET</c>, and <c>PGDATABASE</c> when named).
     /// </summary>
     /// <typeparam name="TDestination">The app's resource type.</typeparam>
@@ -224,16 +227,34 @@ public static class LakebaseBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(lakebase);
+        var resource = lakebase.Resource;
+        if (References(builder.Resource).Contains(resource))
+        {
+            return builder;
+        }
+
         return builder
-            .WithReferenceRelationship(lakebase.Resource)
+            .WithAnnotation(new LakebaseReferenceAnnotation(resource))
+            .WithReferenceRelationship(resource)
             .WithEnvironment(context =>
             {
-                foreach (var (name, value) in lakebase.Resource.GetEnvironment())
+                // Decided when the app starts, when every reference is known. The unscoped variables describe one
+                // database: with two references they would mix two resources' settings (one's host with the other's
+                // credentials), so then each resource's settings go only to its own section.
+                var only = References(builder.Resource).Count == 1;
+                foreach (var (variable, value) in resource.GetEnvironment())
                 {
-                    context.EnvironmentVariables[name] = value;
+                    context.EnvironmentVariables[LakebaseEnvironment.Scoped(resource.Name, variable)] = value;
+                    if (only)
+                    {
+                        context.EnvironmentVariables[variable] = value;
+                    }
                 }
             });
     }
+
+    private static List<ILakebaseResource> References(IResource app) =>
+        [.. app.Annotations.OfType<LakebaseReferenceAnnotation>().Select(a => a.Lakebase).Distinct()];
 
     /// <summary>
     /// The same client id for the same AppHost and resource on every run (it is also the role name, so a persistent

@@ -2,7 +2,9 @@ namespace Lakebase.Aspire.Hosting;
 
 /// <summary>
 /// The variables a Lakebase app reads (<c>AddLakebaseDataSource()</c>, <c>UseLakebaseFromEnvironment()</c>, the
-/// Databricks SDKs, psql): what <c>WithReference(lakebase)</c> sets on the app. No database password: there is none.
+/// Databricks SDKs, psql): what <c>WithReference(lakebase)</c> sets on the app when it references one Lakebase
+/// resource. It also sets each value in the resource's own configuration section, <c>Aspire:Lakebase:{resource}</c>,
+/// and only there when the app references more than one. No database password: there is none.
 /// </summary>
 public static class LakebaseEnvironment
 {
@@ -29,4 +31,28 @@ public static class LakebaseEnvironment
 
     /// <summary>The CA file that verifies the server certificate (the emulator's own CA).</summary>
     public const string RootCertificate = "PGSSLROOTCERT";
+
+    /// <summary>
+    /// The variable that sets the same value in the app's <c>Aspire:Lakebase:{resource}</c> configuration section,
+    /// which <c>builder.AddLakebaseDataSource("{resource}")</c> reads before the unscoped variables: for example
+    /// <c>Aspire__Lakebase__orders__Endpoint</c> for <see cref="Endpoint"/> of the resource <c>orders</c>.
+    /// </summary>
+    /// <param name="resourceName">The Lakebase resource's name in the AppHost.</param>
+    /// <param name="variable">One of this class's variables.</param>
+    /// <returns>The scoped variable's name.</returns>
+    internal static string Scoped(string resourceName, string variable) => $"Aspire__Lakebase__{resourceName}__{SettingName(variable)}";
+
+    // The flat keys of LakebaseOptions that the unscoped variables fill.
+    private static string SettingName(string variable) => variable switch
+    {
+        Endpoint => "Endpoint",
+        WorkspaceHost => "WorkspaceHost",
+        ClientId => "ClientId",
+        ClientSecret => "ClientSecret",
+        Host => "Host",
+        Port => "Port",
+        Database => "Database",
+        RootCertificate => "RootCertificate",
+        _ => throw new ArgumentOutOfRangeException(nameof(variable), variable, "Not a Lakebase variable."),
+    };
 }

@@ -51,7 +51,9 @@ public static class AspireLakebaseExtensions
     /// <summary>
     /// Registers <typeparamref name="TContext"/> on a Lakebase data source registered as
     /// <see cref="AddLakebaseDataSource"/> does (<c>UseLakebase()</c>: retrying execution strategy, credential retry),
-    /// with its health check, tracing and metrics.
+    /// with its health check, tracing and metrics. Another call for the same resource (<see cref="AddLakebaseDataSource"/>,
+    /// or a second context) shares that data source; a context on a second resource needs that resource keyed
+    /// (<see cref="AddKeyedLakebaseDataSource"/> and <c>UseLakebase(serviceKey: name)</c>), which the error says.
     /// </summary>
     /// <typeparam name="TContext">The context.</typeparam>
     /// <param name="builder">The application builder.</param>
@@ -86,6 +88,41 @@ public static class AspireLakebaseExtensions
         return settings;
     }
 
+    /// <summary>
+    /// Whether this is the first registration of the data source under <paramref name="serviceKey"/>. Registering the
+    /// same resource again (<c>AddLakebaseDataSource("db")</c> and <c>AddLakebaseDbContext&lt;T&gt;("db")</c>, or two
+    /// contexts on it) shares the first registration's data source, health check and telemetry: a second health check of
+    /// the same name would fail every health request, and a second binding would merge into the first's options. A
+    /// different resource under the same key would silently get the first one's data source, so it is refused.
+    /// </summary>
+    private static bool FirstRegistration(IHostApplicationBuilder builder, string name, string? serviceKey, bool configures)
+    {
+        var property = $"Lakebase.Aspire.DataSource:{serviceKey}";
+        if (!builder.Properties.TryGetValue(property, out var registered))
+        {
+            builder.Properties[property] = name;
+            return true;
+        }
+
+        var described = serviceKey is null ? "the application's Lakebase data source (not keyed)" : $"the Lakebase data source keyed '{serviceKey}'";
+        if (!string.Equals((string)registered, name, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException(
+                $"{described} is already registered for the Lakebase resource '{registered}', so it cannot also be registered for '{name}'. " +
+                $"Register the second resource keyed: builder.AddKeyedLakebaseDataSource(\"{name}\"), and a context on it with " +
+                $"builder.Services.AddDbContext<TContext>(o => o.UseLakebase(serviceKey: \"{name}\")).");
+        }
+
+        if (configures)
+        {
+            throw new InvalidOperationException(
+                $"{described} for the Lakebase resource '{name}' is already registered, and this call's configureSettings or configureOptions would not reach it. " +
+                "Pass them to the first AddLakebaseDataSource, AddKeyedLakebaseDataSource or AddLakebaseDbContext call for this resource.");
+        }
+
+        return false;
+    }
+
     private static void AddLakebase(
         IHostApplicationBuilder builder,
         string name,
@@ -95,6 +132,11 @@ public static class AspireLakebaseExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (!FirstRegistration(builder, name, serviceKey, configureSettings is not null || configureOptions is not null))
+        {
+            return;
+        }
+
         var settings = BindSettings(builder.Configuration, name, configureSettings);
         var section = $"{LakebaseClientSettings.DefaultConfigSectionName}:{name}";
 

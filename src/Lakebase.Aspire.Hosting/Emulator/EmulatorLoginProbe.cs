@@ -45,11 +45,9 @@ internal sealed class EmulatorLoginProbe(LakebaseEmulatorResource resource) : IA
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await ResetAsync().ConfigureAwait(false);
-        _gate.Dispose();
-    }
+    // The gate is not disposed: a check still running at shutdown releases it in its finally. (A SemaphoreSlim whose
+    // wait handle is never asked for holds nothing that needs disposing.)
+    public ValueTask DisposeAsync() => new(ResetAsync());
 
     private async Task<LakebaseDataSource> BuildAsync(CancellationToken cancellationToken)
     {

@@ -13,25 +13,44 @@ internal static class EmulatorPorts
 {
     public static void AssignFreePorts(LakebaseEmulatorResource resource)
     {
-        foreach (var endpoint in resource.Annotations.OfType<EndpointAnnotation>())
+        // Every probe socket stays bound until all ports are picked, so the two endpoints never get the same port.
+        var probes = new List<Socket>();
+        try
         {
-            if (endpoint.Port is null)
+            foreach (var endpoint in resource.Annotations.OfType<EndpointAnnotation>())
             {
-                var port = FreeLoopbackPort();
-                endpoint.Port = port;
-                endpoint.TargetPort = port;
+                if (endpoint.Port is null)
+                {
+                    var probe = BoundLoopbackSocket();
+                    probes.Add(probe);
+                    var port = ((IPEndPoint)probe.LocalEndPoint!).Port;
+                    endpoint.Port = port;
+                    endpoint.TargetPort = port;
+                }
+                else
+                {
+                    endpoint.TargetPort ??= endpoint.Port;
+                }
             }
-            else
-            {
-                endpoint.TargetPort ??= endpoint.Port;
-            }
+        }
+        finally
+        {
+            probes.ForEach(p => p.Dispose());
         }
     }
 
-    private static int FreeLoopbackPort()
+    private static Socket BoundLoopbackSocket()
     {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)listener.LocalEndPoint!).Port;
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 }

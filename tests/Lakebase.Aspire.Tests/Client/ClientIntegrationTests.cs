@@ -1,11 +1,17 @@
+using System.Data.Common;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Lakebase.Aspire.Tests.Hosting;
 using Lakebase.Npgsql;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Infrastructure.Internal;
 using OpenTelemetry.Trace;
 
 namespace Lakebase.Aspire.Tests.Client;
@@ -130,6 +136,100 @@ public sealed class ClientIntegrationTests
         Assert.Equal(["Lakebase"], HealthCheckNames(host));
     }
 
+    [Fact]
+    public void The_data_source_and_a_context_on_the_same_resource_share_one_data_source_and_one_health_check()
+    {
+        using var host = Build(Injected, b =>
+        {
+            b.AddLakebaseDataSource("db");
+            b.AddLakebaseDbContext<NotesContext>("db");
+            b.AddLakebaseDbContext<TagsContext>("db");
+        });
+
+        Assert.Equal(["Lakebase"], HealthCheckNames(host));
+        Assert.NotNull(host.Services.GetRequiredService<HealthCheckService>()); // a duplicate name would throw here, and on every health request
+        var dataSource = Assert.Single(host.Services.GetServices<LakebaseDataSource>());
+        using var scope = host.Services.CreateScope();
+        Assert.Same(dataSource, DataSourceOf(scope.ServiceProvider.GetRequiredService<NotesContext>()));
+        Assert.Same(dataSource, DataSourceOf(scope.ServiceProvider.GetRequiredService<TagsContext>()));
+    }
+
+    [Fact]
+    public void A_context_on_a_second_resource_without_a_key_is_refused_with_the_keyed_registration_to_use()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.AddLakebaseDbContext<NotesContext>("orders");
+
+        var error = Assert.Throws<InvalidOperationException>(() => builder.AddLakebaseDbContext<TagsContext>("catalog"));
+
+        Assert.Contains("already registered for the Lakebase resource 'orders'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("builder.AddKeyedLakebaseDataSource(\"catalog\")", error.Message, StringComparison.Ordinal);
+        Assert.Contains("UseLakebase(serviceKey: \"catalog\")", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Settings_given_to_a_second_registration_of_the_same_resource_are_refused_rather_than_ignored()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.AddLakebaseDataSource("db");
+
+        var error = Assert.Throws<InvalidOperationException>(() => builder.AddLakebaseDbContext<NotesContext>("db", s => s.DisableHealthChecks = true));
+
+        Assert.Contains("would not reach it", error.Message, StringComparison.Ordinal);
+        Assert.Contains("first AddLakebaseDataSource", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_app_referencing_two_resources_connects_each_registration_and_context_to_its_own()
+    {
+        // What the AppHost gives an app that references two emulators, read back as the host reads its environment.
+        var appHost = DistributedApplication.CreateBuilder([]);
+        var orders = appHost.AddLakebase("orders");
+        var catalog = appHost.AddLakebase("catalog");
+        var app = appHost.AddExecutable("app", "app", ".").WithReference(orders).WithReference(catalog);
+        AllocatedPorts.Allocate(orders.Resource, workspacePort: 41001, postgresPort: 41002);
+        AllocatedPorts.Allocate(catalog.Resource, workspacePort: 41003, postgresPort: 41004);
+        var (_, variables) = await ResolvedConfiguration.ForRunAsync(appHost, app.Resource);
+        var configuration = variables.ToDictionary(v => v.Key.Replace("__", ":", StringComparison.Ordinal), v => (string?)v.Value, StringComparer.OrdinalIgnoreCase);
+
+        // The emulators write their CA files when they start; validation checks that the named file exists.
+        string[] caFiles = [orders.Resource.CaCertificatePath, catalog.Resource.CaCertificatePath];
+        try
+        {
+            foreach (var file in caFiles)
+            {
+                await File.WriteAllTextAsync(file, "not read here", Ct);
+            }
+
+            using var host = Build(configuration, b =>
+            {
+                b.AddLakebaseDataSource("orders");
+                b.AddKeyedLakebaseDataSource("catalog");
+                b.Services.AddDbContext<TagsContext>(o => o.UseLakebase(serviceKey: "catalog"));
+            });
+
+            var ordersSource = host.Services.GetRequiredService<LakebaseDataSource>();
+            var catalogSource = host.Services.GetRequiredKeyedService<LakebaseDataSource>("catalog");
+            Assert.Equal((new Uri("http://127.0.0.1:41001"), 41002), (ordersSource.Definition.WorkspaceUrl, ordersSource.Definition.Port));
+            Assert.Equal((new Uri("http://127.0.0.1:41003"), 41004), (catalogSource.Definition.WorkspaceUrl, catalogSource.Definition.Port));
+            using var scope = host.Services.CreateScope();
+            Assert.Same(catalogSource, DataSourceOf(scope.ServiceProvider.GetRequiredService<TagsContext>()));
+            Assert.Equal(["Lakebase", "Lakebase_catalog"], HealthCheckNames(host));
+        }
+        finally
+        {
+            Array.ForEach(caFiles, File.Delete);
+        }
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+#pragma warning disable EF1001 // efcore.pg's options extension holds the data source a context connects through.
+    private static DbDataSource? DataSourceOf(DbContext context) =>
+        context.GetService<IDbContextOptions>().FindExtension<NpgsqlOptionsExtension>()?.DataSource;
+#pragma warning restore EF1001
+
+
     private static IHost Build(IReadOnlyDictionary<string, string?> configuration, Action<IHostApplicationBuilder> configure, bool readEnvironment = true)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
@@ -147,4 +247,6 @@ public sealed class ClientIntegrationTests
         [.. host.Services.GetRequiredService<IOptions<HealthCheckServiceOptions>>().Value.Registrations.Select(r => r.Name)];
 
     public sealed class NotesContext(DbContextOptions<NotesContext> options) : DbContext(options);
+
+    public sealed class TagsContext(DbContextOptions<TagsContext> options) : DbContext(options);
 }

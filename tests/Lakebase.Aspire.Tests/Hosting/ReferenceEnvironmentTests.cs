@@ -18,14 +18,14 @@ public sealed class ReferenceEnvironmentTests
         var builder = DistributedApplication.CreateBuilder([]);
         var db = builder.AddLakebase("db");
         var app = builder.AddExecutable("app", "app", ".").WithReference(db);
-        Allocate(db.Resource, workspacePort: 41001, postgresPort: 41002);
+        AllocatedPorts.Allocate(db.Resource, workspacePort: 41001, postgresPort: 41002);
 
         var (_, variables) = await ResolvedConfiguration.ForRunAsync(builder, app.Resource);
 
         var secret = await db.Resource.ClientSecret.GetValueAsync(Ct);
         Assert.False(string.IsNullOrEmpty(secret));
         Assert.Equal(
-            new SortedDictionary<string, string>(StringComparer.Ordinal)
+            WithScoped("db", new SortedDictionary<string, string>(StringComparer.Ordinal)
             {
                 ["LAKEBASE_ENDPOINT"] = "projects/local/branches/main/endpoints/ep-local-emulator",
                 ["DATABRICKS_HOST"] = "http://127.0.0.1:41001",
@@ -35,9 +35,45 @@ public sealed class ReferenceEnvironmentTests
                 ["PGPORT"] = "41002",
                 ["PGDATABASE"] = "databricks_postgres",
                 ["PGSSLROOTCERT"] = db.Resource.CaCertificatePath,
-            },
+            }),
             new SortedDictionary<string, string>(variables.ToDictionary(), StringComparer.Ordinal));
         Assert.True(Guid.TryParse(db.Resource.ClientId, out _), "a service principal's client id is a UUID");
+    }
+
+    [Fact]
+    public async Task An_app_referencing_two_Lakebase_resources_gets_each_ones_settings_in_its_own_section_and_no_unscoped_variables()
+    {
+        var builder = DistributedApplication.CreateBuilder([]);
+        var orders = builder.AddLakebase("orders");
+        var catalog = builder.AddLakebase("catalog");
+        var app = builder.AddExecutable("app", "app", ".").WithReference(orders).WithReference(catalog).WithReference(orders);
+        AllocatedPorts.Allocate(orders.Resource, workspacePort: 41001, postgresPort: 41002);
+        AllocatedPorts.Allocate(catalog.Resource, workspacePort: 41003, postgresPort: 41004);
+
+        var (_, variables) = await ResolvedConfiguration.ForRunAsync(builder, app.Resource);
+
+        // Unscoped variables would have to be one resource's or a mix (one's PGHOST with the other's secret).
+        Assert.Equal(
+            new SortedDictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["Aspire__Lakebase__catalog__ClientId"] = catalog.Resource.ClientId,
+                ["Aspire__Lakebase__catalog__ClientSecret"] = (await catalog.Resource.ClientSecret.GetValueAsync(Ct))!,
+                ["Aspire__Lakebase__catalog__Database"] = "databricks_postgres",
+                ["Aspire__Lakebase__catalog__Endpoint"] = "projects/local/branches/main/endpoints/ep-local-emulator",
+                ["Aspire__Lakebase__catalog__Host"] = "127.0.0.1",
+                ["Aspire__Lakebase__catalog__Port"] = "41004",
+                ["Aspire__Lakebase__catalog__RootCertificate"] = catalog.Resource.CaCertificatePath,
+                ["Aspire__Lakebase__catalog__WorkspaceHost"] = "http://127.0.0.1:41003",
+                ["Aspire__Lakebase__orders__ClientId"] = orders.Resource.ClientId,
+                ["Aspire__Lakebase__orders__ClientSecret"] = (await orders.Resource.ClientSecret.GetValueAsync(Ct))!,
+                ["Aspire__Lakebase__orders__Database"] = "databricks_postgres",
+                ["Aspire__Lakebase__orders__Endpoint"] = "projects/local/branches/main/endpoints/ep-local-emulator",
+                ["Aspire__Lakebase__orders__Host"] = "127.0.0.1",
+                ["Aspire__Lakebase__orders__Port"] = "41002",
+                ["Aspire__Lakebase__orders__RootCertificate"] = orders.Resource.CaCertificatePath,
+                ["Aspire__Lakebase__orders__WorkspaceHost"] = "http://127.0.0.1:41001",
+            },
+            new SortedDictionary<string, string>(variables.ToDictionary(), StringComparer.Ordinal));
     }
 
     [Fact]
@@ -45,7 +81,7 @@ public sealed class ReferenceEnvironmentTests
     {
         var builder = DistributedApplication.CreateBuilder([]);
         var db = builder.AddLakebase("db");
-        Allocate(db.Resource, workspacePort: 41001, postgresPort: 41002);
+        AllocatedPorts.Allocate(db.Resource, workspacePort: 41001, postgresPort: 41002);
 
         var (arguments, environment) = await ResolvedConfiguration.ForRunAsync(builder, db.Resource);
 
@@ -63,7 +99,7 @@ public sealed class ReferenceEnvironmentTests
     {
         var builder = DistributedApplication.CreateBuilder([]);
         var db = builder.AddLakebase("db").WithDataDirectory("/var/tmp/lakebase-data").WithEmulatorProject("/src/Lakebase.Emulator.Cli");
-        Allocate(db.Resource, workspacePort: 41001, postgresPort: 41002);
+        AllocatedPorts.Allocate(db.Resource, workspacePort: 41001, postgresPort: 41002);
 
         var (arguments, _) = await ResolvedConfiguration.ForRunAsync(builder, db.Resource);
 
@@ -93,13 +129,13 @@ public sealed class ReferenceEnvironmentTests
         var (_, variables) = await ResolvedConfiguration.ForRunAsync(builder, app.Resource);
 
         Assert.Equal(
-            new SortedDictionary<string, string>(StringComparer.Ordinal)
+            WithScoped("db", new SortedDictionary<string, string>(StringComparer.Ordinal)
             {
                 ["LAKEBASE_ENDPOINT"] = "projects/p/branches/b/endpoints/e",
                 ["DATABRICKS_HOST"] = "https://adb-1234567890123456.7.azuredatabricks.net",
                 ["DATABRICKS_CLIENT_ID"] = "7f3c4a8e-6d3b-4c5e-9a51-2f0b9d8c1e42",
                 ["DATABRICKS_CLIENT_SECRET"] = "dose-aspire-test-secret",
-            },
+            }),
             new SortedDictionary<string, string>(variables.ToDictionary(), StringComparer.Ordinal));
     }
 
@@ -128,13 +164,21 @@ public sealed class ReferenceEnvironmentTests
         Assert.NotEqual(ClientId("db"), ClientId("orders"));
     }
 
-    private static void Allocate(LakebaseEmulatorResource resource, int workspacePort, int postgresPort)
+    // The unscoped variables plus the same values in the resource's own section, under the LakebaseOptions key each fills.
+    private static SortedDictionary<string, string> WithScoped(string resource, SortedDictionary<string, string> unscoped)
     {
-        foreach (var endpoint in resource.Annotations.OfType<EndpointAnnotation>())
+        var keys = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            var port = endpoint.Name == LakebaseEmulatorResource.WorkspaceEndpointName ? workspacePort : postgresPort;
-            endpoint.Port = endpoint.TargetPort = port;
-            endpoint.AllocatedEndpoint = new AllocatedEndpoint(endpoint, "localhost", port);
+            ["LAKEBASE_ENDPOINT"] = "Endpoint", ["DATABRICKS_HOST"] = "WorkspaceHost", ["DATABRICKS_CLIENT_ID"] = "ClientId",
+            ["DATABRICKS_CLIENT_SECRET"] = "ClientSecret", ["PGHOST"] = "Host", ["PGPORT"] = "Port", ["PGDATABASE"] = "Database",
+            ["PGSSLROOTCERT"] = "RootCertificate",
+        };
+        var all = new SortedDictionary<string, string>(unscoped, StringComparer.Ordinal);
+        foreach (var (variable, value) in unscoped)
+        {
+            all[$"Aspire__Lakebase__{resource}__{keys[variable]}"] = value;
         }
+
+        return all;
     }
 }
