@@ -1,3 +1,4 @@
+using System.Reflection;
 using Lakebase.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Xunit;
@@ -74,6 +75,7 @@ public class LakebaseDatabaseFixture<TContext> : IAsyncLifetime
         var constructor = typeof(TContext).GetConstructor([typeof(DbContextOptions<TContext>)])
             ?? throw new InvalidOperationException(
                 $"{typeof(TContext).Name} has no public constructor taking DbContextOptions<{typeof(TContext).Name}>: override CreateContext(options) in {GetType().Name} to create it.");
-        return (TContext)constructor.Invoke([options]);
+        // The constructor's own exception, not reflection's TargetInvocationException around it.
+        return (TContext)constructor.Invoke(BindingFlags.DoNotWrapExceptions, binder: null, [options], culture: null);
     }
 }

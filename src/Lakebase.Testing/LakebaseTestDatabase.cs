@@ -149,10 +149,11 @@ public sealed class LakebaseTestDatabase : IAsyncDisposable
     /// <summary>
     /// Empties every table of <see cref="LakebaseTestDatabaseOptions.SchemasToReset"/> (Respawn, identities restarted),
     /// keeping <c>__EFMigrationsHistory</c> and <see cref="LakebaseTestDatabaseOptions.TablesToKeep"/>. Call it
-    /// between tests.
+    /// between tests. With no table in the database yet it does nothing (and looks again next time).
     /// </summary>
     /// <param name="cancellationToken">Cancels opening the connection.</param>
     /// <returns>A task that completes when the tables are empty.</returns>
+    /// <exception cref="InvalidOperationException">None of <see cref="LakebaseTestDatabaseOptions.SchemasToReset"/> has a table but another schema does (the message names them).</exception>
     public Task ResetAsync(CancellationToken cancellationToken = default) => _reset.ResetAsync(cancellationToken);
 
     /// <summary>Closes the data source, then deletes the branch (a failure is logged; the TTL remains) or stops the emulator.</summary>

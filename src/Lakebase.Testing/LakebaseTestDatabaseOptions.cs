@@ -59,7 +59,11 @@ public sealed class LakebaseTestDatabaseOptions
     /// </summary>
     public IList<string> TablesToKeep { get; } = new List<string>();
 
-    /// <summary>The clock for branch ids and durations; null for the system clock.</summary>
+    /// <summary>
+    /// The clock for everything the kit times: branch ids and durations, and in branch mode the workspace client's
+    /// waits and timeouts (operation polling, the branch delete) and the credential's expiry. A fake clock must be
+    /// advanced for a branch operation to make progress. Null for the system clock.
+    /// </summary>
     public TimeProvider? TimeProvider { get; set; }
 
     /// <summary>Further settings for the data source (pool size, timeouts, an application name).</summary>

@@ -90,9 +90,25 @@ public sealed class BranchModeTests : IAsyncLifetime
         var options = Options(_emulator.DefaultBranchName);
         options.Port = FreePort(); // nothing listens there: the first connection fails
 
-        await Assert.ThrowsAnyAsync<Exception>(() => LakebaseTestDatabase.StartAsync(options, Ct));
+        // What the user sees is the connection failure itself, naming the address it could not reach.
+        var error = await Assert.ThrowsAsync<global::Npgsql.NpgsqlException>(() => LakebaseTestDatabase.StartAsync(options, Ct));
+        Assert.StartsWith("Failed to connect to ", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith($":{options.Port}", error.Message, StringComparison.Ordinal);
         Assert.Equal([_emulator.DefaultBranchName], _emulator.Branches.Select(b => b.Name));
         Assert.Contains("Test branch " + _emulator.ProjectName + "/branches/test-", _logs.AllText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_start_cancelled_while_the_workspace_makes_the_branch_deletes_that_branch()
+    {
+        // The workspace answers the create at once and copies in the background (a running operation): cancel then.
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var start = LakebaseTestDatabase.StartAsync(Options(_emulator.DefaultBranchName), cancel.Token);
+        await Poll.UntilAsync(() => _emulator.Branches.Any(b => b.Name.Contains("/branches/test-", StringComparison.Ordinal)), TimeSpan.FromSeconds(30), Ct);
+        cancel.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => start);
+        Assert.Equal([_emulator.DefaultBranchName], _emulator.Branches.Select(b => b.Name));
     }
 
     public async ValueTask DisposeAsync()

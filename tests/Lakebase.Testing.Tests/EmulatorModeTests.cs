@@ -50,4 +50,28 @@ public sealed class EmulatorModeTests
         EmulatorSecretAssert.DoesNotLeak(database.Emulator, text);
         EmulatorSecretAssert.DoesNotLeak(database.Emulator, database.ConnectionString + database);
     }
+
+    [Fact]
+    public async Task A_reset_with_no_tables_yet_does_nothing_and_one_whose_schemas_are_empty_while_others_have_tables_says_which()
+    {
+        var options = new LakebaseTestDatabaseOptions { Configuration = VariablesConfiguration.From(new Dictionary<string, string?>()) };
+        options.SchemasToReset.Clear();
+        options.SchemasToReset.Add("app");
+        await using var database = await LakebaseTestDatabase.StartAsync(options, Ct);
+
+        // A suite that creates its tables in its tests resets before the first one exists.
+        await database.ResetAsync(Ct);
+
+        // Tables only where the reset does not look: it would leave their rows to the next test, so it says so.
+        await TodoDatabase.ExecuteAsync(database.DataSource, "create table public.notes (id int); insert into public.notes values (1)");
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => database.ResetAsync(Ct));
+        Assert.Contains("no tables in the schemas it resets (app), but there are tables in public", error.Message, StringComparison.Ordinal);
+        Assert.Contains("SchemasToReset", error.Message, StringComparison.Ordinal);
+
+        // Once its schema has a table, that table is emptied and the schema it was not asked to reset is left alone.
+        await TodoDatabase.ExecuteAsync(database.DataSource, "create schema app; create table app.items (id int); insert into app.items values (1), (2)");
+        await database.ResetAsync(Ct);
+        Assert.Equal(0L, await TodoDatabase.ScalarAsync(database.DataSource, "select count(*) from app.items"));
+        Assert.Equal(1L, await TodoDatabase.ScalarAsync(database.DataSource, "select count(*) from public.notes"));
+    }
 }

@@ -46,3 +46,26 @@ public sealed class FixtureTests(TodoDatabaseFixture fixture) : IAsyncLifetime
         Assert.Single(await context.Database.GetAppliedMigrationsAsync(TestContext.Current.CancellationToken));
     }
 }
+
+/// <summary>A context whose constructor fails: the test sees that failure, as it would calling the constructor itself.</summary>
+public sealed class FixtureContextCreationTests
+{
+    [Fact]
+    public void A_context_constructor_that_throws_surfaces_its_own_exception_not_reflections_wrapper()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new ThrowingContextFixture().Create(new DbContextOptions<ThrowingContext>()));
+
+        Assert.Equal("the model needs a tenant id", error.Message);
+    }
+
+    public sealed class ThrowingContext : DbContext
+    {
+        public ThrowingContext(DbContextOptions<ThrowingContext> options)
+            : base(options) => throw new ArgumentException("the model needs a tenant id");
+    }
+
+    private sealed class ThrowingContextFixture : LakebaseDatabaseFixture<ThrowingContext>
+    {
+        public ThrowingContext Create(DbContextOptions<ThrowingContext> options) => CreateContext(options);
+    }
+}

@@ -13,14 +13,6 @@ internal static class ContextFactory
             ?? throw new InvalidOperationException(
                 $"{typeof(TContext).Name} has no public constructor taking DbContextOptions<{typeof(TContext).Name}>. " +
                 $"Pass a factory instead: MigrateAsync<{typeof(TContext).Name}>(options => new {typeof(TContext).Name}(options, ...)).");
-        try
-        {
-            return (TContext)constructor.Invoke([options]);
-        }
-        catch (TargetInvocationException e) when (e.InnerException is not null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
-            throw;
-        }
+        return (TContext)constructor.Invoke(BindingFlags.DoNotWrapExceptions, binder: null, [options], culture: null);
     }
 }

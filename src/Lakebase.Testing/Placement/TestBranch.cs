@@ -14,6 +14,9 @@ internal sealed class TestBranch : IAsyncDisposable
     // Long enough for a slow delete on a busy workspace, short enough that a stuck run still ends.
     private static readonly TimeSpan DeleteTimeout = TimeSpan.FromMinutes(5);
 
+    // The delete of a branch whose creation failed or was cancelled: the TTL remains the safety net past it.
+    private static readonly TimeSpan CleanupTimeout = TimeSpan.FromMinutes(1);
+
     private readonly LakebaseWorkspaceClient _client;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -43,9 +46,23 @@ internal sealed class TestBranch : IAsyncDisposable
         {
             branch = await client.CreateBranchAsync(parentBranch, branchId, options.BranchTimeToLive, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is LakebaseException or HttpRequestException)
+        catch (Exception e) when (e is LakebaseException or HttpRequestException or OperationCanceledException)
         {
+            // The workspace may have accepted the branch and still be making it (a wait that timed out or was
+            // cancelled, a connection lost after the request): delete it now rather than pay for it until its TTL.
+            // Bounded more tightly than a dispose's delete: the caller may have cancelled to stop now.
+            if (parentBranch.IndexOf("/branches/", StringComparison.Ordinal) is var at and >= 0)
+            {
+                var name = $"{parentBranch[..at]}/branches/{branchId}";
+                await DeleteAsync(client, name, time.GetUtcNow() + options.BranchTimeToLive, logger, time, created: null, CleanupTimeout).ConfigureAwait(false);
+            }
+
             client.Dispose();
+            if (e is OperationCanceledException)
+            {
+                throw;
+            }
+
             throw new InvalidOperationException(
                 $"Could not create the test branch '{branchId}' from the parent branch {parentBranch} " +
                 $"(set by LakebaseTestDatabaseOptions.ParentBranch or {LakebaseTestDatabaseOptions.ParentBranchVariable}): {e.Message}", e);
@@ -73,17 +90,29 @@ internal sealed class TestBranch : IAsyncDisposable
     {
         try
         {
-            using var timeout = new CancellationTokenSource(DeleteTimeout, _time);
-            await _client.DeleteBranchAsync(Branch.Name, timeout.Token).ConfigureAwait(false);
-            TestKitLog.BranchReleased(_logger, Branch.Name, _time.GetElapsedTime(_created));
-        }
-        catch (Exception e) when (e is LakebaseException or HttpRequestException or OperationCanceledException)
-        {
-            TestKitLog.BranchDeleteFailed(_logger, Branch.Name, e.Message, Branch.ExpireTime);
+            await DeleteAsync(_client, Branch.Name, Branch.ExpireTime, _logger, _time, _created, DeleteTimeout).ConfigureAwait(false);
         }
         finally
         {
             _client.Dispose();
+        }
+    }
+
+    // A branch that does not exist is not an error (DeleteBranchAsync); a failure is logged, never thrown.
+    private static async Task DeleteAsync(LakebaseWorkspaceClient client, string branch, DateTimeOffset? expireTime, ILogger logger, TimeProvider time, long? created, TimeSpan within)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(within, time);
+            await client.DeleteBranchAsync(branch, timeout.Token).ConfigureAwait(false);
+            if (created is { } since)
+            {
+                TestKitLog.BranchReleased(logger, branch, time.GetElapsedTime(since));
+            }
+        }
+        catch (Exception e) when (e is LakebaseException or HttpRequestException or OperationCanceledException)
+        {
+            TestKitLog.BranchDeleteFailed(logger, branch, e.Message, expireTime);
         }
     }
 
