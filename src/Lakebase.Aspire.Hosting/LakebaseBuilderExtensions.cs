@@ -244,7 +244,11 @@ public static class LakebaseBuilderExtensions
                 var only = References(builder.Resource).Count == 1;
                 foreach (var (variable, value) in resource.GetEnvironment())
                 {
-                    context.EnvironmentVariables[LakebaseEnvironment.Scoped(resource.Name, variable)] = value;
+                    if (LakebaseEnvironment.Scoped(resource.Name, variable) is { } scoped)
+                    {
+                        context.EnvironmentVariables[scoped] = value;
+                    }
+
                     if (only)
                     {
                         context.EnvironmentVariables[variable] = value;

@@ -39,11 +39,13 @@ public static class LakebaseEnvironment
     /// </summary>
     /// <param name="resourceName">The Lakebase resource's name in the AppHost.</param>
     /// <param name="variable">One of this class's variables.</param>
-    /// <returns>The scoped variable's name.</returns>
-    internal static string Scoped(string resourceName, string variable) => $"Aspire__Lakebase__{resourceName}__{SettingName(variable)}";
+    /// <returns>The scoped variable's name, or <see langword="null"/> for a variable that fills no setting of its own
+    /// (another implementation of <c>ILakebaseResource</c> may hand out more).</returns>
+    internal static string? Scoped(string resourceName, string variable) =>
+        SettingName(variable) is { } setting ? $"Aspire__Lakebase__{resourceName}__{setting}" : null;
 
     // The flat keys of LakebaseOptions that the unscoped variables fill.
-    private static string SettingName(string variable) => variable switch
+    private static string? SettingName(string variable) => variable switch
     {
         Endpoint => "Endpoint",
         WorkspaceHost => "WorkspaceHost",
@@ -53,6 +55,6 @@ public static class LakebaseEnvironment
         Port => "Port",
         Database => "Database",
         RootCertificate => "RootCertificate",
-        _ => throw new ArgumentOutOfRangeException(nameof(variable), variable, "Not a Lakebase variable."),
+        _ => null,
     };
 }

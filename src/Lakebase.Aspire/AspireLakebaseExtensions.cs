@@ -105,7 +105,8 @@ public static class AspireLakebaseExtensions
         }
 
         var described = serviceKey is null ? "the application's Lakebase data source (not keyed)" : $"the Lakebase data source keyed '{serviceKey}'";
-        if (!string.Equals((string)registered, name, StringComparison.Ordinal))
+        // Configuration keys, and so resource names as sections, ignore case.
+        if (!string.Equals((string)registered, name, StringComparison.OrdinalIgnoreCase))
         {
             throw new InvalidOperationException(
                 $"{described} is already registered for the Lakebase resource '{registered}', so it cannot also be registered for '{name}'. " +

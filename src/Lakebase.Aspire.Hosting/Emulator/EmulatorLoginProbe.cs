@@ -14,6 +14,7 @@ internal sealed class EmulatorLoginProbe(LakebaseEmulatorResource resource) : IA
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private LakebaseDataSource? _dataSource;
+    private bool _disposed;
 
     public async Task<HealthCheckResult> CheckAsync(CancellationToken cancellationToken)
     {
@@ -25,6 +26,12 @@ internal sealed class EmulatorLoginProbe(LakebaseEmulatorResource resource) : IA
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // A check that began as the AppHost stopped must not build a data source nobody will dispose.
+            if (Volatile.Read(ref _disposed))
+            {
+                return HealthCheckResult.Unhealthy("The AppHost is stopping.");
+            }
+
             _dataSource ??= await BuildAsync(cancellationToken).ConfigureAwait(false);
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using var command = connection.CreateCommand();
@@ -46,8 +53,21 @@ internal sealed class EmulatorLoginProbe(LakebaseEmulatorResource resource) : IA
     }
 
     // The gate is not disposed: a check still running at shutdown releases it in its finally. (A SemaphoreSlim whose
-    // wait handle is never asked for holds nothing that needs disposing.)
-    public ValueTask DisposeAsync() => new(ResetAsync());
+    // wait handle is never asked for holds nothing that needs disposing.) The data source is disposed under the gate,
+    // after any check that holds it.
+    public async ValueTask DisposeAsync()
+    {
+        Volatile.Write(ref _disposed, true);
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await ResetAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
 
     private async Task<LakebaseDataSource> BuildAsync(CancellationToken cancellationToken)
     {

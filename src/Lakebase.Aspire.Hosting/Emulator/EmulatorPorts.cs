@@ -11,31 +11,51 @@ namespace Lakebase.Aspire.Hosting.Emulator;
 /// </summary>
 internal static class EmulatorPorts
 {
+    // Ports already handed to an emulator in this AppHost: a second emulator's probe may be given a port the first
+    // one's probe just released, before that emulator has bound it.
+    private static readonly HashSet<int> Assigned = [];
+
     public static void AssignFreePorts(LakebaseEmulatorResource resource)
     {
-        // Every probe socket stays bound until all ports are picked, so the two endpoints never get the same port.
+        // Every probe socket stays bound until all ports are picked, so one emulator's endpoints never share a port.
         var probes = new List<Socket>();
         try
         {
-            foreach (var endpoint in resource.Annotations.OfType<EndpointAnnotation>())
+            lock (Assigned)
             {
-                if (endpoint.Port is null)
+                foreach (var endpoint in resource.Annotations.OfType<EndpointAnnotation>())
                 {
-                    var probe = BoundLoopbackSocket();
-                    probes.Add(probe);
-                    var port = ((IPEndPoint)probe.LocalEndPoint!).Port;
-                    endpoint.Port = port;
-                    endpoint.TargetPort = port;
-                }
-                else
-                {
-                    endpoint.TargetPort ??= endpoint.Port;
+                    if (endpoint.Port is null)
+                    {
+                        var port = UnassignedPort(probes);
+                        endpoint.Port = port;
+                        endpoint.TargetPort = port;
+                    }
+                    else
+                    {
+                        endpoint.TargetPort ??= endpoint.Port;
+                    }
                 }
             }
         }
         finally
         {
             probes.ForEach(p => p.Dispose());
+        }
+    }
+
+    // Called under the lock. Probes that drew an assigned port stay bound too, so the next draw differs.
+    private static int UnassignedPort(List<Socket> probes)
+    {
+        while (true)
+        {
+            var probe = BoundLoopbackSocket();
+            probes.Add(probe);
+            var port = ((IPEndPoint)probe.LocalEndPoint!).Port;
+            if (Assigned.Add(port))
+            {
+                return port;
+            }
         }
     }
 

@@ -40,7 +40,8 @@ internal sealed class DatabaseReset(LakebaseDataSource dataSource, LakebaseTestD
     // ran into a schema not reset (a model's HasDefaultSchema), and leaves that schema's rows to leak between tests.
     private async Task<Respawner?> CreateRespawnerAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        var withTables = await SchemasWithTablesAsync(connection, cancellationToken).ConfigureAwait(false);
+        var tables = await TablesAsync(connection, cancellationToken).ConfigureAwait(false);
+        var withTables = tables.Where(t => !t.OfExtension).Select(t => t.Schema).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         if (!withTables.Intersect(_schemas, StringComparer.Ordinal).Any())
         {
             // No table anywhere yet (a suite that creates its tables in its tests): nothing to reset, look again next time.
@@ -55,26 +56,33 @@ internal sealed class DatabaseReset(LakebaseDataSource dataSource, LakebaseTestD
         {
             DbAdapter = DbAdapter.Postgres,
             SchemasToInclude = _schemas,
-            TablesToIgnore = [.. _kept.Select(t => new Table(t))],
+            TablesToIgnore = [.. _kept.Select(t => new Table(t)), .. tables.Where(t => t.OfExtension).Select(t => new Table(t.Schema, t.Name))],
             WithReseed = true,
         }).ConfigureAwait(false);
     }
 
-    private async Task<List<string>> SchemasWithTablesAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    // The tables outside the system schemas, but for the kept ones. An extension's tables (PostGIS's spatial_ref_sys in
+    // public, pg_cron's cron.job) belong to the extension: a reset neither empties nor counts them.
+    private async Task<List<(string Schema, string Name, bool OfExtension)>> TablesAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
-            "select distinct table_schema from information_schema.tables " +
-            "where table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema') and table_name <> all(@kept) order by 1",
+            """
+            select n.nspname, c.relname,
+                   exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')
+            from pg_class c join pg_namespace n on n.oid = c.relnamespace
+            where c.relkind in ('r', 'p') and n.nspname <> 'information_schema' and n.nspname not like 'pg\_%'
+              and c.relname <> all(@kept)
+            """,
             connection);
         command.Parameters.AddWithValue("kept", _kept);
-        var schemas = new List<string>();
+        var tables = new List<(string, string, bool)>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            schemas.Add(reader.GetString(0));
+            tables.Add((reader.GetString(0), reader.GetString(1), reader.GetBoolean(2)));
         }
 
-        return schemas;
+        return tables;
     }
 
     /// <summary>The schema changed (migrations ran): read it again at the next reset.</summary>

@@ -48,16 +48,18 @@ internal sealed class TestBranch : IAsyncDisposable
         }
         catch (Exception e) when (e is LakebaseException or HttpRequestException or OperationCanceledException)
         {
-            // The workspace may have accepted the branch and still be making it (a wait that timed out or was
-            // cancelled, a connection lost after the request): delete it now rather than pay for it until its TTL.
-            // Bounded more tightly than a dispose's delete: the caller may have cancelled to stop now.
-            if (parentBranch.IndexOf("/branches/", StringComparison.Ordinal) is var at and >= 0)
+            try
             {
-                var name = $"{parentBranch[..at]}/branches/{branchId}";
-                await DeleteAsync(client, name, time.GetUtcNow() + options.BranchTimeToLive, logger, time, created: null, CleanupTimeout).ConfigureAwait(false);
+                if (MayExist(e) && parentBranch.IndexOf("/branches/", StringComparison.Ordinal) is var at and >= 0)
+                {
+                    await DeleteAsync(client, $"{parentBranch[..at]}/branches/{branchId}", time.GetUtcNow() + options.BranchTimeToLive, logger, time, created: null, CleanupTimeout).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                client.Dispose();
             }
 
-            client.Dispose();
             if (e is OperationCanceledException)
             {
                 throw;
@@ -98,6 +100,13 @@ internal sealed class TestBranch : IAsyncDisposable
         }
     }
 
+    // Whether the workspace may have accepted the branch and still be making it: a wait that timed out or was cancelled,
+    // a connection lost after the request, an operation that failed. Not when it refused the request (4xx) or the
+    // settings were wrong: then there is nothing to delete. Deleting it now, rather than paying for it until its TTL,
+    // is bounded more tightly than a dispose's delete, since the caller may have cancelled to stop.
+    private static bool MayExist(Exception e) => e is not LakebaseConfigurationException
+        and not LakebaseCredentialException { StatusCode: >= System.Net.HttpStatusCode.BadRequest and < System.Net.HttpStatusCode.InternalServerError };
+
     // A branch that does not exist is not an error (DeleteBranchAsync); a failure is logged, never thrown.
     private static async Task DeleteAsync(LakebaseWorkspaceClient client, string branch, DateTimeOffset? expireTime, ILogger logger, TimeProvider time, long? created, TimeSpan within)
     {
@@ -110,7 +119,7 @@ internal sealed class TestBranch : IAsyncDisposable
                 TestKitLog.BranchReleased(logger, branch, time.GetElapsedTime(since));
             }
         }
-        catch (Exception e) when (e is LakebaseException or HttpRequestException or OperationCanceledException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             TestKitLog.BranchDeleteFailed(logger, branch, e.Message, expireTime);
         }

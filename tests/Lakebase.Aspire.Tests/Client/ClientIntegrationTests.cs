@@ -143,7 +143,7 @@ public sealed class ClientIntegrationTests
         {
             b.AddLakebaseDataSource("db");
             b.AddLakebaseDbContext<NotesContext>("db");
-            b.AddLakebaseDbContext<TagsContext>("db");
+            b.AddLakebaseDbContext<TagsContext>("DB"); // configuration sections, and so resource names here, ignore case
         });
 
         Assert.Equal(["Lakebase"], HealthCheckNames(host));

@@ -26,6 +26,18 @@ public sealed class EmulatorPortsTests
     }
 
     [Fact]
+    public void Emulators_of_one_AppHost_never_get_a_port_another_one_was_given()
+    {
+        var builder = DistributedApplication.CreateBuilder([]);
+        var emulators = Enumerable.Range(0, 25).Select(i => builder.AddLakebase($"db{i}").Resource).ToList();
+
+        emulators.ForEach(EmulatorPorts.AssignFreePorts);
+
+        var ports = emulators.SelectMany(r => r.Annotations.OfType<EndpointAnnotation>()).Select(e => e.Port).ToList();
+        Assert.Equal(50, ports.Distinct().Count());
+    }
+
+    [Fact]
     public void A_port_the_AppHost_chose_is_kept()
     {
         var db = DistributedApplication.CreateBuilder([]).AddLakebase("db")
