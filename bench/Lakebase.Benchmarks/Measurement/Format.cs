@@ -11,6 +11,10 @@ internal static class Format
     public static string Number(double value, string format = "0.0") =>
         double.IsNaN(value) ? "n/a" : value.ToString(format, CultureInfo.InvariantCulture);
 
+    /// <summary>Whole numbers, one per run, comma-separated; empty when there are none.</summary>
+    public static string PerRun(IEnumerable<double>? values) =>
+        values is null ? "" : string.Join(", ", values.Select(v => v.ToString("0", CultureInfo.InvariantCulture)));
+
     public static string Ratio(double value, double baseline) =>
         double.IsNaN(value) || double.IsNaN(baseline) || baseline == 0 ? "n/a" : (value / baseline).ToString("0.00", CultureInfo.InvariantCulture) + "×";
 }

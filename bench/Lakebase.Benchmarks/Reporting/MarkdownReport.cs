@@ -286,7 +286,7 @@ internal static class MarkdownReport
         foreach (var x in storm)
         {
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {x.Variant.Label()} | {Format.Number(x.CredentialRequests, "0")} | {PerRun(x.RequestsPerRun)} | {x.PluginRequests} | {Format.Number(x.WorstOpenMs, "0")} | {PerRun(x.WorstOpenPerRun)} | {Format.Number(x.P50OpenMs, "0")} | {Format.Number(x.ReleaseSkewMs, "0.0")} | {x.Failures} |");
+                $"| {x.Variant.Label()} | {Format.Number(x.CredentialRequests, "0")} | {Format.PerRun(x.RequestsPerRun)} | {x.PluginRequests} | {Format.Number(x.WorstOpenMs, "0")} | {Format.PerRun(x.WorstOpenPerRun)} | {Format.Number(x.P50OpenMs, "0")} | {Format.Number(x.ReleaseSkewMs, "0.0")} | {x.Failures} |");
         }
 
         md.AppendLine();
@@ -300,9 +300,6 @@ internal static class MarkdownReport
         md.AppendLine(text + ". The target is judged on (b)'s worst open minus (a)'s in the same round, the median over rounds.");
         md.AppendLine();
     }
-
-    private static string PerRun(IReadOnlyList<double>? values) =>
-        values is null ? "" : string.Join(", ", values.Select(v => v.ToString("0", CultureInfo.InvariantCulture)));
 
     private static void AppendHotPath(StringBuilder md, BenchmarkReport report)
     {
@@ -400,7 +397,7 @@ internal static class MarkdownReport
 
         var extra = TargetEvaluation.StormExtraWorstOpen(a, b);
         var text = string.Create(CultureInfo.InvariantCulture,
-            $"- **Refresh storm.** Released at (b)'s refresh point, {b.Opens} opens cost (b) a median {Format.Number(b.CredentialRequests, "0")} credential request(s) (per run: {PerRun(b.RequestsPerRun)}), and its worst open took a median {Format.Number(b.WorstOpenMs, "0")} ms against (a)'s {Format.Number(a.WorstOpenMs, "0")} ms with no credential work at all; round by round (b)'s worst open was {Format.Number(extra.MedianMs, "+0;-0")} ms from (a)'s (median; middle half {Format.Number(extra.P25Ms, "+0;-0")} to {Format.Number(extra.P75Ms, "+0;-0")} ms)");
+            $"- **Refresh storm.** Released at (b)'s refresh point, {b.Opens} opens cost (b) a median {Format.Number(b.CredentialRequests, "0")} credential request(s) (per run: {Format.PerRun(b.RequestsPerRun)}), and its worst open took a median {Format.Number(b.WorstOpenMs, "0")} ms against (a)'s {Format.Number(a.WorstOpenMs, "0")} ms with no credential work at all; round by round (b)'s worst open was {Format.Number(extra.MedianMs, "+0;-0")} ms from (a)'s (median; middle half {Format.Number(extra.P25Ms, "+0;-0")} to {Format.Number(extra.P75Ms, "+0;-0")} ms)");
         if (Find(storm, VariantKind.GuidePerConnection) is { } c)
         {
             text += string.Create(CultureInfo.InvariantCulture, $"; (c) made {Format.Number(c.CredentialRequests, "0")} requests for its {c.Opens} opens, worst open {Format.Number(c.WorstOpenMs, "0")} ms");

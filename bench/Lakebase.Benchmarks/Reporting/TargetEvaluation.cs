@@ -164,7 +164,7 @@ internal static class TargetEvaluation
             return new(target, "", null);
         }
 
-        return new(target, $"{string.Join(", ", perRun.Select(r => r.ToString("0", System.Globalization.CultureInfo.InvariantCulture)))} (per run) for {b.Opens} concurrent opens",
+        return new(target, $"{Format.PerRun(perRun)} (per run) for {b.Opens} concurrent opens",
             perRun.All(r => r == 1) && b.Failures == 0);
     }
 

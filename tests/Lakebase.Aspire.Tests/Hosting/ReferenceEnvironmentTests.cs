@@ -25,17 +25,7 @@ public sealed class ReferenceEnvironmentTests
         var secret = await db.Resource.ClientSecret.GetValueAsync(Ct);
         Assert.False(string.IsNullOrEmpty(secret));
         Assert.Equal(
-            WithScoped("db", new SortedDictionary<string, string>(StringComparer.Ordinal)
-            {
-                ["LAKEBASE_ENDPOINT"] = "projects/local/branches/main/endpoints/ep-local-emulator",
-                ["DATABRICKS_HOST"] = "http://127.0.0.1:41001",
-                ["DATABRICKS_CLIENT_ID"] = db.Resource.ClientId,
-                ["DATABRICKS_CLIENT_SECRET"] = secret!,
-                ["PGHOST"] = "127.0.0.1",
-                ["PGPORT"] = "41002",
-                ["PGDATABASE"] = "databricks_postgres",
-                ["PGSSLROOTCERT"] = db.Resource.CaCertificatePath,
-            }),
+            WithScoped("db", await EmulatorVariablesAsync(db.Resource, workspacePort: 41001, postgresPort: 41002)),
             new SortedDictionary<string, string>(variables.ToDictionary(), StringComparer.Ordinal));
         Assert.True(Guid.TryParse(db.Resource.ClientId, out _), "a service principal's client id is a UUID");
     }
@@ -53,26 +43,10 @@ public sealed class ReferenceEnvironmentTests
         var (_, variables) = await ResolvedConfiguration.ForRunAsync(builder, app.Resource);
 
         // Unscoped variables would have to be one resource's or a mix (one's PGHOST with the other's secret).
+        var ordersSection = Scoped("orders", await EmulatorVariablesAsync(orders.Resource, workspacePort: 41001, postgresPort: 41002));
+        var catalogSection = Scoped("catalog", await EmulatorVariablesAsync(catalog.Resource, workspacePort: 41003, postgresPort: 41004));
         Assert.Equal(
-            new SortedDictionary<string, string>(StringComparer.Ordinal)
-            {
-                ["Aspire__Lakebase__catalog__ClientId"] = catalog.Resource.ClientId,
-                ["Aspire__Lakebase__catalog__ClientSecret"] = (await catalog.Resource.ClientSecret.GetValueAsync(Ct))!,
-                ["Aspire__Lakebase__catalog__Database"] = "databricks_postgres",
-                ["Aspire__Lakebase__catalog__Endpoint"] = "projects/local/branches/main/endpoints/ep-local-emulator",
-                ["Aspire__Lakebase__catalog__Host"] = "127.0.0.1",
-                ["Aspire__Lakebase__catalog__Port"] = "41004",
-                ["Aspire__Lakebase__catalog__RootCertificate"] = catalog.Resource.CaCertificatePath,
-                ["Aspire__Lakebase__catalog__WorkspaceHost"] = "http://127.0.0.1:41003",
-                ["Aspire__Lakebase__orders__ClientId"] = orders.Resource.ClientId,
-                ["Aspire__Lakebase__orders__ClientSecret"] = (await orders.Resource.ClientSecret.GetValueAsync(Ct))!,
-                ["Aspire__Lakebase__orders__Database"] = "databricks_postgres",
-                ["Aspire__Lakebase__orders__Endpoint"] = "projects/local/branches/main/endpoints/ep-local-emulator",
-                ["Aspire__Lakebase__orders__Host"] = "127.0.0.1",
-                ["Aspire__Lakebase__orders__Port"] = "41002",
-                ["Aspire__Lakebase__orders__RootCertificate"] = orders.Resource.CaCertificatePath,
-                ["Aspire__Lakebase__orders__WorkspaceHost"] = "http://127.0.0.1:41001",
-            },
+            new SortedDictionary<string, string>(ordersSection.Concat(catalogSection).ToDictionary(StringComparer.Ordinal), StringComparer.Ordinal),
             new SortedDictionary<string, string>(variables.ToDictionary(), StringComparer.Ordinal));
     }
 
@@ -164,8 +138,34 @@ public sealed class ReferenceEnvironmentTests
         Assert.NotEqual(ClientId("db"), ClientId("orders"));
     }
 
-    // The unscoped variables plus the same values in the resource's own section, under the LakebaseOptions key each fills.
+    // What an app gets from an emulator whose endpoints were given these ports, as the unscoped variables.
+    private static async Task<SortedDictionary<string, string>> EmulatorVariablesAsync(LakebaseEmulatorResource emulator, int workspacePort, int postgresPort) =>
+        new(StringComparer.Ordinal)
+        {
+            ["LAKEBASE_ENDPOINT"] = "projects/local/branches/main/endpoints/ep-local-emulator",
+            ["DATABRICKS_HOST"] = $"http://127.0.0.1:{workspacePort}",
+            ["DATABRICKS_CLIENT_ID"] = emulator.ClientId,
+            ["DATABRICKS_CLIENT_SECRET"] = (await emulator.ClientSecret.GetValueAsync(Ct))!,
+            ["PGHOST"] = "127.0.0.1",
+            ["PGPORT"] = $"{postgresPort}",
+            ["PGDATABASE"] = "databricks_postgres",
+            ["PGSSLROOTCERT"] = emulator.CaCertificatePath,
+        };
+
+    // The unscoped variables plus the same values in the resource's own section.
     private static SortedDictionary<string, string> WithScoped(string resource, SortedDictionary<string, string> unscoped)
+    {
+        var all = new SortedDictionary<string, string>(unscoped, StringComparer.Ordinal);
+        foreach (var (variable, value) in Scoped(resource, unscoped))
+        {
+            all.Add(variable, value);
+        }
+
+        return all;
+    }
+
+    // The same values in the resource's own section, under the LakebaseOptions key each unscoped variable fills.
+    private static Dictionary<string, string> Scoped(string resource, SortedDictionary<string, string> unscoped)
     {
         var keys = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -173,12 +173,6 @@ public sealed class ReferenceEnvironmentTests
             ["DATABRICKS_CLIENT_SECRET"] = "ClientSecret", ["PGHOST"] = "Host", ["PGPORT"] = "Port", ["PGDATABASE"] = "Database",
             ["PGSSLROOTCERT"] = "RootCertificate",
         };
-        var all = new SortedDictionary<string, string>(unscoped, StringComparer.Ordinal);
-        foreach (var (variable, value) in unscoped)
-        {
-            all[$"Aspire__Lakebase__{resource}__{keys[variable]}"] = value;
-        }
-
-        return all;
+        return unscoped.ToDictionary(v => $"Aspire__Lakebase__{resource}__{keys[v.Key]}", v => v.Value, StringComparer.Ordinal);
     }
 }
