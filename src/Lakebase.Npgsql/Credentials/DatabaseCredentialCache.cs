@@ -317,7 +317,7 @@ internal sealed partial class DatabaseCredentialCache : IAsyncDisposable, ICrede
         var refresh = _refresh.RunAsync(ct => _requests.RequestAsync(trigger, foreground, ct), deadline, _disposed.Token);
         if (!wasRunning && _refresh.IsRunning)
         {
-            // The flight cannot finish before this: storing its result takes the gate held here.
+            // The flight cannot finish before this: storing its result, or reading the trigger on failure, takes the gate held here.
             _trigger = trigger;
             _foregroundFlight = foreground;
             _state.MarkRefreshStarted();
@@ -353,13 +353,24 @@ internal sealed partial class DatabaseCredentialCache : IAsyncDisposable, ICrede
     private TimeSpan OnRefreshFailed(FlightFailure failure)
     {
         var jitter = _policy.Jitter ? _policy.Random : null;
-        var unattended = _trigger == Unattended;
+
+        // Under the gate: Start records the trigger, holding the gate, only after launching the flight, and a fetch
+        // that fails at once can get here first. Read without it, a refused warm-up was taken for an open (the short
+        // window instead of the long one: another request minutes early, in a rollout).
+        bool unattended;
+        bool usable;
+        lock (_state.Gate)
+        {
+            unattended = _trigger == Unattended;
+            usable = _state.IsUsable(_state.Current);
+        }
+
         var retryIn = _schedule.AfterFailure(failure, jitter, unattended);
 
         // An unattended fetch refused for rate limiting keeps the timer and the probes off for minutes (the state's
         // backoff), but a user's open must not fail that long for it (a warm-up without a readiness probe in front):
         // the single flight remembers the refusal only for the transient window, then an open may ask again.
-        if (unattended && failure.Error is LakebaseCredentialException { Reason: LakebaseCredentialError.RateLimited } refused && !_state.IsUsable(_state.Current))
+        if (unattended && failure.Error is LakebaseCredentialException { Reason: LakebaseCredentialError.RateLimited } refused && !usable)
         {
             var attended = Backoff.Delay(failure.ConsecutiveFailures, transient: true, refused.RetryAfter, jitter);
             retryIn = attended < retryIn ? attended : retryIn;
