@@ -58,6 +58,9 @@ public sealed class QuickBenchmarkTests(ITestOutputHelper output)
             Assert.Single(markdown.Split('\n'), l => l.StartsWith("| 2: (b) with its defaults", StringComparison.Ordinal) && l.Contains("; paired, one thread: ", StringComparison.Ordinal));
             Assert.Contains("**Client cost per operation, paired.** What (b) UseLakebase adds against (a₀) static password, bare UseNpgsql", markdown, StringComparison.Ordinal);
 
+            // Scenario 1's p99 is judged round against round: one ratio per round of the quick run's two.
+            Assert.Single(markdown.Split('\n'), l => l.StartsWith("| 1: (b) p99 open latency", StringComparison.Ordinal) && l.Contains("median of the 2 rounds' p99 ratios (b)/(a)", StringComparison.Ordinal));
+
             // Scenario 7 ran: a first request after each kind of host start, judged.
             Assert.Contains("## 7. First request after a host starts", markdown, StringComparison.Ordinal);
             Assert.Single(markdown.Split('\n'), l => l.StartsWith("| 7: first request after start", StringComparison.Ordinal) && !l.Contains("not measured", StringComparison.Ordinal));

@@ -6,7 +6,7 @@ namespace Lakebase.Benchmarks.Measurement;
 internal sealed record InterleavedFigures(
     VariantKind Variant, double OpsPerSecond, double RatioToStatic, LatencySummary Latency, long Operations, long Failures,
     string? FirstError, double SecondsMeasured, double RatioP25, double RatioP75, double CpuUsPerOp, double AllocatedKbPerOp,
-    IReadOnlyList<double> RoundOpsPerSecond);
+    IReadOnlyList<double> RoundOpsPerSecond, IReadOnlyList<double> RoundP99Ms);
 
 /// <summary>One variant's slices, in round order, and the client-side cost this process spent in them.</summary>
 internal sealed class SliceSeries
@@ -62,7 +62,8 @@ internal static class InterleavedMeasurement
                 Median.Quantile(ratios, 0.75),
                 series.CpuUsPerOp,
                 series.AllocatedKbPerOp,
-                [.. mine.Select(r => r.OpsPerSecond)]);
+                [.. mine.Select(r => r.OpsPerSecond)],
+                [.. mine.Select(r => r.Latency.P99Ms)]);
         })];
     }
 

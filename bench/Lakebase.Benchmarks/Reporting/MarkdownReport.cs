@@ -188,14 +188,17 @@ internal static class MarkdownReport
         md.AppendLine("## 1. Physical connection opens (pooling off)");
         md.AppendLine();
         md.AppendLine("One open after another through EF Core (`Database.OpenConnectionAsync`), pooling off, so every open is a TLS login. Only the open is timed. " +
-            "Each measurement starts with a cold credential state (fresh data source), so (b)'s one initial credential request is counted, warm-up opens included.");
+            "Each measurement starts with a cold credential state (fresh data source), so (b)'s one initial credential request is counted, warm-up opens included. " +
+            "\"p99 vs (a)\" divides p99s of all opens pooled; \"per round\" divides each round's p99 by (a)'s in the same round (their slices seconds apart) and gives the median and middle half over rounds, which is what the target judges.");
         md.AppendLine();
-        md.AppendLine("| variant | opens/s | vs (a) | p50 ms | p99 ms | p99 vs (a) | opens | credential requests | per 1,000 opens | failures |");
-        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine("| variant | opens/s | vs (a) | p50 ms | p99 ms | p99 vs (a) | p99 vs (a) per round | opens | credential requests | per 1,000 opens | failures |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var o in opens)
         {
+            var perRound = o.SortedP99RatiosTo(a);
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {o.Variant.Label()} | {Format.Number(o.OpensPerSecond)} | {Format.Number(o.RatioToStatic, "0.000")}× | {Format.Number(o.P50Ms, "0.00")} | {Format.Number(o.P99Ms, "0.00")} | {Format.Ratio(o.P99Ms, a.P99Ms)} | {o.Opens:N0} | {o.CredentialRequests:N0} | {Format.Number(o.RequestsPer1000Opens)} | {o.Failures} |");
+                $"| {o.Variant.Label()} | {Format.Number(o.OpensPerSecond)} | {Format.Number(o.RatioToStatic, "0.000")}× | {Format.Number(o.P50Ms, "0.00")} | {Format.Number(o.P99Ms, "0.00")} | {Format.Ratio(o.P99Ms, a.P99Ms)} | " +
+                $"{Format.Number(Median.Of(perRound), "0.00")}× ({Format.Number(Median.Quantile(perRound, 0.25), "0.00")}–{Format.Number(Median.Quantile(perRound, 0.75), "0.00")}) | {o.Opens:N0} | {o.CredentialRequests:N0} | {Format.Number(o.RequestsPer1000Opens)} | {o.Failures} |");
         }
 
         md.AppendLine();

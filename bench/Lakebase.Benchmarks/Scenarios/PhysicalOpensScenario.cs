@@ -6,7 +6,16 @@ namespace Lakebase.Benchmarks.Scenarios;
 /// <summary>Scenario 1 figures for one variant.</summary>
 internal sealed record OpensFigures(
     VariantKind Variant, double OpensPerSecond, double RatioToStatic, double P50Ms, double P99Ms, long Opens, long CredentialRequests,
-    double RequestsPer1000Opens, double SecondsMeasured, long Failures, string? FirstError);
+    double RequestsPer1000Opens, double SecondsMeasured, long Failures, string? FirstError, IReadOnlyList<double>? RoundP99Ms = null)
+{
+    /// <summary>
+    /// This variant's p99 open divided by <paramref name="baseline"/>'s, round by round (the two measured seconds apart),
+    /// sorted: a load spike on the machine lands in one variant's slice and moves the pooled p99 of a thousand opens by
+    /// itself, while the per-round ratios it spoils are only one of the rounds.
+    /// </summary>
+    public double[] SortedP99RatiosTo(OpensFigures baseline) =>
+        RoundP99Ms is { } mine && baseline.RoundP99Ms is { } theirs ? [.. mine.Zip(theirs, (m, t) => m / t).Order()] : [P99Ms / baseline.P99Ms];
+}
 
 /// <summary>
 /// Scenario 1: physical connection opens, pooling off, one after another, the three variants in interleaved slices.
@@ -42,7 +51,7 @@ internal static class PhysicalOpensScenario
                 var opens = 1 + f.Operations + f.Failures;
                 var made = requests[f.Variant];
                 return new OpensFigures(f.Variant, f.OpsPerSecond, f.RatioToStatic, f.Latency.P50Ms, f.Latency.P99Ms, opens, made,
-                    made * 1000.0 / opens, f.SecondsMeasured, f.Failures, f.FirstError);
+                    made * 1000.0 / opens, f.SecondsMeasured, f.Failures, f.FirstError, f.RoundP99Ms);
             })];
         }
         finally
