@@ -132,6 +132,11 @@ internal static class TargetEvaluation
 
         var (a, b) = pair;
         var ratios = b.SortedP99RatiosTo(a);
+        if (ratios.Length == 0)
+        {
+            return new(target, "no round in which both (a) and (b) opened a connection", null);
+        }
+
         var median = Median.Of(ratios);
         return new(target,
             string.Create(CultureInfo.InvariantCulture,

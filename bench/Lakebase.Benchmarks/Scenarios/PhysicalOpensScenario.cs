@@ -6,15 +6,16 @@ namespace Lakebase.Benchmarks.Scenarios;
 /// <summary>Scenario 1 figures for one variant.</summary>
 internal sealed record OpensFigures(
     VariantKind Variant, double OpensPerSecond, double RatioToStatic, double P50Ms, double P99Ms, long Opens, long CredentialRequests,
-    double RequestsPer1000Opens, double SecondsMeasured, long Failures, string? FirstError, IReadOnlyList<double>? RoundP99Ms = null)
+    double RequestsPer1000Opens, double SecondsMeasured, long Failures, string? FirstError, IReadOnlyList<double> RoundP99Ms)
 {
     /// <summary>
     /// This variant's p99 open divided by <paramref name="baseline"/>'s, round by round (the two measured seconds apart),
     /// sorted: a load spike on the machine lands in one variant's slice and moves the pooled p99 of a thousand opens by
-    /// itself, while the per-round ratios it spoils are only one of the rounds.
+    /// itself, while the per-round ratios it spoils are only one of the rounds. A round where either had no successful
+    /// open has no ratio.
     /// </summary>
     public double[] SortedP99RatiosTo(OpensFigures baseline) =>
-        RoundP99Ms is { } mine && baseline.RoundP99Ms is { } theirs ? [.. mine.Zip(theirs, (m, t) => m / t).Order()] : [P99Ms / baseline.P99Ms];
+        [.. RoundP99Ms.Zip(baseline.RoundP99Ms, (m, t) => m / t).Where(double.IsFinite).Order()];
 }
 
 /// <summary>
