@@ -97,7 +97,7 @@ public static class AspireLakebaseExtensions
     /// </summary>
     private static bool FirstRegistration(IHostApplicationBuilder builder, string name, string? serviceKey, bool configures)
     {
-        var property = $"Lakebase.Aspire.DataSource:{serviceKey}";
+        var property = RegistrationProperty(serviceKey);
         if (!builder.Properties.TryGetValue(property, out var registered))
         {
             builder.Properties[property] = name;
@@ -124,6 +124,8 @@ public static class AspireLakebaseExtensions
         return false;
     }
 
+    private static string RegistrationProperty(string? serviceKey) => $"Lakebase.Aspire.DataSource:{serviceKey}";
+
     private static void AddLakebase(
         IHostApplicationBuilder builder,
         string name,
@@ -138,16 +140,26 @@ public static class AspireLakebaseExtensions
             return;
         }
 
-        var settings = BindSettings(builder.Configuration, name, configureSettings);
+        LakebaseClientSettings settings;
         var section = $"{LakebaseClientSettings.DefaultConfigSectionName}:{name}";
-
-        if (serviceKey is null)
+        try
         {
-            builder.Services.AddLakebaseDataSource(section, configureOptions);
+            settings = BindSettings(builder.Configuration, name, configureSettings);
+            if (serviceKey is null)
+            {
+                builder.Services.AddLakebaseDataSource(section, configureOptions);
+            }
+            else
+            {
+                builder.Services.AddKeyedLakebaseDataSource(serviceKey, section, configureOptions);
+            }
         }
-        else
+        catch
         {
-            builder.Services.AddKeyedLakebaseDataSource(serviceKey, section, configureOptions);
+            // Bad settings, or refused (the application registered a data source under this key itself): this resource
+            // is not registered, and a corrected call must not be taken for a repeat.
+            builder.Properties.Remove(RegistrationProperty(serviceKey));
+            throw;
         }
 
         if (!settings.DisableHealthChecks)

@@ -2,6 +2,7 @@ using System.Data.Common;
 using Lakebase.Npgsql;
 using Lakebase.Npgsql.Configuration;
 using Lakebase.Npgsql.Connection;
+using Lakebase.Npgsql.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -16,7 +17,9 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// Registers a <see cref="LakebaseDataSource"/> that the container owns: built once, on first use, and disposed with the
 /// container (its pool, credential cache and refresh timer included). Also registers it as <see cref="DbDataSource"/>,
 /// its pool as <see cref="NpgsqlDataSource"/>, and connections, as Npgsql.DependencyInjection does, unless those are
-/// already registered.
+/// already registered. One data source per key: registering a second one under the same key (or a second without a key)
+/// throws <see cref="InvalidOperationException"/> naming both registrations, except that repeating a registration of the
+/// same section without settings in code is ignored.
 /// </summary>
 public static class LakebaseServiceCollectionExtensions
 {
@@ -30,6 +33,7 @@ public static class LakebaseServiceCollectionExtensions
     /// <param name="configureOptions">Changes to the bound options, applied after binding.</param>
     /// <param name="configureDataSource">Further configuration with access to the container (for example a token provider resolved from it); called once.</param>
     /// <returns>The service collection.</returns>
+    /// <exception cref="InvalidOperationException">Another Lakebase data source is already registered under the same key, or under a key that collides with it.</exception>
     public static IServiceCollection AddLakebaseDataSource(
         this IServiceCollection services,
         string configurationSectionPath = LakebaseOptions.DefaultSectionName,
@@ -47,6 +51,7 @@ public static class LakebaseServiceCollectionExtensions
     /// <param name="configureOptions">Changes to the bound options, applied after binding.</param>
     /// <param name="configureDataSource">Further configuration with access to the container; called once.</param>
     /// <returns>The service collection.</returns>
+    /// <exception cref="InvalidOperationException">Another Lakebase data source is already registered under the same key, or under a key that collides with it.</exception>
     public static IServiceCollection AddKeyedLakebaseDataSource(
         this IServiceCollection services,
         object serviceKey,
@@ -63,6 +68,7 @@ public static class LakebaseServiceCollectionExtensions
     /// <param name="endpoint">The endpoint name, <c>projects/{project}/branches/{branch}/endpoints/{endpoint}</c>.</param>
     /// <param name="oauthOptions">How to authenticate to the workspace.</param>
     /// <returns>The service collection.</returns>
+    /// <exception cref="InvalidOperationException">Another Lakebase data source is already registered under the same key, or under a key that collides with it.</exception>
     public static IServiceCollection AddLakebaseDataSource(this IServiceCollection services, string endpoint, LakebaseOAuthOptions oauthOptions) =>
         AddFromCode(services, serviceKey: null, endpoint, oauthOptions, configure: null);
 
@@ -72,6 +78,7 @@ public static class LakebaseServiceCollectionExtensions
     /// <param name="oauthOptions">How to authenticate to the workspace.</param>
     /// <param name="configure">Connection settings and tuning.</param>
     /// <returns>The service collection.</returns>
+    /// <exception cref="InvalidOperationException">Another Lakebase data source is already registered under the same key, or under a key that collides with it.</exception>
     public static IServiceCollection AddLakebaseDataSource(
         this IServiceCollection services,
         string endpoint,
@@ -89,6 +96,7 @@ public static class LakebaseServiceCollectionExtensions
     /// <param name="oauthOptions">How to authenticate to the workspace.</param>
     /// <param name="configure">Connection settings and tuning.</param>
     /// <returns>The service collection.</returns>
+    /// <exception cref="InvalidOperationException">Another Lakebase data source is already registered under the same key, or under a key that collides with it.</exception>
     public static IServiceCollection AddKeyedLakebaseDataSource(
         this IServiceCollection services,
         object serviceKey,
@@ -111,6 +119,14 @@ public static class LakebaseServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentException.ThrowIfNullOrWhiteSpace(configurationSectionPath);
         var optionsName = OptionsName(serviceKey);
+        var registration = new LakebaseDataSourceRegistration(serviceKey, optionsName, ReadOnlyKey(serviceKey), configurationSectionPath, configureOptions is not null || configureDataSource is not null)
+        {
+            Source = $"the configuration section '{configurationSectionPath}'",
+        };
+        if (!LakebaseDataSourceRegistration.TryRecord(services, registration))
+        {
+            return services;
+        }
 
         // Bound when first asked for (ValidateOnStart or the first resolve), never while registering.
         var options = services.AddOptions<LakebaseOptions>(optionsName)
@@ -155,6 +171,11 @@ public static class LakebaseServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(oauthOptions);
+        // Settings in code are never a repeat: this records it or throws.
+        _ = LakebaseDataSourceRegistration.TryRecord(services, new LakebaseDataSourceRegistration(serviceKey, OptionsName(serviceKey), ReadOnlyKey(serviceKey), Section: null, Configures: true)
+        {
+            Source = $"code, for the endpoint '{endpoint}'",
+        });
         return AddDataSource(services, serviceKey, provider =>
         {
             var builder = WithApplicationServices(provider, new LakebaseDataSourceBuilder(endpoint, oauthOptions));

@@ -168,6 +168,20 @@ public sealed class ClientIntegrationTests
     }
 
     [Fact]
+    public void A_resource_refused_because_the_app_registered_its_own_data_source_is_refused_again_not_taken_for_registered()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddLakebaseDataSource();
+
+        var first = Assert.Throws<InvalidOperationException>(() => builder.AddLakebaseDataSource("db"));
+        var second = Assert.Throws<InvalidOperationException>(() => builder.AddLakebaseDataSource("db"));
+
+        Assert.Contains("already registered without a key (from the configuration section 'Lakebase')", first.Message, StringComparison.Ordinal);
+        Assert.Equal(first.Message, second.Message);
+        Assert.Single(builder.Services, d => d.ServiceType == typeof(LakebaseDataSource));
+    }
+
+    [Fact]
     public void Settings_given_to_a_second_registration_of_the_same_resource_are_refused_rather_than_ignored()
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
