@@ -18,8 +18,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// container (its pool, credential cache and refresh timer included). Also registers it as <see cref="DbDataSource"/>,
 /// its pool as <see cref="NpgsqlDataSource"/>, and connections, as Npgsql.DependencyInjection does, unless those are
 /// already registered. One data source per key: registering a second one under the same key (or a second without a key)
-/// throws <see cref="InvalidOperationException"/> naming both registrations, except that repeating a registration of the
-/// same section without settings in code is ignored.
+/// throws <see cref="InvalidOperationException"/> naming both registrations, except that a repeat of the same section
+/// that brings no settings in code is ignored.
 /// </summary>
 public static class LakebaseServiceCollectionExtensions
 {
@@ -145,7 +145,8 @@ public static class LakebaseServiceCollectionExtensions
         // Validation resolves the definition exactly as the factory below does, from the same sources, and keeps it.
         options.ValidateOnStart();
         services.AddSingleton<IValidateOptions<LakebaseOptions>>(provider =>
-            new LakebaseOptionsValidator(optionsName, configurationSectionPath, o => CreateBuilder(provider, o)));
+            new LakebaseOptionsValidator(optionsName, configurationSectionPath, o => CreateBuilder(provider, o),
+                replaced: () => !provider.GetServices<LakebaseDataSourceRegistration>().Any(r => ReferenceEquals(r, registration))));
 
         return AddDataSource(services, serviceKey, provider =>
         {

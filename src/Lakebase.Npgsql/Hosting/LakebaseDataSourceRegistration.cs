@@ -19,39 +19,62 @@ internal sealed record LakebaseDataSourceRegistration(object? ServiceKey, string
     public string Source { get; init; } = "";
 
     /// <summary>
-    /// Records <paramref name="registration"/>, or returns false when the same one (the same section, no settings in code
-    /// either time) is already there: a library and the application may both ask for the default data source. A second
-    /// registration under the same key, or one whose options or read-only view would take another's names, throws,
-    /// naming both and the fix; the collection is then unchanged.
+    /// Records <paramref name="registration"/>, or returns false when it repeats one already there (the same key and
+    /// section, and no settings in code in this call): a library and the application may both ask for the default data
+    /// source. A second registration under the same key, or one whose options or read-only view would take another's
+    /// names, throws, naming both and the fix; the collection is then unchanged.
     /// </summary>
     public static bool TryRecord(IServiceCollection services, LakebaseDataSourceRegistration registration)
     {
+        LakebaseDataSourceRegistration? replaced = null;
         foreach (var descriptor in services)
         {
-            if (descriptor is { ServiceType: var type, IsKeyedService: false, ImplementationInstance: LakebaseDataSourceRegistration existing } && type == typeof(LakebaseDataSourceRegistration))
+            if (descriptor.ServiceType != typeof(LakebaseDataSourceRegistration) || descriptor.IsKeyedService
+                || descriptor.ImplementationInstance is not LakebaseDataSourceRegistration existing)
             {
-                if (registration.Repeats(existing))
-                {
-                    return false;
-                }
-
-                if (registration.CollidesWith(existing) is { } error)
-                {
-                    throw error;
-                }
+                continue;
             }
+
+            if (registration.Repeats(existing))
+            {
+                return false;
+            }
+
+            // The application removed the data source (RemoveAll<LakebaseDataSource>() in a test's ConfigureTestServices)
+            // to register its own. Fine unless both bind a section: removing the data source leaves its bound settings.
+            var removed = Equals(registration.ServiceKey, existing.ServiceKey) && !IsRegistered(services, existing.ServiceKey);
+            if (removed && (registration.Section is null || existing.Section is null))
+            {
+                replaced = existing;
+                continue;
+            }
+
+            if (registration.CollidesWith(existing, removed) is { } error)
+            {
+                throw error;
+            }
+        }
+
+        if (replaced is not null)
+        {
+            services.Remove(services.First(d => !d.IsKeyedService && ReferenceEquals(d.ImplementationInstance, replaced)));
         }
 
         services.AddSingleton(registration);
         return true;
     }
 
-    // Configuration keys ignore case, so "Lakebase" and "lakebase" are one section.
+    private static bool IsRegistered(IServiceCollection services, object? serviceKey) =>
+        services.Any(d => d.ServiceType == typeof(LakebaseDataSource) && Equals(d.ServiceKey, serviceKey));
+
+    // A call that brings nothing of its own for a section already registered under its key: what is registered already
+    // serves it (with the first call's settings in code, if any). Configuration keys ignore case, so "Lakebase" and
+    // "lakebase" are one section.
     private bool Repeats(LakebaseDataSourceRegistration existing) =>
-        Equals(ServiceKey, existing.ServiceKey) && !Configures && !existing.Configures
+        Equals(ServiceKey, existing.ServiceKey) && !Configures
         && Section is not null && string.Equals(Section, existing.Section, StringComparison.OrdinalIgnoreCase);
 
-    private InvalidOperationException? CollidesWith(LakebaseDataSourceRegistration existing)
+    private InvalidOperationException? CollidesWith(LakebaseDataSourceRegistration existing, bool removed)
     {
         const string TestHint =
             " In a test, point the application's registration at the test database through configuration (for example " +
@@ -63,7 +86,15 @@ internal sealed record LakebaseDataSourceRegistration(object? ServiceKey, string
             {
                 return new InvalidOperationException(
                     $"A Lakebase data source is already registered {which} from {existing.Source}. Calling again for it with settings in code " +
-                    "would not reach the data source already registered. Register it once, with all its settings in that call." + TestHint);
+                    "would not reach the data source already registered. Register it once, with all its settings in that call (a call without settings after it is ignored)." + TestHint);
+            }
+
+            if (removed)
+            {
+                return new InvalidOperationException(
+                    $"A Lakebase data source was registered {which} from {existing.Source}, and removing its LakebaseDataSource leaves the settings bound " +
+                    $"from that section registered: registering it again from {Source} would mix the two sections' settings. Register the replacement in code " +
+                    "(AddLakebaseDataSource(endpoint, oauthOptions, ...)) instead." + TestHint);
             }
 
             return new InvalidOperationException(
@@ -86,7 +117,7 @@ internal sealed record LakebaseDataSourceRegistration(object? ServiceKey, string
             static string Describe(object? key) => key is null ? "Lakebase data source without a key" : $"Lakebase data source keyed '{key}'";
             return new InvalidOperationException(
                 $"The {Describe(ServiceKey)} cannot be registered beside the {Describe(existing.ServiceKey)}: their keys and the keys of their read-only views " +
-                $"('{ReadOnlyKey}', '{existing.ReadOnlyKey}') overlap, so one would resolve as the other. Choose a key that neither ends in ':read-only' nor is 'lakebase'.");
+                $"('{ReadOnlyKey}', '{existing.ReadOnlyKey}') overlap, so one would resolve as the other. Give the keyed data source a key that neither is 'lakebase' nor ends in ':read-only'.");
         }
 
         return null;

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Lakebase.Npgsql.Tests.DependencyInjection;
 
@@ -43,6 +45,18 @@ public sealed class DuplicateRegistrationTests
     }
 
     [Fact]
+    public void A_repeat_without_settings_after_one_with_them_keeps_the_first()
+    {
+        var services = new ServiceCollection();
+        services.AddLakebaseDataSource(configureOptions: o => o.Connection.ApplicationName = "app");
+        var before = services.ToList();
+
+        services.AddLakebaseDataSource(); // as a library would, asking for the application's data source
+
+        Assert.Equal(before, services);
+    }
+
+    [Fact]
     public void A_repeat_with_settings_in_code_is_refused_rather_than_dropped()
     {
         var services = new ServiceCollection();
@@ -51,7 +65,7 @@ public sealed class DuplicateRegistrationTests
         var error = Assert.Throws<InvalidOperationException>(() => services.AddLakebaseDataSource(configureOptions: o => o.Connection.ApplicationName = "second"));
 
         Assert.Contains("already registered without a key from the configuration section 'Lakebase'", error.Message, StringComparison.Ordinal);
-        Assert.Contains("Register it once, with all its settings in that call.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Register it once, with all its settings in that call (a call without settings after it is ignored).", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -89,23 +103,76 @@ public sealed class DuplicateRegistrationTests
     {
         var services = new ServiceCollection();
         services.AddKeyedLakebaseDataSource(1, "Lakebase:One");
+        var before = services.ToList();
 
         var error = Assert.Throws<InvalidOperationException>(() => services.AddKeyedLakebaseDataSource("1", "Lakebase:Other"));
 
         Assert.Contains("The Lakebase data source key '1' (String) reads as the same text as the key '1' (Int32)", error.Message, StringComparison.Ordinal);
         Assert.Contains("('Lakebase:1')", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, services);
     }
 
     [Theory]
-    [InlineData("lakebase")] // its read-only view would be "lakebase:read-only", the unkeyed data source's
-    [InlineData("lakebase:read-only")] // the unkeyed data source's read-only view itself
-    public void A_key_that_would_take_a_read_only_views_key_is_refused(string key)
+    [InlineData("lakebase", false)] // its read-only view would be "lakebase:read-only", the unkeyed data source's
+    [InlineData("lakebase:read-only", false)] // the unkeyed data source's read-only view itself
+    [InlineData("lakebase:read-only", true)] // registered first, the unkeyed data source's view would take its key
+    public void A_key_that_would_take_a_read_only_views_key_is_refused(string key, bool keyedFirst)
     {
         var services = new ServiceCollection();
-        services.AddLakebaseDataSource();
+        if (keyedFirst)
+        {
+            services.AddKeyedLakebaseDataSource(key, "Lakebase:Other");
+        }
+        else
+        {
+            services.AddLakebaseDataSource();
+        }
 
-        var error = Assert.Throws<InvalidOperationException>(() => services.AddKeyedLakebaseDataSource(key, "Lakebase:Other"));
+        var before = services.ToList();
+        var error = Assert.Throws<InvalidOperationException>(() =>
+        {
+            if (keyedFirst)
+            {
+                services.AddLakebaseDataSource();
+            }
+            else
+            {
+                services.AddKeyedLakebaseDataSource(key, "Lakebase:Other");
+            }
+        });
 
-        Assert.Contains($"The Lakebase data source keyed '{key}' cannot be registered beside the Lakebase data source without a key", error.Message, StringComparison.Ordinal);
+        var (second, first) = keyedFirst ? ("without a key", $"keyed '{key}'") : ($"keyed '{key}'", "without a key");
+        Assert.Contains($"The Lakebase data source {second} cannot be registered beside the Lakebase data source {first}", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Give the keyed data source a key that neither is 'lakebase' nor ends in ':read-only'.", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, services);
+    }
+
+    [Fact]
+    public void A_data_source_removed_by_the_application_can_be_replaced_by_one_in_code_but_not_by_another_section()
+    {
+        var services = new ServiceCollection();
+        services.AddLakebaseDataSource(configureOptions: o => o.Connection.ReadEnvironment = false); // nothing set anywhere
+        services.RemoveAll<LakebaseDataSource>();
+
+        // Another section would still be bound together with the removed one's: refused.
+        var refused = Assert.Throws<InvalidOperationException>(() => services.AddLakebaseDataSource("Test:Lakebase"));
+        Assert.Contains("removing its LakebaseDataSource leaves the settings bound from that section registered", refused.Message, StringComparison.Ordinal);
+
+        // The removed one's section (empty here) still fails validation at start while nothing replaced it.
+        using (var before = services.BuildServiceProvider())
+        {
+            Assert.Throws<OptionsValidationException>(() => before.GetRequiredService<IOptionsMonitor<LakebaseOptions>>().Get(Microsoft.Extensions.Options.Options.DefaultName));
+        }
+
+        services.AddLakebaseDataSource(Endpoint, new LakebaseOAuthOptions { WorkspaceHost = "https://adb-1.azuredatabricks.net" }, _ => { });
+
+        Assert.Single(services, d => d.ServiceType == typeof(LakebaseDataSource));
+        using (var after = services.BuildServiceProvider())
+        {
+            Assert.NotNull(after.GetRequiredService<IOptionsMonitor<LakebaseOptions>>().Get(Microsoft.Extensions.Options.Options.DefaultName)); // no longer validated
+        }
+
+        var error = Assert.Throws<InvalidOperationException>(() => services.AddLakebaseDataSource(Endpoint, new LakebaseOAuthOptions(), _ => { }));
+        Assert.Contains($"already registered without a key (from code, for the endpoint '{Endpoint}')", error.Message, StringComparison.Ordinal);
     }
 }
