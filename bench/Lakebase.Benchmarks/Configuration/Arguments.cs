@@ -78,6 +78,7 @@ internal static class Arguments
         {
             ApiLatency = latencyMs is { } ms ? TimeSpan.FromMilliseconds(ms) : settings.ApiLatency,
             Runs = runs ?? settings.Runs,
+            OpensRuns = runs ?? settings.OpensRuns,
             CrudRuns = runs ?? settings.CrudRuns,
             SoakDuration = soakSeconds is { } s ? TimeSpan.FromSeconds(s) : settings.SoakDuration,
             Scenarios = scenarios ?? settings.Scenarios,

@@ -41,9 +41,9 @@ internal static class PhysicalOpensScenario
                 requests[kind] = context.CredentialRequests - before;
             }
 
-            context.Progress($"scenario 1: {settings.Runs} rounds of {Format.Duration(settings.OpensDuration)} slices per variant");
+            context.Progress($"scenario 1: {settings.OpensRuns} rounds of {Format.Duration(settings.OpensDuration)} slices per variant");
             var figures = await InterleavedMeasurement.RunAsync(
-                variants, settings.Runs, settings.OpensDuration, workers: 1,
+                variants, settings.OpensRuns, settings.OpensDuration, workers: 1,
                 variant => (_, _, c) => CountingOpen(context, variant, requests, c),
                 context.Progress, ct).ConfigureAwait(false);
 
