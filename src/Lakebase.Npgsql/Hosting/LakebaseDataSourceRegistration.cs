@@ -35,14 +35,15 @@ internal sealed record LakebaseDataSourceRegistration(object? ServiceKey, string
                 continue;
             }
 
-            if (registration.Repeats(existing))
+            // The application may have removed the data source (RemoveAll<LakebaseDataSource>() in a test's
+            // ConfigureTestServices) to register its own: then nothing serves a repeat, and a replacement is fine unless
+            // both bind a section, since removing the data source leaves its bound settings.
+            var removed = Equals(registration.ServiceKey, existing.ServiceKey) && !IsRegistered(services, existing.ServiceKey);
+            if (!removed && registration.Repeats(existing))
             {
                 return false;
             }
 
-            // The application removed the data source (RemoveAll<LakebaseDataSource>() in a test's ConfigureTestServices)
-            // to register its own. Fine unless both bind a section: removing the data source leaves its bound settings.
-            var removed = Equals(registration.ServiceKey, existing.ServiceKey) && !IsRegistered(services, existing.ServiceKey);
             if (removed && (registration.Section is null || existing.Section is null))
             {
                 replaced = existing;
@@ -82,19 +83,19 @@ internal sealed record LakebaseDataSourceRegistration(object? ServiceKey, string
         if (Equals(ServiceKey, existing.ServiceKey))
         {
             var which = ServiceKey is null ? "without a key" : $"under the key '{ServiceKey}'";
+            if (removed)
+            {
+                return new InvalidOperationException(
+                    $"A Lakebase data source was registered {which} from {existing.Source}, and removing its LakebaseDataSource leaves the settings bound " +
+                    $"from that section registered: registering it again from {Source} would bind settings on top of them. Register the replacement in code " +
+                    "(AddLakebaseDataSource(endpoint, oauthOptions, ...)) instead." + TestHint);
+            }
+
             if (Section is not null && string.Equals(Section, existing.Section, StringComparison.OrdinalIgnoreCase))
             {
                 return new InvalidOperationException(
                     $"A Lakebase data source is already registered {which} from {existing.Source}. Calling again for it with settings in code " +
                     "would not reach the data source already registered. Register it once, with all its settings in that call (a call without settings after it is ignored)." + TestHint);
-            }
-
-            if (removed)
-            {
-                return new InvalidOperationException(
-                    $"A Lakebase data source was registered {which} from {existing.Source}, and removing its LakebaseDataSource leaves the settings bound " +
-                    $"from that section registered: registering it again from {Source} would mix the two sections' settings. Register the replacement in code " +
-                    "(AddLakebaseDataSource(endpoint, oauthOptions, ...)) instead." + TestHint);
             }
 
             return new InvalidOperationException(

@@ -158,6 +158,10 @@ public sealed class DuplicateRegistrationTests
         var refused = Assert.Throws<InvalidOperationException>(() => services.AddLakebaseDataSource("Test:Lakebase"));
         Assert.Contains("removing its LakebaseDataSource leaves the settings bound from that section registered", refused.Message, StringComparison.Ordinal);
 
+        // Nor is a repeat of the removed section taken as served by it: nothing serves it any more.
+        var repeat = Assert.Throws<InvalidOperationException>(() => services.AddLakebaseDataSource());
+        Assert.Contains("registering it again from the configuration section 'Lakebase' would bind settings on top of them", repeat.Message, StringComparison.Ordinal);
+
         // The removed one's section (empty here) still fails validation at start while nothing replaced it.
         using (var before = services.BuildServiceProvider())
         {
