@@ -47,6 +47,7 @@ public sealed class QuickBenchmarkTests(ITestOutputHelper output)
             var markdown = await File.ReadAllTextAsync(table, TestContext.Current.CancellationToken);
             Assert.Contains("| scenario | metric | (a) static | (b) UseLakebase | (c) guide |", markdown, StringComparison.Ordinal);
             Assert.DoesNotContain("lbdb_", markdown, StringComparison.Ordinal); // no database token in the report
+            Assert.DoesNotContain("-+", markdown, StringComparison.Ordinal); // a signed figure that rounds to zero reads "+0.0", not "-+0.0"
 
             // Every variant connects with the same settings: the report reads them back from the data sources (GSS
             // encryption negotiation included, which UseLakebase disables and Npgsql's default does not).
