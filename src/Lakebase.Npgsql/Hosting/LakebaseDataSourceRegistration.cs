@@ -69,11 +69,13 @@ internal sealed record LakebaseDataSourceRegistration(object? ServiceKey, string
         services.Any(d => d.ServiceType == typeof(LakebaseDataSource) && Equals(d.ServiceKey, serviceKey));
 
     // A call that brings nothing of its own for a section already registered under its key: what is registered already
-    // serves it (with the first call's settings in code, if any). Configuration keys ignore case, so "Lakebase" and
-    // "lakebase" are one section.
+    // serves it (with the first call's settings in code, if any).
     private bool Repeats(LakebaseDataSourceRegistration existing) =>
-        Equals(ServiceKey, existing.ServiceKey) && !Configures
-        && Section is not null && string.Equals(Section, existing.Section, StringComparison.OrdinalIgnoreCase);
+        Equals(ServiceKey, existing.ServiceKey) && !Configures && BindsSameSection(existing);
+
+    // Configuration keys ignore case, so "Lakebase" and "lakebase" are one section.
+    private bool BindsSameSection(LakebaseDataSourceRegistration existing) =>
+        Section is not null && string.Equals(Section, existing.Section, StringComparison.OrdinalIgnoreCase);
 
     private InvalidOperationException? CollidesWith(LakebaseDataSourceRegistration existing, bool removed)
     {
@@ -91,7 +93,7 @@ internal sealed record LakebaseDataSourceRegistration(object? ServiceKey, string
                     "(AddLakebaseDataSource(endpoint, oauthOptions, ...)) instead." + TestHint);
             }
 
-            if (Section is not null && string.Equals(Section, existing.Section, StringComparison.OrdinalIgnoreCase))
+            if (BindsSameSection(existing))
             {
                 return new InvalidOperationException(
                     $"A Lakebase data source is already registered {which} from {existing.Source}. Calling again for it with settings in code " +
