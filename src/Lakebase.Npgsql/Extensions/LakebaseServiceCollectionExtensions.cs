@@ -142,24 +142,25 @@ public static class LakebaseServiceCollectionExtensions
             options.Configure(configureOptions);
         }
 
-        // Validation resolves the definition exactly as the factory below does, from the same sources, and keeps it.
+        // Validation resolves the definition exactly as the factory below does (configureDataSource included: it may
+        // bring the credentials), from the same sources, and keeps it.
         options.ValidateOnStart();
         services.AddSingleton<IValidateOptions<LakebaseOptions>>(provider =>
-            new LakebaseOptionsValidator(optionsName, configurationSectionPath, o => CreateBuilder(provider, o),
+            new LakebaseOptionsValidator(optionsName, configurationSectionPath, o => CreateConfiguredBuilder(provider, o, configureDataSource),
                 replaced: () => !provider.GetServices<LakebaseDataSourceRegistration>().Any(r => ReferenceEquals(r, registration))));
 
         return AddDataSource(services, serviceKey, provider =>
         {
             var bound = provider.GetRequiredService<IOptionsMonitor<LakebaseOptions>>().Get(optionsName);
-            if (configureDataSource is null && bound.Resolved is { } validated)
-            {
-                return validated;
-            }
-
-            var builder = CreateBuilder(provider, bound);
-            configureDataSource?.Invoke(provider, builder);
-            return builder.Resolve();
+            return bound.Resolved ?? CreateConfiguredBuilder(provider, bound, configureDataSource).Resolve();
         });
+    }
+
+    private static LakebaseDataSourceBuilder CreateConfiguredBuilder(IServiceProvider provider, LakebaseOptions options, Action<IServiceProvider, LakebaseDataSourceBuilder>? configureDataSource)
+    {
+        var builder = CreateBuilder(provider, options);
+        configureDataSource?.Invoke(provider, builder);
+        return builder;
     }
 
     private static IServiceCollection AddFromCode(

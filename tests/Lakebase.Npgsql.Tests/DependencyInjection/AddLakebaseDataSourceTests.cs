@@ -52,6 +52,35 @@ public sealed class AddLakebaseDataSourceTests(EmulatorFixture fixture) : IDispo
     }
 
     [Fact]
+    public async Task A_token_provider_set_in_configure_data_source_passes_validation_at_start_and_is_asked_once()
+    {
+        // The section names no credential: the one configureDataSource brings is what validation must see, as the data
+        // source does. Before, start-up failed with "no credentials" although the data source would have worked.
+        var principal = await fixture.NewPrincipalAsync();
+        var settings = fixture.Settings(principal);
+        settings.Remove("DATABRICKS_CLIENT_ID");
+        settings.Remove("DATABRICKS_CLIENT_SECRET");
+        settings["Lakebase:Username"] = principal.ClientId;
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddSingleton(fixture.LoggerFactory);
+        builder.Services.AddSingleton(new WorkspaceTokenService(fixture.Emulator, principal));
+        builder.Services.AddLakebaseDataSource(configureDataSource: (provider, dataSource) =>
+            dataSource.OAuthOptions.TokenProvider = provider.GetRequiredService<WorkspaceTokenService>().GetTokenAsync);
+        using var host = builder.Build();
+
+        await host.StartAsync(Ct);
+        await using (var connection = await host.Services.GetRequiredService<LakebaseDataSource>().OpenConnectionAsync(Ct))
+        {
+            Assert.Equal(principal.ClientId, await CurrentUserAsync(connection));
+        }
+
+        Assert.Equal(1, host.Services.GetRequiredService<WorkspaceTokenService>().Calls);
+        await host.StopAsync(Ct);
+    }
+
+    [Fact]
     public async Task Disposing_the_container_stops_the_refresh_timer()
     {
         var principal = await fixture.NewPrincipalAsync();
