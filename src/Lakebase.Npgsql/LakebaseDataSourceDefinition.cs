@@ -111,7 +111,7 @@ public sealed class LakebaseDataSourceDefinition : IEquatable<LakebaseDataSource
         CredentialsPlan? plan = null;
         Collect(problems, () => plan = resolved.Plan(getVariable));
         LakebaseConnectionSettings? connection = null;
-        Collect(problems, () => connection = LakebaseConnectionSettings.Resolve(options, plan?.ServicePrincipalId, getVariable));
+        Collect(problems, () => connection = LakebaseConnectionSettings.Resolve(options, endpoint, plan?.ServicePrincipalId, getVariable));
         if (problems.Count > 0)
         {
             throw new LakebaseConfigurationException(

@@ -24,7 +24,7 @@ public sealed record LakebaseEndpointName
     /// <summary>The branch id.</summary>
     public string BranchId { get; }
 
-    /// <summary>The endpoint id (the first label of the endpoint's host name, e.g. <c>ep-…</c>).</summary>
+    /// <summary>The endpoint id (<c>primary</c>, say): the last part of the name, not the <c>ep-…</c> uid in the endpoint's host name.</summary>
     public string EndpointId { get; }
 
     /// <summary>The full resource name.</summary>
@@ -69,7 +69,7 @@ public sealed record LakebaseEndpointName
 
         if (given.Contains('.', StringComparison.Ordinal) && !given.Contains('/', StringComparison.Ordinal))
         {
-            return "That looks like a host name. The endpoint id is the first label of the host name (e.g. 'ep-…'); the endpoint name also needs the project and branch ids.";
+            return "That looks like a host name. The endpoint name is the resource path the Lakebase UI and 'databricks postgres list-endpoints' show (its endpoint id is not the 'ep-…' uid of the host name).";
         }
 
         if (!given.Contains('/', StringComparison.Ordinal))

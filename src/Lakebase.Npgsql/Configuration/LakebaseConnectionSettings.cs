@@ -5,7 +5,8 @@ namespace Lakebase.Npgsql.Configuration;
 
 /// <summary>
 /// The connection values in force: the builder's, else the <c>PG*</c> environment variables (as Databricks Apps
-/// inject them), else <see cref="LakebaseConnectionDefaults"/>. The host may still be unknown; it is then looked up.
+/// inject them; <c>PGHOST</c> and <c>PGDATABASE</c> only for the endpoint the environment names, if it names one), else
+/// <see cref="LakebaseConnectionDefaults"/>. The host may still be unknown; it is then looked up.
 /// </summary>
 internal sealed record LakebaseConnectionSettings(
     string? Host,
@@ -17,9 +18,16 @@ internal sealed record LakebaseConnectionSettings(
     string ApplicationName,
     ReadRouting ReadRouting)
 {
-    public static LakebaseConnectionSettings Resolve(LakebaseConnectionOptions settings, string? clientId, Func<string, string?> getVariable)
+    public static LakebaseConnectionSettings Resolve(LakebaseConnectionOptions settings, string endpoint, string? clientId, Func<string, string?> getVariable)
     {
         string? Env(string name) => settings.ReadEnvironment && getVariable(name) is { Length: > 0 } value ? value.Trim() : null;
+
+        // PGHOST and PGDATABASE name one endpoint's database (Databricks Apps set them for the first database resource
+        // only). They are this data source's only when the environment names no endpoint or names this one: a database
+        // token is good on every endpoint of the workspace, so another endpoint's host would log in to the wrong database.
+        var environmentEndpoint = settings.ReadEnvironment ? LakebaseEnvironment.ReadEndpoint(getVariable) : null;
+        var ownsDatabaseVariables = environmentEndpoint is null || string.Equals(environmentEndpoint, endpoint.Trim(), StringComparison.Ordinal);
+        string? DatabaseEnv(string name) => ownsDatabaseVariables ? Env(name) : null;
 
         var problems = new List<string>();
         CheckTuning(settings, problems);
@@ -49,9 +57,9 @@ internal sealed record LakebaseConnectionSettings(
         }
 
         return new LakebaseConnectionSettings(
-            Blank(settings.Host) ?? Env("PGHOST"),
+            Blank(settings.Host) ?? DatabaseEnv("PGHOST"),
             port,
-            Blank(settings.Database) ?? Env("PGDATABASE") ?? LakebaseConnectionDefaults.Database,
+            Blank(settings.Database) ?? DatabaseEnv("PGDATABASE") ?? LakebaseConnectionDefaults.Database,
             username,
             sslMode,
             rootCertificate,

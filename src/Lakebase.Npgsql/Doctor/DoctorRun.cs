@@ -174,7 +174,7 @@ internal sealed class DoctorRun(LakebaseDataSourceBuilder builder)
         LakebaseCredentialError.PermissionDenied =>
             "Enable \"Workspace access\" for the service principal (workspace settings > Identity and access > Service principals > Entitlements), and grant it use of the Lakebase project.",
         LakebaseCredentialError.EndpointNotFound =>
-            $"The endpoint name must be {LakebaseEndpointName.ExpectedFormat}; the endpoint id is the first label of the host name (ep-...), and DATABRICKS_HOST must be the workspace that owns the project.",
+            $"The endpoint name must be {LakebaseEndpointName.ExpectedFormat}; copy it from the Lakebase UI or 'databricks postgres list-endpoints' (the endpoint id is not the ep-... uid in the host name), and DATABRICKS_HOST must be the workspace that owns the project.",
         LakebaseCredentialError.RateLimited or LakebaseCredentialError.Unavailable =>
             "The workspace is unavailable or throttling: retry in a minute; if it persists, check DATABRICKS_HOST, the network path and the Databricks status page.",
         _ => "Check that DATABRICKS_HOST is the workspace URL and that the settings above are the ones you mean.",

@@ -35,7 +35,7 @@ internal static class DatabricksApiErrors
             HttpStatusCode.Forbidden => (LakebaseCredentialError.PermissionDenied,
                 "If the message mentions the workspace-access entitlement, enable \"Workspace access\" for the service principal (workspace settings > Identity and access > Service principals > Entitlements). Otherwise grant the principal permission to use the Lakebase project."),
             HttpStatusCode.NotFound => (LakebaseCredentialError.EndpointNotFound,
-                $"Check the endpoint name: it must be {LakebaseEndpointName.ExpectedFormat}, the endpoint id is the first label of the host name (ep-...), and DATABRICKS_HOST must be the workspace that owns the project."),
+                $"Check the endpoint name: it must be {LakebaseEndpointName.ExpectedFormat}, copy it from the Lakebase UI or 'databricks postgres list-endpoints' (the endpoint id is not the ep-... uid in the host name), and DATABRICKS_HOST must be the workspace that owns the project."),
             HttpStatusCode.BadRequest => (LakebaseCredentialError.InvalidRequest,
                 $"Check the endpoint name ({LakebaseEndpointName.ExpectedFormat}) and the requested settings."),
             HttpStatusCode.TooManyRequests => (LakebaseCredentialError.RateLimited,

@@ -59,6 +59,24 @@ public sealed class LakebaseConnectionSettingsTests
     }
 
     [Fact]
+    public void The_host_and_database_the_environment_gives_for_another_endpoint_are_not_used()
+    {
+        // A Databricks App with two database resources: PG* describe the first, the one LAKEBASE_ENDPOINT names. A data
+        // source for the second must not log in there (the token is good on both): it looks its own host up.
+        const string Orders = "projects/p/branches/b/endpoints/orders";
+        var env = new Dictionary<string, string?> { ["LAKEBASE_ENDPOINT"] = Orders, ["PGHOST"] = "ep-orders.database.cloud.databricks.com", ["PGDATABASE"] = "orders", ["PGPORT"] = "6543" };
+
+        var other = Resolve(ServicePrincipal, env);
+        Assert.Equal((null, "databricks_postgres", 6543), (other.Host, other.Database, other.Port));
+        Assert.Contains("server=(looked up on first open):6543/databricks_postgres", other.ToString(), StringComparison.Ordinal);
+
+        var named = new LakebaseDataSourceBuilder(Orders, ServicePrincipal).UseConfiguration(VariablesConfiguration.From(env)).Resolve();
+        Assert.Equal(("ep-orders.database.cloud.databricks.com", "orders"), (named.Host, named.Database));
+        var set = Builder(ServicePrincipal, env).Host("h").Database("d").Resolve();
+        Assert.Equal(("h", "d"), (set.Host, set.Database));
+    }
+
+    [Fact]
     public void A_user_name_other_than_the_client_id_is_refused_with_the_fix()
     {
         var error = Assert.Throws<LakebaseConfigurationException>(() => Builder(ServicePrincipal, new Dictionary<string, string?>()).Username("My Todo App").Resolve());
