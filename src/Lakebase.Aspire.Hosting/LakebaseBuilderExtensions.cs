@@ -116,7 +116,15 @@ public static class LakebaseBuilderExtensions
                 nameof(clientSecret));
         }
 
-        return builder.AddResource(new LakebaseEndpointResource(name, endpoint.Resource, workspaceHost.Resource, clientId.Resource, clientSecret.Resource));
+        // Nothing runs locally, so nothing would ever report the resource running, and WaitFor(db) would hold its
+        // dependents forever: it is available from the start, as the endpoint itself is (a suspended compute wakes on connect).
+        return builder.AddResource(new LakebaseEndpointResource(name, endpoint.Resource, workspaceHost.Resource, clientId.Resource, clientSecret.Resource))
+            .WithInitialState(new CustomResourceSnapshot
+            {
+                ResourceType = "LakebaseEndpoint",
+                State = new ResourceStateSnapshot(KnownResourceStates.Running, KnownResourceStateStyles.Success),
+                Properties = [],
+            });
     }
 
     /// <summary>Names the database apps connect to on a real endpoint (default: the library's, <c>databricks_postgres</c>).</summary>
