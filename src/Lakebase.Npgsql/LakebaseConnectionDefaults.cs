@@ -24,7 +24,11 @@ public static class LakebaseConnectionDefaults
     /// <summary>The application name shown in <c>pg_stat_activity</c> unless <c>PGAPPNAME</c> or the builder says otherwise.</summary>
     public const string ApplicationName = "Lakebase";
 
-    /// <summary>The <c>IHttpClientFactory</c> client name used for workspace API calls; configure it to add handlers.</summary>
+    /// <summary>
+    /// The <c>IHttpClientFactory</c> client name used for workspace API calls; configure it to add handlers (after
+    /// <c>AddLakebaseDataSource</c>: handlers from <c>ConfigureHttpClientDefaults</c>, such as a standard resilience
+    /// handler, are taken off it, since the library retries the workspace API itself).
+    /// </summary>
     public const string HttpClientName = "Lakebase";
 
     /// <summary>

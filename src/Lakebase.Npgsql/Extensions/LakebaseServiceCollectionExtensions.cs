@@ -188,7 +188,18 @@ public static class LakebaseServiceCollectionExtensions
 
     private static IServiceCollection AddDataSource(IServiceCollection services, object? serviceKey, Func<IServiceProvider, LakebaseDataSourceDefinition> resolve)
     {
-        services.AddHttpClient(LakebaseConnectionDefaults.HttpClientName).ConfigurePrimaryHttpMessageHandler(LakebaseDataSourceParts.CreateHttpHandler);
+        if (!services.Any(d => d.ServiceType == typeof(LakebaseHttpClientRegistration)))
+        {
+            // Handlers that ConfigureHttpClientDefaults gives every client (Aspire's service defaults add a standard
+            // resilience handler) are taken off this one: the library already retries the workspace API with its own
+            // backoff and honours Retry-After, and a second retry layer beneath it would multiply requests in a
+            // rate-limit storm and hide the 429. Handlers added to this client after the first registration stay.
+            services.AddSingleton<LakebaseHttpClientRegistration>();
+            services.AddHttpClient(LakebaseConnectionDefaults.HttpClientName)
+                .ConfigurePrimaryHttpMessageHandler(LakebaseDataSourceParts.CreateHttpHandler)
+                .ConfigureAdditionalHttpMessageHandlers((handlers, _) => handlers.Clear());
+        }
+
         services.TryAddSingleton(TimeProvider.System);
 
         // The container disposes what its factories create; LakebaseDataSource and NpgsqlDataSource both tolerate a

@@ -81,6 +81,36 @@ public sealed class AddLakebaseDataSourceTests(EmulatorFixture fixture) : IDispo
     }
 
     [Fact]
+    public async Task Handlers_every_http_client_gets_by_default_are_taken_off_the_workspace_client_and_the_applications_own_stay()
+    {
+        // Aspire's service defaults give every client a standard resilience handler: beneath the library's own retries
+        // it would multiply workspace requests in a 429 storm. A handler the application adds to the client stays.
+        var principal = await fixture.NewPrincipalAsync();
+        var everyClient = new RequestCounter();
+        var workspaceClient = new RequestCounter();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(fixture.Settings(principal)).Build());
+        services.AddSingleton(fixture.LoggerFactory);
+        services.ConfigureHttpClientDefaults(client => client.AddHttpMessageHandler(() => new CountingHandler(everyClient)));
+        services.AddLakebaseDataSource();
+        services.AddHttpClient(LakebaseConnectionDefaults.HttpClientName).AddHttpMessageHandler(() => new CountingHandler(workspaceClient));
+        await using var provider = services.BuildServiceProvider();
+
+        await using (var connection = await provider.GetRequiredService<LakebaseDataSource>().OpenConnectionAsync(Ct))
+        {
+            Assert.Equal(principal.ClientId, await CurrentUserAsync(connection));
+        }
+
+        Assert.Equal(0, everyClient.Requests);
+        Assert.True(workspaceClient.Requests >= 2, $"the workspace token and the credential went through the application's handler ({workspaceClient.Requests} requests)");
+
+        // The defaults still reach the application's other clients.
+        using var other = provider.GetRequiredService<IHttpClientFactory>().CreateClient("other");
+        using var response = await other.GetAsync(fixture.Emulator.WorkspaceUrl, Ct);
+        Assert.Equal(1, everyClient.Requests);
+    }
+
+    [Fact]
     public async Task Disposing_the_container_stops_the_refresh_timer()
     {
         var principal = await fixture.NewPrincipalAsync();
@@ -253,6 +283,24 @@ public sealed class AddLakebaseDataSourceTests(EmulatorFixture fixture) : IDispo
         while (!condition())
         {
             await Task.Delay(20, timeout.Token);
+        }
+    }
+
+    private sealed class RequestCounter
+    {
+        private int _requests;
+
+        public int Requests => Volatile.Read(ref _requests);
+
+        public void Add() => Interlocked.Increment(ref _requests);
+    }
+
+    private sealed class CountingHandler(RequestCounter counter) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            counter.Add();
+            return base.SendAsync(request, cancellationToken);
         }
     }
 
