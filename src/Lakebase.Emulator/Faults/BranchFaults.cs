@@ -2,13 +2,16 @@ namespace Lakebase.Emulator;
 
 /// <summary>
 /// Faults of the branch API (<see cref="EmulatorFaults.Branches"/>): make branch creations end in an error, as a
-/// workspace does when it cannot make the copy, so a client's operation polling sees <c>done: true</c> with <c>error</c>.
+/// workspace does when it cannot make the copy, so a client's operation polling sees <c>done: true</c> with <c>error</c>;
+/// or make operation reads fail for a while (a 429 or 503), as a busy workspace does while the operation goes on.
 /// </summary>
 public sealed class BranchFaults
 {
     private readonly object _gate = new();
     private int _failuresLeft;
     private string? _message;
+    private int _readFailuresLeft;
+    private int _readFailureStatus;
 
     internal BranchFaults()
     {
@@ -43,6 +46,27 @@ public sealed class BranchFaults
         }
     }
 
+    /// <summary>
+    /// Makes the next <paramref name="count"/> reads of an operation (<c>GET /api/2.0/postgres/{operation}</c>) answer
+    /// <paramref name="statusCode"/> (429 with <c>Retry-After: 1</c>, or 503) while the operation itself goes on.
+    /// </summary>
+    /// <param name="count">How many reads fail.</param>
+    /// <param name="statusCode">429 or 503.</param>
+    public void FailNextOperationReads(int count, int statusCode = 503)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        if (statusCode is not (429 or 503))
+        {
+            throw new ArgumentOutOfRangeException(nameof(statusCode), statusCode, "Use 429 (rate limited) or 503 (unavailable).");
+        }
+
+        lock (_gate)
+        {
+            _readFailuresLeft = count;
+            _readFailureStatus = statusCode;
+        }
+    }
+
     /// <summary>No more injected branch failures.</summary>
     public void Reset()
     {
@@ -50,6 +74,22 @@ public sealed class BranchFaults
         {
             _failuresLeft = 0;
             _message = null;
+            _readFailuresLeft = 0;
+        }
+    }
+
+    /// <summary>The status an operation read answers instead, or <see langword="null"/> when it may go ahead.</summary>
+    internal int? TakeOperationReadFailure()
+    {
+        lock (_gate)
+        {
+            if (_readFailuresLeft == 0)
+            {
+                return null;
+            }
+
+            _readFailuresLeft--;
+            return _readFailureStatus;
         }
     }
 

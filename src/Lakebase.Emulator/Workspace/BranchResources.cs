@@ -72,6 +72,18 @@ internal sealed partial class BranchResources(LakebaseEmulator emulator, BearerA
             return;
         }
 
+        if (emulator.Faults.Branches.TakeOperationReadFailure() is { } status)
+        {
+            if (status == 429)
+            {
+                emulator.Counters.TooManyRequestsServed();
+            }
+
+            await ApiResponses.ErrorAsync(context, status, ApiResponses.ErrorCodeFor(status), $"Injected failure ({status}) reading operation '{name}' (EmulatorFaults.Branches.FailNextOperationReads).",
+                status == 429 ? TimeSpan.FromSeconds(1) : null).ConfigureAwait(false);
+            return;
+        }
+
         if (Registry.Operations.Find(name) is not { } operation)
         {
             await FailAsync(context, 404, "RESOURCE_DOES_NOT_EXIST", $"Operation '{name}' does not exist.").ConfigureAwait(false);

@@ -6,7 +6,9 @@ namespace Lakebase.Npgsql.Workspace;
 /// <summary>
 /// Waits for a long-running operation of the workspace's Postgres API (<c>GET /api/2.0/postgres/{operation}</c>):
 /// polled at growing intervals (250 ms to 5 s), bounded as a whole, cancellable; an operation that ends in an error
-/// becomes an exception that says which and why.
+/// becomes an exception that says which and why. A read the workspace refuses for a while (429, 503, no answer) is
+/// read again later, no sooner than its Retry-After: the operation goes on meanwhile, and giving up on it would leave a
+/// branch being made that nobody waits for.
 /// </summary>
 internal sealed class OperationPoller(WorkspaceApi api, TimeProvider time, TimeSpan timeout)
 {
@@ -19,6 +21,8 @@ internal sealed class OperationPoller(WorkspaceApi api, TimeProvider time, TimeS
         var name = JsonFields.Text(operation, "name");
         var started = time.GetTimestamp();
         var interval = FirstInterval;
+        var wait = FirstInterval;
+        LakebaseCredentialException? refused = null;
         while (!(operation.TryGetProperty("done", out var done) && done.ValueKind == JsonValueKind.True))
         {
             if (name is null)
@@ -31,14 +35,26 @@ internal sealed class OperationPoller(WorkspaceApi api, TimeProvider time, TimeS
             {
                 throw new LakebaseCredentialException(
                     LakebaseCredentialError.Unavailable,
-                    $"Could not {what} for {target}: the operation {name} was not done after {timeout.TotalSeconds:0} s. It may still finish; check it in the Lakebase UI, or raise OperationTimeout.");
+                    $"Could not {what} for {target}: the operation {name} was not done after {timeout.TotalSeconds:0} s. It may still finish; check it in the Lakebase UI, or raise OperationTimeout." +
+                    (refused is null ? string.Empty : $" The last read of it failed: {refused.Message}"),
+                    innerException: refused);
             }
 
             progress(elapsed);
-            await Task.Delay(interval, time, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
             interval = interval * 2 < MaxInterval ? interval * 2 : MaxInterval;
-            using var answer = (await api.SendAsync(HttpMethod.Get, "api/2.0/postgres/" + name, null, what, target, cancellationToken).ConfigureAwait(false)).Document;
-            operation = answer.RootElement.Clone();
+            wait = interval;
+            try
+            {
+                using var answer = (await api.SendAsync(HttpMethod.Get, "api/2.0/postgres/" + name, null, what, target, cancellationToken).ConfigureAwait(false)).Document;
+                operation = answer.RootElement.Clone();
+                refused = null;
+            }
+            catch (LakebaseCredentialException e) when (e.IsTransient)
+            {
+                refused = e;
+                wait = e.RetryAfter is { } retryAfter && retryAfter > wait ? retryAfter : wait;
+            }
         }
 
         if (operation.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object)
@@ -52,5 +68,33 @@ internal sealed class OperationPoller(WorkspaceApi api, TimeProvider time, TimeS
         }
 
         return operation.TryGetProperty("response", out var response) ? response.Clone() : default;
+    }
+
+    /// <summary>
+    /// Sends a request that is safe to repeat (a delete), again after a transient refusal, no sooner than its
+    /// Retry-After and within the operation timeout; the last refusal is thrown when that runs out.
+    /// </summary>
+    public async Task<T> SendRepeatableAsync<T>(Func<CancellationToken, Task<T>> send, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        var interval = FirstInterval;
+        while (true)
+        {
+            try
+            {
+                return await send(cancellationToken).ConfigureAwait(false);
+            }
+            catch (LakebaseCredentialException e) when (e.IsTransient)
+            {
+                var wait = e.RetryAfter is { } retryAfter && retryAfter > interval ? retryAfter : interval;
+                if (time.GetElapsedTime(started) + wait >= timeout)
+                {
+                    throw;
+                }
+
+                await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
+                interval = interval * 2 < MaxInterval ? interval * 2 : MaxInterval;
+            }
+        }
     }
 }

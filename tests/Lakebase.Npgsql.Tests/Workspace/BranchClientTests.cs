@@ -78,6 +78,25 @@ public sealed class BranchClientTests(EmulatorFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Operation_reads_the_workspace_refuses_for_a_while_are_read_again_and_the_branch_is_made()
+    {
+        // A busy workspace answers 429 (Retry-After: 1) to two reads of the create operation while it goes on copying:
+        // the client reads again after the delay instead of giving up on a branch that is being made.
+        var principal = await fixture.NewPrincipalAsync();
+        using var client = Client(principal);
+        var refusedBefore = fixture.Emulator.Counters.TooManyRequests;
+        fixture.Emulator.Faults.Branches.FailNextOperationReads(2, 429);
+
+        var branch = await client.CreateBranchAsync(fixture.Emulator.DefaultBranchName, "ci-" + Guid.NewGuid().ToString("N")[..8], TimeSpan.FromHours(1), Ct);
+
+        Assert.Equal(2, fixture.Emulator.Counters.TooManyRequests - refusedBefore);
+        Assert.Contains(fixture.Emulator.Branches, b => b.Name == branch.Name && b.State == "READY");
+        fixture.Emulator.Faults.Branches.FailNextOperationReads(1, 503);
+        await client.DeleteBranchAsync(branch.Name, Ct);
+        Assert.Null(await client.GetBranchAsync(branch.Name, Ct));
+    }
+
+    [Fact]
     public async Task A_malformed_branch_name_is_refused_before_any_call()
     {
         using var client = new LakebaseWorkspaceClient(fixture.OAuthFor(fixture.Emulator.DefaultPrincipal));
@@ -85,7 +104,11 @@ public sealed class BranchClientTests(EmulatorFixture fixture) : IDisposable
         Assert.Contains("projects/<project-id>/branches/<branch-id>", error.Message, StringComparison.Ordinal);
     }
 
-    public void Dispose() => fixture.AssertNoSecretsLogged();
+    public void Dispose()
+    {
+        fixture.Emulator.Faults.Branches.Reset();
+        fixture.AssertNoSecretsLogged();
+    }
 
     private LakebaseWorkspaceClient Client(EmulatedPrincipal principal) =>
         new(fixture.OAuthFor(principal), new LakebaseWorkspaceClientOptions { LoggerFactory = fixture.LoggerFactory, OperationTimeout = TimeSpan.FromMinutes(1) });
