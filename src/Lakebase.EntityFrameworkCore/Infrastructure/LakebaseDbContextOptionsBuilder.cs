@@ -29,9 +29,11 @@ public class LakebaseDbContextOptionsBuilder : LakebaseConnectionOptionsBuilder<
     /// <c>UseNpgsql(o =&gt; o.EnableRetryOnFailure())</c> does: every operation that fails on a transient error is
     /// retried, including a write cut off after it was sent (which may then be applied twice), and EF Core buffers every
     /// query's results so that a retry can replay them, at a cost in CPU and memory per query. Without this call
-    /// <c>UseLakebase</c> installs <see cref="LakebaseExecutionStrategy"/>, which retries only what is safe without
-    /// buffering: failed opens, sessions the compute ended, and queries that failed before their first row. Inside a
-    /// transaction you begin yourself either strategy runs an operation once, without retry.
+    /// <c>UseLakebase</c> installs <see cref="LakebaseExecutionStrategy"/>, which retries what needs no buffering: failed
+    /// opens, sessions the compute ended, queries that failed before their first row, and <c>SaveChanges</c>,
+    /// <c>ExecuteSql</c> and <c>ExecuteUpdate</c> (so a write cut off after it was sent may be applied twice there too;
+    /// <c>ExecuteInTransaction</c> with a check makes it exact). What this adds is a query that fails while its rows are
+    /// read. Inside a transaction you begin yourself either strategy runs an operation once, without retry.
     /// </summary>
     /// <param name="maxRetryCount">How many times an operation is retried.</param>
     /// <param name="maxRetryDelay">The longest wait between retries (default 10 seconds).</param>
