@@ -29,10 +29,8 @@ internal sealed class DatabaseCredentialClient(Func<HttpClient> httpClient, Uri 
     // Correcting by more than this is more likely to follow a wrong Date header than to fix a wrong clock.
     private static readonly TimeSpan MaxCorrectableSkew = TimeSpan.FromMinutes(90);
 
-    /// <summary>The longest a database credential is believed to live, whatever its expire_time (they live an hour).</summary>
-    internal static readonly TimeSpan MaxLifetime = TimeSpan.FromHours(24);
-
-    // Database tokens live 60 minutes; assumed when clocks disagree and no Date header lets us correct for it.
+    // Database tokens live 60 minutes at most (a requested ttl is 300-3600 s): assumed when clocks disagree and no Date
+    // header lets us correct for it, and never exceeded whatever expire_time says.
     private static readonly TimeSpan DocumentedTokenLifetime = TimeSpan.FromMinutes(60);
 
     private readonly WorkspaceApi _api = new(httpClient, workspaceUrl, tokens);
@@ -77,11 +75,11 @@ internal sealed class DatabaseCredentialClient(Func<HttpClient> httpClient, Uri 
             expiresAt = issuedAt + DocumentedTokenLifetime;
         }
 
-        // Never believed for longer than this, whatever expire_time says: the refresh timer must stay armable and a
-        // credential must not outlive what any workspace issues by days.
-        if (expiresAt - issuedAt > MaxLifetime)
+        // Never believed for longer than a token lives, whatever expire_time says: a machine whose clock is behind the
+        // workspace's, with no Date header to correct by, would otherwise serve a dead token after the hour.
+        if (expiresAt - issuedAt > DocumentedTokenLifetime)
         {
-            expiresAt = issuedAt + MaxLifetime;
+            expiresAt = issuedAt + DocumentedTokenLifetime;
         }
 
         return new DatabaseCredential(token, issuedAt, expiresAt);

@@ -107,11 +107,13 @@ public sealed class MalformedAnswerTests
         Assert.Contains(_logs.Entries, e => e.EventId.Name == "ClockSkewIgnored");
     }
 
-    [Fact]
-    public async Task An_expire_time_100_days_out_is_believed_for_at_most_a_day()
+    [Theory]
+    [InlineData(100 * 24 * 60)] // a hundred days out
+    [InlineData(3 * 60)] // this machine's clock two hours behind the workspace's, and no Date header to correct by
+    public async Task An_expire_time_further_out_than_a_token_lives_is_believed_for_the_hour_tokens_live(int minutes)
     {
-        var credential = await GenerateAsync(_ => Answer(HttpStatusCode.OK, $$"""{"token":"lbdb_x","expire_time":"{{LocalNow.AddDays(100).UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}}"}"""));
-        Assert.Equal(LocalNow.AddHours(24), credential.ExpiresAt);
+        var credential = await GenerateAsync(_ => Answer(HttpStatusCode.OK, $$"""{"token":"lbdb_x","expire_time":"{{LocalNow.AddMinutes(minutes).UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}}"}"""));
+        Assert.Equal(LocalNow.AddHours(1), credential.ExpiresAt);
     }
 
     [Theory]
