@@ -9,7 +9,7 @@ internal static class LakebaseAuthenticationFailure
     public static LakebaseAuthenticationException Create(string user, string location, PostgresException error)
     {
         var roleFix =
-            $"create the role with SQL, not in the UI, as a database owner: SELECT databricks_create_role('{user}', 'SERVICE_PRINCIPAL'); " +
+            $"create the role with SQL, not in the UI, as a database owner: SELECT databricks_create_role('{user}', '{IdentityType(user)}'); " +
             $"then GRANT CONNECT ON DATABASE and USAGE ON SCHEMA to \"{user}\"";
         var userFix =
             "the user name must be the service principal's client id (a UUID), or your Databricks e-mail for a personal access token, " +
@@ -25,4 +25,10 @@ internal static class LakebaseAuthenticationFailure
             error.SqlState,
             error);
     }
+
+    /// <summary>
+    /// The identity type <c>databricks_create_role</c> takes for <paramref name="user"/>: a service principal logs in as
+    /// its client id (a UUID), a user as an e-mail (personal access token or the CLI).
+    /// </summary>
+    public static string IdentityType(string user) => Guid.TryParse(user, out _) ? "SERVICE_PRINCIPAL" : "USER";
 }

@@ -120,7 +120,7 @@ internal sealed class DoctorRun(LakebaseDataSourceBuilder builder)
         {
             Add("login", LakebaseDoctorOutcome.Passed, $"the server answered for {dataSource.Username}, with a fresh credential");
             Add("role", LakebaseDoctorOutcome.Failed, e.Message,
-                $"Create the OAuth role with SQL (not in the UI), as a database owner: CREATE EXTENSION IF NOT EXISTS databricks_auth; SELECT databricks_create_role('{dataSource.Username}', 'SERVICE_PRINCIPAL');");
+                $"Create the OAuth role with SQL (not in the UI), as a database owner: CREATE EXTENSION IF NOT EXISTS databricks_auth; SELECT databricks_create_role('{dataSource.Username}', '{LakebaseAuthenticationFailure.IdentityType(dataSource.Username)}');");
             SkipRest("role");
         }
         catch (LakebaseAuthenticationException e)

@@ -55,6 +55,21 @@ public sealed class RevocationTests(EmulatorFixture fixture)
         Assert.InRange(fixture.Emulator.Counters.CredentialsMintedFor(principal.ClientId), 1, 4);
     }
 
+    [Fact]
+    public async Task A_users_missing_role_is_explained_with_the_user_identity_type()
+    {
+        // A personal access token logs in as the user's e-mail: databricks_create_role takes 'USER' for it, not
+        // 'SERVICE_PRINCIPAL' (the SQL would fail as given).
+        var user = await fixture.Emulator.AddPrincipalAsync(EmulatedPrincipal.CreateUser($"dev-{Guid.NewGuid():N}@example.com", createRole: false), Ct);
+        await using var dataSource = new LakebaseDataSourceBuilder(fixture.Emulator.EndpointName, new LakebaseOAuthOptions { WorkspaceHost = fixture.Emulator.WorkspaceUrl.ToString(), Token = user.PersonalAccessToken })
+            .Host(fixture.Emulator.Host).Port(fixture.Emulator.Port).RootCertificate(fixture.Emulator.CaCertificatePath).ReadEnvironment(false)
+            .UseLoggerFactory(fixture.LoggerFactory).Build();
+
+        var error = await Assert.ThrowsAsync<LakebaseAuthenticationException>(() => OpenAsync(dataSource));
+        Assert.Contains($"databricks_create_role('{user.ClientId}', 'USER')", error.Message, StringComparison.Ordinal);
+        fixture.AssertNoSecretsLogged();
+    }
+
     // Pooling off: every open is a real login, as with a pool whose connections are being replaced.
     private LakebaseDataSource PoolingOff(EmulatedPrincipal principal) =>
         fixture.Builder(principal).ConfigureDataSource(b => b.ConnectionStringBuilder.Pooling = false).Build();
