@@ -74,4 +74,27 @@ public sealed class EmulatorModeTests
         Assert.Equal(0L, await TodoDatabase.ScalarAsync(database.DataSource, "select count(*) from app.items"));
         Assert.Equal(1L, await TodoDatabase.ScalarAsync(database.DataSource, "select count(*) from public.notes"));
     }
+
+    [Fact]
+    public async Task A_model_whose_foreign_keys_form_a_cycle_is_reset_by_a_role_that_is_not_a_superuser()
+    {
+        // Departments have a manager, employees a department: no order deletes one table before the other. The reset
+        // runs as the test principal, which (as on Lakebase) is no superuser and may not disable the foreign keys.
+        var options = new LakebaseTestDatabaseOptions { Configuration = VariablesConfiguration.From(new Dictionary<string, string?>()) };
+        await using var database = await LakebaseTestDatabase.StartAsync(options, Ct);
+        await TodoDatabase.ExecuteAsync(database.DataSource, """
+            create table departments (id int generated always as identity primary key, manager_id int);
+            create table employees (id int generated always as identity primary key, department_id int not null references departments(id));
+            alter table departments add foreign key (manager_id) references employees(id);
+            insert into departments default values;
+            insert into employees (department_id) values (1);
+            update departments set manager_id = 1;
+            """);
+
+        await database.ResetAsync(Ct);
+
+        Assert.Equal(0L, await TodoDatabase.ScalarAsync(database.DataSource, "select count(*) from departments"));
+        Assert.Equal(0L, await TodoDatabase.ScalarAsync(database.DataSource, "select count(*) from employees"));
+        Assert.Equal(1L, await TodoDatabase.ScalarAsync(database.DataSource, "insert into departments default values returning id::bigint")); // identities restarted
+    }
 }

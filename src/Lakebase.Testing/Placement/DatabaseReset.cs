@@ -6,8 +6,8 @@ using Respawn.Graph;
 namespace Lakebase.Testing.Placement;
 
 /// <summary>
-/// Respawn over the test database: the tables are read once (after the migrations), then each reset deletes their rows
-/// in foreign-key order and restarts identities, keeping the migrations history.
+/// Respawn over the test database: the tables are read once (after the migrations), then each reset empties them
+/// (one TRUNCATE, cascading along foreign keys) and restarts identities, keeping the migrations history.
 /// </summary>
 internal sealed class DatabaseReset(LakebaseDataSource dataSource, LakebaseTestDatabaseOptions options) : IDisposable
 {
@@ -17,6 +17,7 @@ internal sealed class DatabaseReset(LakebaseDataSource dataSource, LakebaseTestD
     private readonly string[] _schemas = [.. options.SchemasToReset];
     private readonly string[] _kept = [MigrationsHistoryTable, .. options.TablesToKeep];
     private Respawner? _respawner;
+    private string? _cycleSafeSql;
 
     public async Task ResetAsync(CancellationToken cancellationToken)
     {
@@ -25,7 +26,12 @@ internal sealed class DatabaseReset(LakebaseDataSource dataSource, LakebaseTestD
         {
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             _respawner ??= await CreateRespawnerAsync(connection, cancellationToken).ConfigureAwait(false);
-            if (_respawner is { } respawner)
+            if (Volatile.Read(ref _cycleSafeSql) is { } sql)
+            {
+                await using var command = new NpgsqlCommand(sql, connection);
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else if (_respawner is { } respawner)
             {
                 await respawner.ResetAsync(connection).ConfigureAwait(false);
             }
@@ -52,14 +58,24 @@ internal sealed class DatabaseReset(LakebaseDataSource dataSource, LakebaseTestD
                     "Add the schemas your model uses to LakebaseTestDatabaseOptions.SchemasToReset (a model with HasDefaultSchema(\"x\") keeps its tables in x).");
         }
 
-        return await Respawner.CreateAsync(connection, new RespawnerOptions
+        var respawner = await Respawner.CreateAsync(connection, new RespawnerOptions
         {
             DbAdapter = DbAdapter.Postgres,
             SchemasToInclude = _schemas,
             TablesToIgnore = [.. _kept.Select(t => new Table(t)), .. tables.Where(t => t.OfExtension).Select(t => new Table(t.Schema, t.Name))],
             WithReseed = true,
         }).ConfigureAwait(false);
+
+        // Where foreign keys form a cycle, Respawn disables the tables' triggers around its TRUNCATE, and the foreign-key
+        // triggers are system triggers only a superuser may disable: no Lakebase role is one. A single TRUNCATE of every
+        // table needs no such thing (PostgreSQL checks foreign keys against the set as a whole), so that is run instead.
+        Volatile.Write(ref _cycleSafeSql, respawner.DeleteSql?.Contains("DISABLE TRIGGER", StringComparison.OrdinalIgnoreCase) == true
+            ? "truncate table " + string.Join(", ", tables.Where(t => !t.OfExtension && _schemas.Contains(t.Schema, StringComparer.Ordinal)).Select(t => Quote(t.Schema) + "." + Quote(t.Name))) + " restart identity cascade"
+            : null);
+        return respawner;
     }
+
+    private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     // The tables outside the system schemas, but for the kept ones. An extension's tables (PostGIS's spatial_ref_sys in
     // public, pg_cron's cron.job) belong to the extension: a reset neither empties nor counts them.
@@ -86,7 +102,11 @@ internal sealed class DatabaseReset(LakebaseDataSource dataSource, LakebaseTestD
     }
 
     /// <summary>The schema changed (migrations ran): read it again at the next reset.</summary>
-    public void Forget() => Volatile.Write(ref _respawner, null);
+    public void Forget()
+    {
+        Volatile.Write(ref _respawner, null);
+        Volatile.Write(ref _cycleSafeSql, null);
+    }
 
     public void Dispose() => _gate.Dispose();
 }
