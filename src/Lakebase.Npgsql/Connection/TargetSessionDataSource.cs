@@ -74,7 +74,8 @@ internal sealed class TargetSessionDataSource(LakebaseDataSource owner, TargetSe
         NpgsqlMultiHostDataSource multiHost => _view = multiHost.WithTargetSession(attributes),
         _ when attributes is TargetSessionAttributes.ReadOnly or TargetSessionAttributes.Standby => throw new LakebaseConfigurationException(
             $"No read-only host is available for {owner.Endpoint} ({attributes} reads never go to the primary): the workspace reported no read_only_host " +
-            "for the endpoint and no read-only endpoint or host is configured. Enable readable secondaries on the endpoint's compute, or add ReadOnlyEndpoints."),
+            "for the endpoint and no read-only endpoint or host is configured. Enable readable secondaries on the endpoint's compute, or add ReadOnlyEndpoints; " +
+            "the hosts are looked up once per data source, so restart the application afterwards."),
         _ => _view = pool,
     };
 }

@@ -41,7 +41,7 @@ internal static partial class LakebaseLog
     [LoggerMessage(11, LogLevel.Warning, "TLS certificate verification is off for {Target} (SslMode Require set in code): the database token goes to whatever server answers at {Host}. Use VerifyFull, the default, with RootCertificate(...) for a private CA.", EventName = "TlsVerificationDisabled")]
     public static partial void TlsVerificationDisabled(ILogger logger, string target, string host);
 
-    [LoggerMessage(31, LogLevel.Warning, "Read routing for {Target}: the endpoint reports no read_only_host, so reads go to the primary. Enable readable secondaries on its compute (the compute group's enable_readable_secondaries), or name read replicas with ReadOnlyEndpoints.", EventName = "NoReadableSecondaries")]
+    [LoggerMessage(31, LogLevel.Warning, "Read routing for {Target}: the endpoint reports no read_only_host, so reads go to the primary. Enable readable secondaries on its compute (the compute group's enable_readable_secondaries), or name read replicas with ReadOnlyEndpoints; the hosts are looked up once per data source, so restart the application afterwards.", EventName = "NoReadableSecondaries")]
     public static partial void NoReadableSecondaries(ILogger logger, string target);
 
     [LoggerMessage(32, LogLevel.Warning, "The read-only endpoint {Endpoint} is of type {EndpointType}, not ENDPOINT_TYPE_READ_ONLY: reads routed there go to a read-write compute.", EventName = "ReadOnlyEndpointIsReadWrite")]
