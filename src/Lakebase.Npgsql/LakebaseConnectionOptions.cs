@@ -1,3 +1,4 @@
+using Lakebase.Npgsql.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -88,11 +89,15 @@ public sealed record LakebaseConnectionOptions
     /// </summary>
     public bool? ReadableSecondaries { get; set; }
 
+    // Compared by their elements: options built alike are equal, so a cache keyed on them (UseLakebase's) hits.
+    private EquatableArray<string> _readOnlyEndpoints;
+    private EquatableArray<string> _readOnlyHosts;
+
     /// <summary>Read-only endpoints (read replicas) of the same branch whose hosts serve reads, by name; looked up on the first open.</summary>
-    public string[]? ReadOnlyEndpoints { get; set; }
+    public string[]? ReadOnlyEndpoints { get => _readOnlyEndpoints.Array; set => _readOnlyEndpoints = new(value); }
 
     /// <summary>Read-only hosts given explicitly (as <see cref="Host"/> is for the primary), for reads.</summary>
-    public string[]? ReadOnlyHosts { get; set; }
+    public string[]? ReadOnlyHosts { get => _readOnlyHosts.Array; set => _readOnlyHosts = new(value); }
 
     /// <summary>Whether unset values are read from the environment (<c>PG*</c>; with <see cref="LakebaseOptions"/> also <c>LAKEBASE_ENDPOINT</c> and <c>DATABRICKS_*</c>). Default true.</summary>
     public bool ReadEnvironment { get; set; } = true;

@@ -77,6 +77,18 @@ public sealed class LakebaseConnectionSettingsTests
     }
 
     [Fact]
+    public void Options_built_alike_with_read_only_endpoints_are_equal_so_UseLakebase_resolves_them_once()
+    {
+        // UseLakebase(endpoint, oauth, l => l.ReadOnlyEndpoint(...)) builds new options, with a new array, for every
+        // context: compared by reference they never matched, and every DbContext read configuration again.
+        static LakebaseConnectionOptions Built() => new() { ReadOnlyEndpoints = ["projects/p/branches/b/endpoints/replica"], ReadOnlyHosts = ["ro.example"] };
+        Assert.Equal(Built(), Built());
+        Assert.Equal(Built().GetHashCode(), Built().GetHashCode());
+        Assert.NotEqual(Built(), Built() with { ReadOnlyHosts = ["other.example"] });
+        Assert.NotEqual(Built(), Built() with { ReadOnlyEndpoints = null });
+    }
+
+    [Fact]
     public void A_user_name_other_than_the_client_id_is_refused_with_the_fix()
     {
         var error = Assert.Throws<LakebaseConfigurationException>(() => Builder(ServicePrincipal, new Dictionary<string, string?>()).Username("My Todo App").Resolve());
