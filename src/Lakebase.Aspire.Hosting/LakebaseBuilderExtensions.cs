@@ -94,7 +94,7 @@ public static class LakebaseBuilderExtensions
     /// <param name="workspaceHost">The workspace URL.</param>
     /// <param name="clientId">The service principal's client id (its UUID, not its display name).</param>
     /// <param name="clientSecret">The service principal's OAuth secret: a secret parameter.</param>
-    /// <returns>The endpoint resource, for <c>WithReference</c>.</returns>
+    /// <returns>The endpoint resource, for <c>WithReference</c>; it is Running from the start, so <c>WaitFor</c> does not hold the app.</returns>
     public static IResourceBuilder<LakebaseEndpointResource> AddLakebaseEndpoint(
         this IDistributedApplicationBuilder builder,
         string name,

@@ -19,7 +19,7 @@ namespace Lakebase.Npgsql;
 public sealed record LakebaseConnectionOptions
 {
     /// <summary>
-    /// The endpoint's host name (<c>PGHOST</c>, unless the environment's <c>LAKEBASE_ENDPOINT</c> names another endpoint);
+    /// The endpoint's host name (<c>PGHOST</c>, unless the environment's <c>LAKEBASE_ENDPOINT</c> or <c>ENDPOINT_NAME</c> names another endpoint);
     /// looked up from the workspace API on the first open when unset.
     /// </summary>
     public string? Host { get; set; }
@@ -27,7 +27,7 @@ public sealed record LakebaseConnectionOptions
     /// <summary>The port (<c>PGPORT</c>, default 5432).</summary>
     public int? Port { get; set; }
 
-    /// <summary>The database (<c>PGDATABASE</c>, unless the environment's <c>LAKEBASE_ENDPOINT</c> names another endpoint; default <c>databricks_postgres</c>).</summary>
+    /// <summary>The database (<c>PGDATABASE</c>, unless the environment's <c>LAKEBASE_ENDPOINT</c> or <c>ENDPOINT_NAME</c> names another endpoint; default <c>databricks_postgres</c>).</summary>
     public string? Database { get; set; }
 
     /// <summary>The PostgreSQL role (<c>PGUSER</c>); by default a service principal's client id, or the user the workspace reports for the token (SCIM Me).</summary>

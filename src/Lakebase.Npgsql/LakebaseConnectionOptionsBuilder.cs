@@ -23,7 +23,7 @@ public abstract class LakebaseConnectionOptionsBuilder<TBuilder>
     public LakebaseConnectionOptions ConnectionOptions { get; }
 
     /// <summary>
-    /// The endpoint's host name (<c>PGHOST</c>, unless the environment's <c>LAKEBASE_ENDPOINT</c> names another endpoint);
+    /// The endpoint's host name (<c>PGHOST</c>, unless the environment's <c>LAKEBASE_ENDPOINT</c> or <c>ENDPOINT_NAME</c> names another endpoint);
     /// when unset anywhere it is read from the workspace API on the first open.
     /// </summary>
     /// <param name="host">The host name, e.g. <c>ep-cool-river-123.database.us-east-1.cloud.databricks.com</c>.</param>
@@ -40,7 +40,7 @@ public abstract class LakebaseConnectionOptionsBuilder<TBuilder>
         return Set(s => s.Port = port);
     }
 
-    /// <summary>The database (<c>PGDATABASE</c>, unless the environment's <c>LAKEBASE_ENDPOINT</c> names another endpoint; default <c>databricks_postgres</c>).</summary>
+    /// <summary>The database (<c>PGDATABASE</c>, unless the environment's <c>LAKEBASE_ENDPOINT</c> or <c>ENDPOINT_NAME</c> names another endpoint; default <c>databricks_postgres</c>).</summary>
     /// <param name="database">The database name.</param>
     /// <returns>This builder.</returns>
     public TBuilder Database(string database) => Set(s => s.Database = Required(database, nameof(database)));

@@ -112,8 +112,11 @@ public sealed class LakebaseWorkspaceClient : IDisposable
             // A delete is safe to repeat: one the workspace refused for a while is sent again rather than left to the TTL.
             using var answer = (await _operations.SendRepeatableAsync(
                 ct => _api.SendAsync(HttpMethod.Delete, $"api/2.0/postgres/{name}?purge=true", null, "delete the branch", name, ct, notFound: "no such branch"),
+                started,
                 cancellationToken).ConfigureAwait(false)).Document;
-            await _operations.WaitAsync(answer.RootElement, "delete the branch", name, e => LakebaseLog.OperationWaiting(_logger, $"delete {name}", e), cancellationToken).ConfigureAwait(false);
+
+            // One OperationTimeout for the delete as a whole: its resends and the wait for its operation.
+            await _operations.WaitAsync(answer.RootElement, "delete the branch", name, e => LakebaseLog.OperationWaiting(_logger, $"delete {name}", e), cancellationToken, started).ConfigureAwait(false);
         }
         catch (LakebaseCredentialException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
         {

@@ -12,6 +12,8 @@ public sealed class BranchFaults
     private string? _message;
     private int _readFailuresLeft;
     private int _readFailureStatus;
+    private int _deleteFailuresLeft;
+    private int _deleteFailureStatus;
 
     internal BranchFaults()
     {
@@ -54,16 +56,27 @@ public sealed class BranchFaults
     /// <param name="statusCode">429 or 503.</param>
     public void FailNextOperationReads(int count, int statusCode = 503)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
-        if (statusCode is not (429 or 503))
-        {
-            throw new ArgumentOutOfRangeException(nameof(statusCode), statusCode, "Use 429 (rate limited) or 503 (unavailable).");
-        }
-
+        CheckTransient(count, statusCode);
         lock (_gate)
         {
             _readFailuresLeft = count;
             _readFailureStatus = statusCode;
+        }
+    }
+
+    /// <summary>
+    /// Makes the next <paramref name="count"/> branch deletes (<c>DELETE …/branches/{b}</c>) answer
+    /// <paramref name="statusCode"/> (429 with <c>Retry-After: 1</c>, or 503) without deleting.
+    /// </summary>
+    /// <param name="count">How many deletes fail.</param>
+    /// <param name="statusCode">429 or 503.</param>
+    public void FailNextBranchDeletes(int count, int statusCode = 503)
+    {
+        CheckTransient(count, statusCode);
+        lock (_gate)
+        {
+            _deleteFailuresLeft = count;
+            _deleteFailureStatus = statusCode;
         }
     }
 
@@ -75,6 +88,7 @@ public sealed class BranchFaults
             _failuresLeft = 0;
             _message = null;
             _readFailuresLeft = 0;
+            _deleteFailuresLeft = 0;
         }
     }
 
@@ -83,13 +97,36 @@ public sealed class BranchFaults
     {
         lock (_gate)
         {
-            if (_readFailuresLeft == 0)
-            {
-                return null;
-            }
+            return Take(ref _readFailuresLeft, _readFailureStatus);
+        }
+    }
 
-            _readFailuresLeft--;
-            return _readFailureStatus;
+    /// <summary>The status a branch delete answers instead, or <see langword="null"/> when it may go ahead.</summary>
+    internal int? TakeBranchDeleteFailure()
+    {
+        lock (_gate)
+        {
+            return Take(ref _deleteFailuresLeft, _deleteFailureStatus);
+        }
+    }
+
+    private static int? Take(ref int left, int status)
+    {
+        if (left == 0)
+        {
+            return null;
+        }
+
+        left--;
+        return status;
+    }
+
+    private static void CheckTransient(int count, int statusCode)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        if (statusCode is not (429 or 503))
+        {
+            throw new ArgumentOutOfRangeException(nameof(statusCode), statusCode, "Use 429 (rate limited) or 503 (unavailable).");
         }
     }
 

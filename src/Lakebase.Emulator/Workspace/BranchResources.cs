@@ -74,13 +74,7 @@ internal sealed partial class BranchResources(LakebaseEmulator emulator, BearerA
 
         if (emulator.Faults.Branches.TakeOperationReadFailure() is { } status)
         {
-            if (status == 429)
-            {
-                emulator.Counters.TooManyRequestsServed();
-            }
-
-            await ApiResponses.ErrorAsync(context, status, ApiResponses.ErrorCodeFor(status), $"Injected failure ({status}) reading operation '{name}' (EmulatorFaults.Branches.FailNextOperationReads).",
-                status == 429 ? TimeSpan.FromSeconds(1) : null).ConfigureAwait(false);
+            await InjectedFailureAsync(context, status, $"reading operation '{name}' (EmulatorFaults.Branches.FailNextOperationReads)").ConfigureAwait(false);
             return;
         }
 
@@ -160,6 +154,12 @@ internal sealed partial class BranchResources(LakebaseEmulator emulator, BearerA
             return;
         }
 
+        if (emulator.Faults.Branches.TakeBranchDeleteFailure() is { } status)
+        {
+            await InjectedFailureAsync(context, status, $"deleting branch '{name}' (EmulatorFaults.Branches.FailNextBranchDeletes)").ConfigureAwait(false);
+            return;
+        }
+
         if (Registry.Find(name) is not { } branch)
         {
             await FailAsync(context, 404, "RESOURCE_DOES_NOT_EXIST", $"Branch '{name}' does not exist.").ConfigureAwait(false);
@@ -201,6 +201,17 @@ internal sealed partial class BranchResources(LakebaseEmulator emulator, BearerA
     }
 
     private Task FailAsync(HttpContext context, int status, string code, string message) => ResourceRequests.FailAsync(context, logger, status, code, message);
+
+    // An injected 429 (Retry-After: 1, counted as the credential API's are) or 503.
+    private Task InjectedFailureAsync(HttpContext context, int status, string what)
+    {
+        if (status == 429)
+        {
+            emulator.Counters.TooManyRequestsServed();
+        }
+
+        return ApiResponses.ErrorAsync(context, status, ApiResponses.ErrorCodeFor(status), $"Injected failure ({status}) {what}.", status == 429 ? TimeSpan.FromSeconds(1) : null);
+    }
 
     [GeneratedRegex("^projects/[^/]+/branches/[^/]+$", RegexOptions.CultureInvariant)]
     private static partial Regex BranchName();

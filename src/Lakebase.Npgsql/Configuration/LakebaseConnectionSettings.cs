@@ -18,6 +18,12 @@ internal sealed record LakebaseConnectionSettings(
     string ApplicationName,
     ReadRouting ReadRouting)
 {
+    /// <summary>
+    /// The endpoint the environment names when its <c>PGHOST</c> or <c>PGDATABASE</c> was set but left unused because
+    /// it describes that endpoint, not this one; null otherwise. Logged as a warning when the data source is built.
+    /// </summary>
+    public string? IgnoredVariablesEndpoint { get; init; }
+
     public static LakebaseConnectionSettings Resolve(LakebaseConnectionOptions settings, string endpoint, string? clientId, Func<string, string?> getVariable)
     {
         string? Env(string name) => settings.ReadEnvironment && getVariable(name) is { Length: > 0 } value ? value.Trim() : null;
@@ -56,6 +62,10 @@ internal sealed record LakebaseConnectionSettings(
                 "The Lakebase connection settings are not usable:" + Environment.NewLine + string.Join(Environment.NewLine, problems.Select(p => " - " + p)));
         }
 
+        var ignoredFor = !ownsDatabaseVariables
+            && ((Blank(settings.Host) is null && Env("PGHOST") is not null) || (Blank(settings.Database) is null && Env("PGDATABASE") is not null))
+            ? environmentEndpoint
+            : null;
         return new LakebaseConnectionSettings(
             Blank(settings.Host) ?? DatabaseEnv("PGHOST"),
             port,
@@ -64,7 +74,10 @@ internal sealed record LakebaseConnectionSettings(
             sslMode,
             rootCertificate,
             Blank(settings.ApplicationName) ?? Env("PGAPPNAME") ?? LakebaseConnectionDefaults.ApplicationName,
-            readRouting);
+            readRouting)
+        {
+            IgnoredVariablesEndpoint = ignoredFor,
+        };
     }
 
     /// <summary>The Npgsql connection string (no password: that comes from the credential cache on every open).</summary>

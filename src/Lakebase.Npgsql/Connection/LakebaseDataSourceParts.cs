@@ -64,6 +64,11 @@ internal sealed class LakebaseDataSourceParts : IAsyncDisposable
             LakebaseLog.TlsHostNameNotVerified(Logger, Endpoint.Name, Connection.RootCertificate!);
         }
 
+        if (Connection.IgnoredVariablesEndpoint is { } environmentEndpoint)
+        {
+            LakebaseLog.DatabaseVariablesOfAnotherEndpoint(Logger, Endpoint.Name, environmentEndpoint);
+        }
+
         Credentials = new DatabaseCredentialCache(
             Client.GenerateAsync,
             $"Lakebase endpoint {Endpoint.Name}",

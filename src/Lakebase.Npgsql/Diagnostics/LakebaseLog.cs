@@ -65,6 +65,9 @@ internal static partial class LakebaseLog
     [LoggerMessage(38, LogLevel.Information, "Waiting for the workspace to {Operation} ({Elapsed} so far).", EventName = "OperationWaiting")]
     public static partial void OperationWaiting(ILogger logger, string operation, TimeSpan elapsed);
 
+    [LoggerMessage(39, LogLevel.Warning, "PGHOST/PGDATABASE are not used for {Target}: they belong to {EnvironmentEndpoint}, the endpoint LAKEBASE_ENDPOINT (or ENDPOINT_NAME) names, so its host is looked up and its database is Database or databricks_postgres. Set Host and Database for {Target} if they differ.", EventName = "DatabaseVariablesOfAnotherEndpoint")]
+    public static partial void DatabaseVariablesOfAnotherEndpoint(ILogger logger, string target, string environmentEndpoint);
+
     [LoggerMessage(30, LogLevel.Warning, "SslMode VerifyCA for {Target}: the server's chain is checked against {RootCertificate}, but not its host name. Any certificate that CA issued receives the database token; use VerifyFull unless that CA serves only this endpoint.", EventName = "TlsHostNameNotVerified")]
     public static partial void TlsHostNameNotVerified(ILogger logger, string target, string rootCertificate);
 

@@ -31,7 +31,7 @@ public static class LakebaseServiceCollectionExtensions
     /// <param name="services">The service collection.</param>
     /// <param name="configurationSectionPath">The configuration section bound to <see cref="LakebaseOptions"/>.</param>
     /// <param name="configureOptions">Changes to the bound options, applied after binding.</param>
-    /// <param name="configureDataSource">Further configuration with access to the container (for example a token provider resolved from it); called once.</param>
+    /// <param name="configureDataSource">Further configuration with access to the container (for example a token provider resolved from it); called when the options are validated at start, and the result is reused.</param>
     /// <returns>The service collection.</returns>
     /// <exception cref="InvalidOperationException">Another Lakebase data source is already registered under the same key, or under a key that collides with it.</exception>
     public static IServiceCollection AddLakebaseDataSource(
@@ -49,7 +49,7 @@ public static class LakebaseServiceCollectionExtensions
     /// <param name="serviceKey">The key the data source (and its <see cref="DbDataSource"/>, <see cref="NpgsqlDataSource"/>) is registered under.</param>
     /// <param name="configurationSectionPath">The configuration section bound to <see cref="LakebaseOptions"/>.</param>
     /// <param name="configureOptions">Changes to the bound options, applied after binding.</param>
-    /// <param name="configureDataSource">Further configuration with access to the container; called once.</param>
+    /// <param name="configureDataSource">Further configuration with access to the container; called when the options are validated at start, and the result is reused.</param>
     /// <returns>The service collection.</returns>
     /// <exception cref="InvalidOperationException">Another Lakebase data source is already registered under the same key, or under a key that collides with it.</exception>
     public static IServiceCollection AddKeyedLakebaseDataSource(

@@ -15,11 +15,14 @@ internal sealed class OperationPoller(WorkspaceApi api, TimeProvider time, TimeS
     private static readonly TimeSpan FirstInterval = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan MaxInterval = TimeSpan.FromSeconds(5);
 
-    /// <summary>The operation's <c>response</c> once done (a clone the caller owns), or an empty object.</summary>
-    public async Task<JsonElement> WaitAsync(JsonElement operation, string what, string target, Action<TimeSpan> progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// The operation's <c>response</c> once done (a clone the caller owns), or an empty object. The timeout counts from
+    /// <paramref name="startedAt"/> (a <see cref="TimeProvider.GetTimestamp"/>) when the caller's request began the wait.
+    /// </summary>
+    public async Task<JsonElement> WaitAsync(JsonElement operation, string what, string target, Action<TimeSpan> progress, CancellationToken cancellationToken, long? startedAt = null)
     {
         var name = JsonFields.Text(operation, "name");
-        var started = time.GetTimestamp();
+        var started = startedAt ?? time.GetTimestamp();
         var interval = FirstInterval;
         var wait = FirstInterval;
         LakebaseCredentialException? refused = null;
@@ -55,6 +58,10 @@ internal sealed class OperationPoller(WorkspaceApi api, TimeProvider time, TimeS
                 refused = e;
                 wait = e.RetryAfter is { } retryAfter && retryAfter > wait ? retryAfter : wait;
             }
+
+            // Never past the timeout: the last wait ends at it, and the loop then reports the operation unfinished.
+            var left = timeout - time.GetElapsedTime(started);
+            wait = wait < left ? wait : left > TimeSpan.Zero ? left : TimeSpan.Zero;
         }
 
         if (operation.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object)
@@ -74,9 +81,9 @@ internal sealed class OperationPoller(WorkspaceApi api, TimeProvider time, TimeS
     /// Sends a request that is safe to repeat (a delete), again after a transient refusal, no sooner than its
     /// Retry-After and within the operation timeout; the last refusal is thrown when that runs out.
     /// </summary>
-    public async Task<T> SendRepeatableAsync<T>(Func<CancellationToken, Task<T>> send, CancellationToken cancellationToken)
+    public async Task<T> SendRepeatableAsync<T>(Func<CancellationToken, Task<T>> send, long startedAt, CancellationToken cancellationToken)
     {
-        var started = time.GetTimestamp();
+        var started = startedAt;
         var interval = FirstInterval;
         while (true)
         {

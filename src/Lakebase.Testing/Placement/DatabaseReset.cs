@@ -77,8 +77,9 @@ internal sealed class DatabaseReset(LakebaseDataSource dataSource, LakebaseTestD
 
     private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
-    // The tables outside the system schemas, but for the kept ones. An extension's tables (PostGIS's spatial_ref_sys in
-    // public, pg_cron's cron.job) belong to the extension: a reset neither empties nor counts them.
+    // The tables outside the system schemas, but for the kept ones, that the role can see as information_schema shows
+    // them (what Respawn resets): another role's tables it holds no privilege on are not its to empty. An extension's
+    // tables (PostGIS's spatial_ref_sys in public, pg_cron's cron.job) belong to the extension: neither emptied nor counted.
     private async Task<List<(string Schema, string Name, bool OfExtension)>> TablesAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
@@ -88,6 +89,7 @@ internal sealed class DatabaseReset(LakebaseDataSource dataSource, LakebaseTestD
             from pg_class c join pg_namespace n on n.oid = c.relnamespace
             where c.relkind in ('r', 'p') and n.nspname <> 'information_schema' and n.nspname not like 'pg\_%'
               and c.relname <> all(@kept)
+              and (pg_has_role(c.relowner, 'USAGE') or has_table_privilege(c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER'))
             """,
             connection);
         command.Parameters.AddWithValue("kept", _kept);

@@ -1,5 +1,6 @@
 using Lakebase.Npgsql;
 using Lakebase.TestUtilities;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Lakebase.EntityFrameworkCore.Tests.Infrastructure;
@@ -69,6 +70,15 @@ public sealed class LakebaseConnectionSettingsTests
         var other = Resolve(ServicePrincipal, env);
         Assert.Equal((null, "databricks_postgres", 6543), (other.Host, other.Database, other.Port));
         Assert.Contains("server=(looked up on first open):6543/databricks_postgres", other.ToString(), StringComparison.Ordinal);
+
+        // Said when the data source is built (no network call), so a missing Database is not a mystery later.
+        var logs = new CapturingLoggerProvider();
+        using (var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs)))
+        using (Builder(ServicePrincipal, env).UseLoggerFactory(loggerFactory).Build())
+        {
+            var warning = Assert.Single(logs.Entries, e => e.EventId.Name == "DatabaseVariablesOfAnotherEndpoint");
+            Assert.Contains($"they belong to {Orders}", warning.Message, StringComparison.Ordinal);
+        }
 
         var named = new LakebaseDataSourceBuilder(Orders, ServicePrincipal).UseConfiguration(VariablesConfiguration.From(env)).Resolve();
         Assert.Equal(("ep-orders.database.cloud.databricks.com", "orders"), (named.Host, named.Database));

@@ -78,7 +78,7 @@ public sealed class BranchClientTests(EmulatorFixture fixture) : IDisposable
     }
 
     [Fact]
-    public async Task Operation_reads_the_workspace_refuses_for_a_while_are_read_again_and_the_branch_is_made()
+    public async Task Operation_reads_and_deletes_the_workspace_refuses_for_a_while_are_sent_again_and_the_branch_is_made_and_deleted()
     {
         // A busy workspace answers 429 (Retry-After: 1) to two reads of the create operation while it goes on copying:
         // the client reads again after the delay instead of giving up on a branch that is being made.
@@ -91,9 +91,18 @@ public sealed class BranchClientTests(EmulatorFixture fixture) : IDisposable
 
         Assert.Equal(2, fixture.Emulator.Counters.TooManyRequests - refusedBefore);
         Assert.Contains(fixture.Emulator.Branches, b => b.Name == branch.Name && b.State == "READY");
-        fixture.Emulator.Faults.Branches.FailNextOperationReads(1, 503);
+
+        // The delete itself refused (503, then 429), then its operation read refused once: sent again, and waited for.
+        fixture.Emulator.Faults.Branches.FailNextBranchDeletes(1, 503);
         await client.DeleteBranchAsync(branch.Name, Ct);
         Assert.Null(await client.GetBranchAsync(branch.Name, Ct));
+
+        var second = await client.CreateBranchAsync(fixture.Emulator.DefaultBranchName, "ci-" + Guid.NewGuid().ToString("N")[..8], TimeSpan.FromHours(1), Ct);
+        fixture.Emulator.Faults.Branches.FailNextBranchDeletes(1, 429);
+        fixture.Emulator.Faults.Branches.FailNextOperationReads(1, 503);
+        await client.DeleteBranchAsync(second.Name, Ct);
+        Assert.Null(await client.GetBranchAsync(second.Name, Ct));
+        Assert.DoesNotContain(fixture.Emulator.Branches, b => b.Name == branch.Name || b.Name == second.Name);
     }
 
     [Fact]
