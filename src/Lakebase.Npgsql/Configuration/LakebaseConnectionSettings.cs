@@ -33,7 +33,7 @@ internal sealed record LakebaseConnectionSettings(
         // token is good on every endpoint of the workspace, so another endpoint's host would log in to the wrong database.
         var environmentEndpoint = settings.ReadEnvironment ? LakebaseEnvironment.ReadEndpoint(getVariable) : null;
         var ownsDatabaseVariables = environmentEndpoint is null || string.Equals(environmentEndpoint, endpoint.Trim(), StringComparison.Ordinal);
-        string? DatabaseEnv(string name) => ownsDatabaseVariables ? Env(name) : null;
+        var (environmentHost, environmentDatabase) = (Env("PGHOST"), Env("PGDATABASE"));
 
         var problems = new List<string>();
         CheckTuning(settings, problems);
@@ -63,13 +63,13 @@ internal sealed record LakebaseConnectionSettings(
         }
 
         var ignoredFor = !ownsDatabaseVariables
-            && ((Blank(settings.Host) is null && Env("PGHOST") is not null) || (Blank(settings.Database) is null && Env("PGDATABASE") is not null))
+            && ((Blank(settings.Host) is null && environmentHost is not null) || (Blank(settings.Database) is null && environmentDatabase is not null))
             ? environmentEndpoint
             : null;
         return new LakebaseConnectionSettings(
-            Blank(settings.Host) ?? DatabaseEnv("PGHOST"),
+            Blank(settings.Host) ?? (ownsDatabaseVariables ? environmentHost : null),
             port,
-            Blank(settings.Database) ?? DatabaseEnv("PGDATABASE") ?? LakebaseConnectionDefaults.Database,
+            Blank(settings.Database) ?? (ownsDatabaseVariables ? environmentDatabase : null) ?? LakebaseConnectionDefaults.Database,
             username,
             sslMode,
             rootCertificate,

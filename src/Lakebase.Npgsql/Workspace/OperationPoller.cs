@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Lakebase.Npgsql.Http;
+using Lakebase.Npgsql.Resilience;
 
 namespace Lakebase.Npgsql.Workspace;
 
@@ -45,7 +46,7 @@ internal sealed class OperationPoller(WorkspaceApi api, TimeProvider time, TimeS
 
             progress(elapsed);
             await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
-            interval = interval * 2 < MaxInterval ? interval * 2 : MaxInterval;
+            interval = Next(interval);
             wait = interval;
             try
             {
@@ -56,7 +57,7 @@ internal sealed class OperationPoller(WorkspaceApi api, TimeProvider time, TimeS
             catch (LakebaseCredentialException e) when (e.IsTransient)
             {
                 refused = e;
-                wait = e.RetryAfter is { } retryAfter && retryAfter > wait ? retryAfter : wait;
+                wait = After(e, wait);
             }
 
             // Never past the timeout: the last wait ends at it, and the loop then reports the operation unfinished.
@@ -83,7 +84,6 @@ internal sealed class OperationPoller(WorkspaceApi api, TimeProvider time, TimeS
     /// </summary>
     public async Task<T> SendRepeatableAsync<T>(Func<CancellationToken, Task<T>> send, long startedAt, CancellationToken cancellationToken)
     {
-        var started = startedAt;
         var interval = FirstInterval;
         while (true)
         {
@@ -93,15 +93,21 @@ internal sealed class OperationPoller(WorkspaceApi api, TimeProvider time, TimeS
             }
             catch (LakebaseCredentialException e) when (e.IsTransient)
             {
-                var wait = e.RetryAfter is { } retryAfter && retryAfter > interval ? retryAfter : interval;
-                if (time.GetElapsedTime(started) + wait >= timeout)
+                var wait = After(e, interval);
+                if (time.GetElapsedTime(startedAt) + wait >= timeout)
                 {
                     throw;
                 }
 
                 await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
-                interval = interval * 2 < MaxInterval ? interval * 2 : MaxInterval;
+                interval = Next(interval);
             }
         }
     }
+
+    private static TimeSpan Next(TimeSpan interval) => interval * 2 < MaxInterval ? interval * 2 : MaxInterval;
+
+    // The poll interval, or the workspace's Retry-After when it asks for longer (bounded as every Retry-After is).
+    private static TimeSpan After(LakebaseCredentialException refusal, TimeSpan interval) =>
+        Backoff.RetryAfter(refusal.RetryAfter) is { } retryAfter && retryAfter > interval ? retryAfter : interval;
 }
